@@ -1,0 +1,141 @@
+package dev.corral;
+
+import dev.corral.auth.Authenticator;
+import dev.corral.auth.KeyDirectory;
+import dev.corral.auth.KeyHasher;
+import dev.corral.config.Settings;
+import dev.corral.gateway.ExchangeListener;
+import dev.corral.gateway.GatewayPath;
+import dev.corral.proxy.GatewayServer;
+import dev.corral.proxy.UpstreamHealth;
+import dev.corral.route.RouteTable;
+import dev.corral.store.SqliteStore;
+import dev.corral.store.StateDir;
+import dev.corral.store.Store;
+import dev.corral.usage.AccessLog;
+import dev.corral.usage.UsageRecorder;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Corral: state directory, store, keys, usage, upstream health and the gateway listener,
+ * started in that order and closed in reverse. {@link #close} is safe after a partial start.
+ */
+public final class Corral implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Corral.class);
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private Settings settings;
+    private Store store;
+    private KeyDirectory keys;
+    private UsageRecorder usage;
+    private UpstreamHealth health;
+    private GatewayServer server;
+
+    private Corral() {}
+
+    public static Corral start(Settings settings) throws InterruptedException {
+        return start(settings, Clock.systemUTC(), List.of());
+    }
+
+    public static Corral start(Settings settings, Clock clock, List<ExchangeListener> extraListeners)
+            throws InterruptedException {
+        Corral c = new Corral();
+        try {
+            c.settings = settings;
+            for (String w : settings.warnings()) {
+                log.warn("UNSAFE SETTING: {}", w);
+            }
+            StateDir dir = StateDir.open(settings.stateDir());
+            KeyHasher hasher = new KeyHasher(dir.serverSecret());
+            c.store = c.own(SqliteStore.open(dir));
+            c.keys = new KeyDirectory(c.store);
+            c.keys.refresh();
+            ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "corral-key-refresh");
+                t.setDaemon(true);
+                return t;
+            });
+            c.own(refresher::shutdownNow);
+            refresher.scheduleWithFixedDelay(c::refreshKeys, 1, 1, TimeUnit.SECONDS);
+            c.usage = c.own(new UsageRecorder(c.store));
+            c.health = c.own(new UpstreamHealth(settings.upstream()));
+            c.health.probe();
+            c.health.start();
+
+            List<ExchangeListener> listeners = new ArrayList<>();
+            listeners.add(c.usage);
+            if (settings.accessLog()) {
+                listeners.add(new AccessLog());
+            }
+            listeners.addAll(extraListeners);
+            GatewayPath path = GatewayPath.standard(settings, RouteTable.ollama(),
+                    new Authenticator(c.keys, hasher, clock));
+            c.server = c.own(GatewayServer.start(settings, path, c.health, listeners, clock,
+                    Math.max(1, Runtime.getRuntime().availableProcessors())));
+            log.info("Corral listening on http://{} for Ollama at {} ({} keys, state in {})",
+                    hostPort(c.server.address()), settings.upstream().url(), c.keys.size(), settings.stateDir());
+            return c;
+        } catch (InterruptedException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private void refreshKeys() {
+        try {
+            keys.refresh();
+        } catch (RuntimeException e) {
+            log.error("reloading keys failed; keeping the keys loaded before: {}", e.getMessage());
+        }
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    public InetSocketAddress address() {
+        return server.address();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public UsageRecorder usage() {
+        return usage;
+    }
+
+    public GatewayServer server() {
+        return server;
+    }
+
+    static String hostPort(InetSocketAddress a) {
+        String h = a.getAddress().getHostAddress();
+        return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+
+    @Override
+    public void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                log.warn("closing {} failed: {}", resources.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+        resources.clear();
+    }
+}

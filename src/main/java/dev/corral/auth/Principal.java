@@ -1,0 +1,8 @@
+package dev.corral.auth;
+
+import dev.corral.policy.ModelPatterns;
+import java.util.Set;
+
+/** Who is calling, once authenticated: the key's public id, name and what it may do. */
+public record Principal(String keyId, String name, Set<Scope> scopes, ModelPatterns models) {
+}

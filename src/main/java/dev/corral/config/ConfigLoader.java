@@ -1,0 +1,192 @@
+package dev.corral.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Loads the configuration: embedded defaults, then the YAML file, then CORRAL_* environment
+ * variables, then command-line flags; validates the result into {@link Settings}.
+ *
+ * <p>Every leaf field has an environment variable named after its path: {@code limits.max_body_bytes}
+ * is {@code CORRAL_LIMITS_MAX_BODY_BYTES}; lists take comma-separated values.
+ */
+public final class ConfigLoader {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    private final Map<String, String> env;
+
+    public ConfigLoader(Map<String, String> env) {
+        this.env = env;
+    }
+
+    public static ConfigLoader fromSystem() {
+        return new ConfigLoader(System.getenv());
+    }
+
+    /**
+     * @param file      the YAML file, or null for none (CORRAL_CONFIG is then consulted)
+     * @param overrides field path → value from command-line flags, applied last
+     */
+    public Settings load(Path file, Map<String, String> overrides) {
+        if (file == null && env.get("CORRAL_CONFIG") != null && !env.get("CORRAL_CONFIG").isBlank()) {
+            file = Path.of(env.get("CORRAL_CONFIG"));
+        }
+        String source = file == null ? "config" : file.toString();
+        ObjectNode tree = YAML.valueToTree(new RawConfig());
+        Map<String, JsonNode> leaves = new LinkedHashMap<>();
+        collectLeaves(tree, "", leaves);
+        if (file != null) {
+            JsonNode fromFile = readFile(file);
+            if (fromFile != null && !fromFile.isNull()) {
+                if (!fromFile.isObject()) {
+                    throw new ConfigException(source + ": the file must hold a YAML mapping (field: value), not a "
+                            + fromFile.getNodeType().name().toLowerCase(Locale.ROOT));
+                }
+                merge(tree, (ObjectNode) fromFile);
+            }
+        }
+        for (String path : leaves.keySet()) {
+            String var = envName(path);
+            String value = env.get(var);
+            if (value != null) {
+                set(tree, path, value, leaves.get(path).isArray());
+            }
+        }
+        for (Map.Entry<String, String> o : overrides.entrySet()) {
+            if (!leaves.containsKey(o.getKey())) {
+                throw new IllegalArgumentException("unknown config field " + o.getKey());
+            }
+            set(tree, o.getKey(), o.getValue(), leaves.get(o.getKey()).isArray());
+        }
+        RawConfig raw;
+        try {
+            raw = YAML.treeToValue(tree, RawConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            String field = path(e);
+            List<String> known = e.getKnownPropertyIds() == null ? List.of()
+                    : e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.toList());
+            throw new ConfigException(source + ": " + field + ": unknown field (known here: " + String.join(", ", known) + ")");
+        } catch (JsonMappingException e) {
+            throw new ConfigException(source + ": " + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
+        } catch (IOException e) {
+            throw new ConfigException(source + ": " + e.getMessage());
+        }
+        if (raw.listen == null || raw.upstream == null || raw.limits == null || raw.policy == null || raw.log == null
+                || raw.trustedProxies == null) {
+            throw new ConfigException(source + ": a section is empty (null); remove it or give it fields");
+        }
+        return Settings.from(raw, source);
+    }
+
+    /** The environment variable that overrides a field path. */
+    public static String envName(String path) {
+        return "CORRAL_" + path.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    /** Every overridable field path, e.g. "limits.max_body_bytes". */
+    public static List<String> fieldPaths() {
+        Map<String, JsonNode> leaves = new LinkedHashMap<>();
+        collectLeaves(YAML.valueToTree(new RawConfig()), "", leaves);
+        return new ArrayList<>(leaves.keySet());
+    }
+
+    private static JsonNode readFile(Path file) {
+        try {
+            String text = Files.readString(file);
+            if (text.isBlank()) {
+                return null;
+            }
+            return YAML.readTree(text);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": file not found (give an existing file to --config, or none for the defaults)");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw new ConfigException(file + ": not valid YAML" + where + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage());
+        }
+    }
+
+    private static void collectLeaves(JsonNode node, String prefix, Map<String, JsonNode> out) {
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                collectLeaves(e.getValue(), prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), out);
+            }
+        } else {
+            out.put(prefix, node);
+        }
+    }
+
+    /** Copies the file's values over the defaults; unknown fields pass through so binding can name them. */
+    private static void merge(ObjectNode target, ObjectNode source) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = source.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode existing = target.get(e.getKey());
+            if (existing != null && existing.isObject() && e.getValue().isObject()) {
+                merge((ObjectNode) existing, (ObjectNode) e.getValue());
+            } else {
+                target.set(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private static void set(ObjectNode tree, String path, String value, boolean list) {
+        String[] parts = path.split("\\.");
+        ObjectNode node = tree;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode child = node.get(parts[i]);
+            if (!(child instanceof ObjectNode)) {
+                child = node.putObject(parts[i]);
+            }
+            node = (ObjectNode) child;
+        }
+        if (list) {
+            ArrayNode arr = JsonNodeFactory.instance.arrayNode();
+            for (String item : value.split(",")) {
+                if (!item.isBlank()) {
+                    arr.add(item.trim());
+                }
+            }
+            node.set(parts[parts.length - 1], arr);
+        } else {
+            node.set(parts[parts.length - 1], TextNode.valueOf(value));
+        }
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.length() == 0 ? "(top level)" : sb.toString();
+    }
+}

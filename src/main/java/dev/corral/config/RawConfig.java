@@ -1,0 +1,109 @@
+package dev.corral.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The config file as written (YAML, snake_case), before validation. Every default here is the
+ * secure choice; {@link Settings#from} turns this into typed, checked values.
+ */
+public final class RawConfig {
+
+    public Listen listen = new Listen();
+    public Upstream upstream = new Upstream();
+
+    /** Where keys, usage and the server secret live. Default: $XDG_STATE_HOME/corral or ~/.local/state/corral. */
+    @JsonProperty("state_dir")
+    public String stateDir = null;
+
+    public Limits limits = new Limits();
+    public Policy policy = new Policy();
+
+    /**
+     * Client addresses (CIDR or single IP) whose X-Forwarded-For is believed. By default no proxies
+     * are trusted: the client address is the TCP peer.
+     */
+    @JsonProperty("trusted_proxies")
+    public List<String> trustedProxies = new ArrayList<>();
+
+    public Log log = new Log();
+
+    public static final class Listen {
+        /** Loopback by default: nothing off this machine can reach Corral until the operator says so. */
+        public String address = "127.0.0.1:11443";
+
+        /**
+         * Serving plain HTTP on a non-loopback address sends keys and prompts in clear text; Corral
+         * refuses to start that way unless this is true, and then warns at every start.
+         */
+        @JsonProperty("insecure_plaintext")
+        public boolean insecurePlaintext = false;
+    }
+
+    public static final class Upstream {
+        /** Ollama's own address. Keep Ollama on loopback (OLLAMA_HOST=127.0.0.1:11434). */
+        public String url = "http://127.0.0.1:11434";
+
+        @JsonProperty("connect_timeout")
+        public String connectTimeout = "5s";
+
+        /** Loading a large model can take minutes before Ollama sends the first byte. */
+        @JsonProperty("first_byte_timeout")
+        public String firstByteTimeout = "10m";
+
+        /** Longest silence allowed between two chunks of a response. */
+        @JsonProperty("idle_timeout")
+        public String idleTimeout = "5m";
+
+        /** How long an unused keep-alive connection to Ollama stays in the pool. */
+        @JsonProperty("pool_idle_timeout")
+        public String poolIdleTimeout = "60s";
+
+        /** How often Corral checks that Ollama answers (GET /api/version). */
+        @JsonProperty("health_interval")
+        public String healthInterval = "5s";
+    }
+
+    public static final class Limits {
+        /** Inference bodies are read whole for inspection; images in chat make them large, so 16 MiB. */
+        @JsonProperty("max_body_bytes")
+        public String maxBodyBytes = "16MiB";
+
+        @JsonProperty("max_header_bytes")
+        public String maxHeaderBytes = "16KiB";
+
+        @JsonProperty("max_request_line_bytes")
+        public String maxRequestLineBytes = "8KiB";
+
+        /** Time allowed to send a request's headers once its first byte arrived (slowloris). */
+        @JsonProperty("header_timeout")
+        public String headerTimeout = "10s";
+
+        /** Time allowed to send a whole request body. */
+        @JsonProperty("body_timeout")
+        public String bodyTimeout = "60s";
+
+        /** How long an idle client keep-alive connection is kept open. */
+        @JsonProperty("keepalive_timeout")
+        public String keepaliveTimeout = "75s";
+
+        /** Largest upstream response Corral buffers to filter (model lists for keys with a model allowlist). */
+        @JsonProperty("max_filtered_response_bytes")
+        public String maxFilteredResponseBytes = "8MiB";
+    }
+
+    public static final class Policy {
+        /**
+         * Models named "*:cloud" or "*-cloud" run on ollama.com, billed to the Ollama owner's
+         * account. Refused unless true.
+         */
+        @JsonProperty("allow_cloud_models")
+        public boolean allowCloudModels = false;
+    }
+
+    public static final class Log {
+        /** One JSON line per request (metadata only, never bodies). */
+        public boolean access = true;
+    }
+}

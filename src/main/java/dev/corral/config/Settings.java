@@ -1,0 +1,163 @@
+package dev.corral.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The validated configuration Corral runs with. Built only through {@link #from}, which checks every field. */
+public record Settings(
+        HostPort listen,
+        boolean insecurePlaintext,
+        Upstream upstream,
+        Path stateDir,
+        long maxBodyBytes,
+        int maxHeaderBytes,
+        int maxRequestLineBytes,
+        Duration headerTimeout,
+        Duration bodyTimeout,
+        Duration keepaliveTimeout,
+        int maxFilteredResponseBytes,
+        boolean allowCloudModels,
+        List<Cidr> trustedProxies,
+        boolean accessLog) {
+
+    /** Where Ollama is and how long Corral waits for it. */
+    public record Upstream(URI url, String host, int port, Duration connectTimeout, Duration firstByteTimeout,
+                           Duration idleTimeout, Duration poolIdleTimeout, Duration healthInterval) {
+        /** The Host header Ollama's host check accepts: its own host:port. */
+        public String hostHeader() {
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    /** Validates {@code raw}; {@code source} names the file (or "defaults") in every message. */
+    public static Settings from(RawConfig raw, String source) {
+        Check c = new Check(source);
+        HostPort listen = c.get("listen.address", () -> HostPort.parse(raw.listen.address));
+        Upstream upstream = c.get("upstream.url", () -> upstream(raw.upstream, c));
+        Path stateDir = raw.stateDir == null || raw.stateDir.isBlank()
+                ? defaultStateDir()
+                : Path.of(expandHome(raw.stateDir));
+        long maxBody = c.get("limits.max_body_bytes", () -> bounded(Units.size(raw.limits.maxBodyBytes), 1024, 1L << 30));
+        int maxHeader = c.get("limits.max_header_bytes",
+                () -> (int) bounded(Units.size(raw.limits.maxHeaderBytes), 1024, 1 << 20));
+        int maxLine = c.get("limits.max_request_line_bytes",
+                () -> (int) bounded(Units.size(raw.limits.maxRequestLineBytes), 256, 1 << 20));
+        int maxFiltered = c.get("limits.max_filtered_response_bytes",
+                () -> (int) bounded(Units.size(raw.limits.maxFilteredResponseBytes), 64 * 1024, 1 << 30));
+        Duration headerTimeout = c.get("limits.header_timeout", () -> positive(Units.duration(raw.limits.headerTimeout)));
+        Duration bodyTimeout = c.get("limits.body_timeout", () -> positive(Units.duration(raw.limits.bodyTimeout)));
+        Duration keepalive = c.get("limits.keepalive_timeout", () -> positive(Units.duration(raw.limits.keepaliveTimeout)));
+        List<Cidr> proxies = new ArrayList<>();
+        for (int i = 0; i < raw.trustedProxies.size(); i++) {
+            String entry = raw.trustedProxies.get(i);
+            proxies.add(c.get("trusted_proxies[" + i + "]", () -> Cidr.parse(entry)));
+        }
+        Settings s = new Settings(listen, raw.listen.insecurePlaintext, upstream, stateDir, maxBody, maxHeader,
+                maxLine, headerTimeout, bodyTimeout, keepalive, maxFiltered, raw.policy.allowCloudModels,
+                List.copyOf(proxies), raw.log.access);
+        if (!listen.isLoopback() && !raw.listen.insecurePlaintext) {
+            throw new ConfigException(source + ": listen.address: " + listen + " is not a loopback address and Corral"
+                    + " has no TLS listener yet, so keys and prompts would cross the network in clear text."
+                    + " Keep it on 127.0.0.1, or set listen.insecure_plaintext: true (CORRAL_LISTEN_INSECURE_PLAINTEXT=true)"
+                    + " if a TLS proxy in front of Corral terminates TLS.");
+        }
+        return s;
+    }
+
+    /** Warnings for legal but risky settings; printed at every start. */
+    public List<String> warnings() {
+        List<String> w = new ArrayList<>();
+        if (!listen.isLoopback()) {
+            w.add("listen.address " + listen + " is reachable off this host over plain HTTP"
+                    + " (listen.insecure_plaintext: true): keys and prompts cross the network unencrypted");
+        }
+        if (allowCloudModels) {
+            w.add("policy.allow_cloud_models: true: any key may run ':cloud' models billed to the Ollama owner's ollama.com account");
+        }
+        if (!isLoopbackHost(upstream.host())) {
+            w.add("upstream.url " + upstream.url() + " is not on loopback: traffic between Corral and Ollama is not protected");
+        }
+        return w;
+    }
+
+    private static Upstream upstream(RawConfig.Upstream raw, Check c) {
+        URI uri;
+        try {
+            uri = URI.create(raw.url.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + raw.url + "' is not a URL (example: http://127.0.0.1:11434)");
+        }
+        if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+            throw new IllegalArgumentException("'" + raw.url + "' is not an http:// URL with a host (example: http://127.0.0.1:11434)");
+        }
+        if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
+            throw new IllegalArgumentException("'" + raw.url + "' has a path; Ollama serves at the root, give only scheme, host and port");
+        }
+        String host = uri.getHost();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port = uri.getPort() < 0 ? 80 : uri.getPort();
+        return new Upstream(uri, host, port,
+                c.get("upstream.connect_timeout", () -> positive(Units.duration(raw.connectTimeout))),
+                c.get("upstream.first_byte_timeout", () -> positive(Units.duration(raw.firstByteTimeout))),
+                c.get("upstream.idle_timeout", () -> positive(Units.duration(raw.idleTimeout))),
+                c.get("upstream.pool_idle_timeout", () -> positive(Units.duration(raw.poolIdleTimeout))),
+                c.get("upstream.health_interval", () -> positive(Units.duration(raw.healthInterval))));
+    }
+
+    static boolean isLoopbackHost(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");
+    }
+
+    public static Path defaultStateDir() {
+        String xdg = System.getenv("XDG_STATE_HOME");
+        if (xdg != null && !xdg.isBlank()) {
+            return Path.of(xdg, "corral");
+        }
+        return Path.of(System.getProperty("user.home"), ".local", "state", "corral");
+    }
+
+    static String expandHome(String p) {
+        if (p.equals("~") || p.startsWith("~/")) {
+            return System.getProperty("user.home") + p.substring(1);
+        }
+        return p;
+    }
+
+    private static long bounded(long v, long min, long max) {
+        if (v < min || v > max) {
+            throw new IllegalArgumentException("must be between " + min + " and " + max + " bytes, got " + v);
+        }
+        return v;
+    }
+
+    private static Duration positive(Duration d) {
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException("must be greater than zero");
+        }
+        return d;
+    }
+
+    /** Runs one field's parser and turns its failure into "source: field: reason". */
+    private record Check(String source) {
+        interface Parser<T> {
+            T parse();
+        }
+
+        <T> T get(String field, Parser<T> parser) {
+            try {
+                return parser.parse();
+            } catch (ConfigException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new ConfigException(source + ": " + field + ": " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.corral.proxy;
+
+import dev.corral.config.Settings;
+import dev.corral.gateway.Exchange;
+import dev.corral.gateway.ExchangeListener;
+import dev.corral.gateway.GatewayPath;
+import dev.corral.policy.ModelPolicy;
+import io.netty.buffer.ByteBufAllocator;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** What every connection of one listener shares: settings, the path, the upstream pool, the listeners. */
+final class Gateway {
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    final Settings settings;
+    final GatewayPath path;
+    final UpstreamPool pool;
+    final ModelPolicy modelPolicy;
+    final UpstreamHealth health;
+    final ByteBufAllocator alloc;
+    final Clock clock;
+    private final List<ExchangeListener> listeners;
+
+    Gateway(Settings settings, GatewayPath path, UpstreamPool pool, UpstreamHealth health, List<ExchangeListener> listeners,
+            ByteBufAllocator alloc, Clock clock) {
+        this.settings = settings;
+        this.path = path;
+        this.pool = pool;
+        this.health = health;
+        this.listeners = List.copyOf(listeners);
+        this.alloc = alloc;
+        this.clock = clock;
+        this.modelPolicy = new ModelPolicy(settings.allowCloudModels());
+    }
+
+    /** Step 9, settle: every listener hears of the exchange once; one failing listener does not stop the others. */
+    void settle(Exchange exchange) {
+        for (ExchangeListener l : listeners) {
+            try {
+                l.onComplete(exchange);
+            } catch (RuntimeException e) {
+                log.error("exchange listener {} failed for request {}", l.getClass().getSimpleName(), exchange.requestId(), e);
+            }
+        }
+    }
+
+    static String newRequestId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return String.format("%016x", r.nextLong());
+    }
+}

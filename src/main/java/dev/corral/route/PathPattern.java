@@ -1,0 +1,47 @@
+package dev.corral.route;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Matches decoded paths against route patterns the way Ollama's router does: exact, case-sensitive segments. */
+final class PathPattern {
+    private PathPattern() {}
+
+    static List<String> segments(String path) {
+        List<String> out = new ArrayList<>();
+        if (path.equals("/")) {
+            return out;
+        }
+        int start = 1;
+        while (true) {
+            int slash = path.indexOf('/', start);
+            if (slash < 0) {
+                out.add(path.substring(start));
+                return out;
+            }
+            out.add(path.substring(start, slash));
+            start = slash + 1;
+        }
+    }
+
+    /** Fills {@code params} and returns true when {@code path} matches {@code pattern}. */
+    static boolean match(List<String> pattern, List<String> path, Map<String, String> params) {
+        if (pattern.size() != path.size()) {
+            return false;
+        }
+        for (int i = 0; i < pattern.size(); i++) {
+            String p = pattern.get(i);
+            String s = path.get(i);
+            if (p.startsWith(":")) {
+                if (s.isEmpty()) {
+                    return false;
+                }
+                params.put(p.substring(1), s);
+            } else if (!p.equals(s)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

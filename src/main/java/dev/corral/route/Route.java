@@ -1,0 +1,29 @@
+package dev.corral.route;
+
+import io.netty.handler.codec.http.HttpMethod;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One route of Ollama's HTTP API: methods, a path pattern whose ":name" segments match one path
+ * segment, and what Corral needs to know about it.
+ *
+ * @param modelParam name of the path parameter that is a model name (/v1/models/:model), or null
+ * @param listing    the response lists models and is filtered for keys with a model allowlist
+ */
+public record Route(String name, Set<HttpMethod> methods, String pattern, RouteClass routeClass, Dialect dialect,
+                    BodyKind body, String modelParam, Listing listing) {
+
+    /** How a model-listing response names its models. */
+    public enum Listing {
+        NONE,
+        /** {"models": [{"name": ..., "model": ...}]} — /api/tags, /api/ps. */
+        OLLAMA_MODELS,
+        /** {"data": [{"id": ...}]} — /v1/models. */
+        OPENAI_DATA
+    }
+
+    public List<String> segments() {
+        return PathPattern.segments(pattern);
+    }
+}

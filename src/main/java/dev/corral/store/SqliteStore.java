@@ -1,0 +1,296 @@
+package dev.corral.store;
+
+import dev.corral.auth.KeyRecord;
+import dev.corral.auth.Scope;
+import dev.corral.usage.UsageRecord;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The single-host store: one SQLite file in WAL mode, shared safely by the server and the CLI
+ * (another process revoking a key bumps {@code keys_version}, which the server polls). One
+ * connection, used under a lock: callers are a few background threads, never the event loop.
+ */
+public final class SqliteStore implements Store {
+    private static final String[] SCHEMA = {
+        "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "INSERT OR IGNORE INTO meta (name, value) VALUES ('schema', 1), ('keys_version', 0)",
+        "CREATE TABLE IF NOT EXISTS keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, hmac BLOB NOT NULL,"
+                + " scopes TEXT NOT NULL, models TEXT NOT NULL, created_at INTEGER NOT NULL,"
+                + " expires_at INTEGER, revoked_at INTEGER)",
+        "CREATE TABLE IF NOT EXISTS usage (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
+                + " request_id TEXT NOT NULL, key_id TEXT, route TEXT, model TEXT, status INTEGER NOT NULL,"
+                + " outcome TEXT NOT NULL, prompt_tokens INTEGER, completion_tokens INTEGER,"
+                + " duration_ms INTEGER NOT NULL, bytes_in INTEGER NOT NULL, bytes_out INTEGER NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS usage_key_ts ON usage (key_id, ts)",
+        "CREATE INDEX IF NOT EXISTS usage_ts ON usage (ts)",
+    };
+
+    private final Path file;
+    private final Connection conn;
+    private final Object lock = new Object();
+
+    private SqliteStore(Path file, Connection conn) {
+        this.file = file;
+        this.conn = conn;
+    }
+
+    /** Opens (creating if needed) the database in the state directory. */
+    public static SqliteStore open(StateDir dir) {
+        Path file = dir.database();
+        dir.ensurePrivateFile(file);
+        try {
+            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout = 5000");
+                s.execute("PRAGMA journal_mode = WAL");
+                s.execute("PRAGMA synchronous = NORMAL");
+                for (String sql : SCHEMA) {
+                    s.execute(sql);
+                }
+            }
+            dir.ensurePrivateFile(file.resolveSibling(file.getFileName() + "-wal"));
+            dir.ensurePrivateFile(file.resolveSibling(file.getFileName() + "-shm"));
+            return new SqliteStore(file, c);
+        } catch (SQLException e) {
+            throw new StoreException(file + ": cannot open the SQLite store: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void createKey(KeyRecord k) {
+        synchronized (lock) {
+            inTransaction(() -> {
+                try (PreparedStatement ps = conn.prepareStatement(
+                        "INSERT INTO keys (id, name, hmac, scopes, models, created_at, expires_at, revoked_at)"
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    ps.setString(1, k.id());
+                    ps.setString(2, k.name());
+                    ps.setBytes(3, k.hmac());
+                    ps.setString(4, k.scopes().stream().map(Scope::id).sorted().collect(Collectors.joining(",")));
+                    ps.setString(5, String.join(",", k.models()));
+                    ps.setLong(6, k.createdAt().toEpochMilli());
+                    setInstant(ps, 7, k.expiresAt());
+                    setInstant(ps, 8, k.revokedAt());
+                    ps.executeUpdate();
+                }
+                bumpKeysVersion();
+            }, "create key " + k.id());
+        }
+    }
+
+    @Override
+    public List<KeyRecord> listKeys() {
+        synchronized (lock) {
+            try (Statement s = conn.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT * FROM keys ORDER BY created_at, id")) {
+                List<KeyRecord> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(key(rs));
+                }
+                return out;
+            } catch (SQLException e) {
+                throw fail("list keys", e);
+            }
+        }
+    }
+
+    @Override
+    public Optional<KeyRecord> findKey(String id) {
+        synchronized (lock) {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT * FROM keys WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(key(rs)) : Optional.empty();
+                }
+            } catch (SQLException e) {
+                throw fail("find key", e);
+            }
+        }
+    }
+
+    @Override
+    public boolean revokeKey(String id, Instant at) {
+        synchronized (lock) {
+            boolean[] changed = new boolean[1];
+            inTransaction(() -> {
+                try (PreparedStatement ps = conn.prepareStatement(
+                        "UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")) {
+                    ps.setLong(1, at.toEpochMilli());
+                    ps.setString(2, id);
+                    changed[0] = ps.executeUpdate() == 1;
+                }
+                if (changed[0]) {
+                    bumpKeysVersion();
+                }
+            }, "revoke key " + id);
+            return changed[0];
+        }
+    }
+
+    @Override
+    public long keysVersion() {
+        synchronized (lock) {
+            try (Statement s = conn.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE name = 'keys_version'")) {
+                return rs.next() ? rs.getLong(1) : 0;
+            } catch (SQLException e) {
+                throw fail("read keys version", e);
+            }
+        }
+    }
+
+    @Override
+    public void insertUsage(List<UsageRecord> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        synchronized (lock) {
+            inTransaction(() -> {
+                try (PreparedStatement ps = conn.prepareStatement(
+                        "INSERT INTO usage (ts, request_id, key_id, route, model, status, outcome, prompt_tokens,"
+                                + " completion_tokens, duration_ms, bytes_in, bytes_out)"
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    for (UsageRecord u : batch) {
+                        ps.setLong(1, u.time().toEpochMilli());
+                        ps.setString(2, u.requestId());
+                        ps.setString(3, u.keyId());
+                        ps.setString(4, u.route());
+                        ps.setString(5, u.model());
+                        ps.setInt(6, u.status());
+                        ps.setString(7, u.outcome());
+                        setCount(ps, 8, u.promptTokens());
+                        setCount(ps, 9, u.completionTokens());
+                        ps.setLong(10, u.durationMs());
+                        ps.setLong(11, u.bytesIn());
+                        ps.setLong(12, u.bytesOut());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }, "write " + batch.size() + " usage records");
+        }
+    }
+
+    @Override
+    public List<UsageRecord> usageSince(Instant since, String keyId) {
+        synchronized (lock) {
+            String sql = "SELECT * FROM usage WHERE ts >= ?" + (keyId == null ? "" : " AND key_id = ?") + " ORDER BY id";
+            try (PreparedStatement ps = conn.prepareStatement(sql)) {
+                ps.setLong(1, since.toEpochMilli());
+                if (keyId != null) {
+                    ps.setString(2, keyId);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<UsageRecord> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(new UsageRecord(Instant.ofEpochMilli(rs.getLong("ts")), rs.getString("request_id"),
+                                rs.getString("key_id"), rs.getString("route"), rs.getString("model"),
+                                rs.getInt("status"), rs.getString("outcome"), count(rs, "prompt_tokens"),
+                                count(rs, "completion_tokens"), rs.getLong("duration_ms"), rs.getLong("bytes_in"),
+                                rs.getLong("bytes_out")));
+                    }
+                    return out;
+                }
+            } catch (SQLException e) {
+                throw fail("read usage", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            try {
+                conn.close();
+            } catch (SQLException e) {
+                throw fail("close", e);
+            }
+        }
+    }
+
+    private interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    private void inTransaction(SqlWork work, String what) {
+        try {
+            conn.setAutoCommit(false);
+            try {
+                work.run();
+                conn.commit();
+            } catch (SQLException | RuntimeException e) {
+                conn.rollback();
+                throw e;
+            } finally {
+                conn.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw fail(what, e);
+        }
+    }
+
+    private void bumpKeysVersion() throws SQLException {
+        try (Statement s = conn.createStatement()) {
+            s.executeUpdate("UPDATE meta SET value = value + 1 WHERE name = 'keys_version'");
+        }
+    }
+
+    private static KeyRecord key(ResultSet rs) throws SQLException {
+        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+        for (String s : rs.getString("scopes").split(",")) {
+            if (!s.isBlank()) {
+                scopes.add(Scope.parse(s));
+            }
+        }
+        String models = rs.getString("models");
+        List<String> modelList = models.isBlank() ? List.of() : Arrays.asList(models.split(","));
+        return new KeyRecord(rs.getString("id"), rs.getString("name"), rs.getBytes("hmac"), Set.copyOf(scopes),
+                List.copyOf(modelList), Instant.ofEpochMilli(rs.getLong("created_at")), instant(rs, "expires_at"),
+                instant(rs, "revoked_at"));
+    }
+
+    private static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
+        if (t == null) {
+            ps.setNull(i, Types.INTEGER);
+        } else {
+            ps.setLong(i, t.toEpochMilli());
+        }
+    }
+
+    private static void setCount(PreparedStatement ps, int i, long v) throws SQLException {
+        if (v < 0) {
+            ps.setNull(i, Types.INTEGER);
+        } else {
+            ps.setLong(i, v);
+        }
+    }
+
+    private static Instant instant(ResultSet rs, String col) throws SQLException {
+        long v = rs.getLong(col);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+    }
+
+    private static long count(ResultSet rs, String col) throws SQLException {
+        long v = rs.getLong(col);
+        return rs.wasNull() ? -1 : v;
+    }
+
+    private StoreException fail(String what, SQLException e) {
+        return new StoreException(file + ": " + what + " failed: " + e.getMessage(), e);
+    }
+}

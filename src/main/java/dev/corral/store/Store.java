@@ -1,0 +1,35 @@
+package dev.corral.store;
+
+import dev.corral.auth.KeyRecord;
+import dev.corral.usage.UsageRecord;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Keys and usage at rest. SQLite on one host ({@link SqliteStore}); the interface is what a
+ * PostgreSQL store implements for a cluster. Every method may throw {@link StoreException}; callers
+ * on the request path fail closed.
+ */
+public interface Store extends AutoCloseable {
+
+    void createKey(KeyRecord key);
+
+    List<KeyRecord> listKeys();
+
+    Optional<KeyRecord> findKey(String id);
+
+    /** @return false when there is no such key or it was already revoked */
+    boolean revokeKey(String id, Instant at);
+
+    /** Moves on every key change, so servers know when to reload. */
+    long keysVersion();
+
+    void insertUsage(List<UsageRecord> batch);
+
+    /** Records from {@code since} on, oldest first; {@code keyId} null for all keys. */
+    List<UsageRecord> usageSince(Instant since, String keyId);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,66 @@
+package dev.corral.usage;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.corral.gateway.Exchange;
+import dev.corral.gateway.ExchangeListener;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One JSON line per request on the "corral.access" logger: who, which route, which model, how it
+ * ended, tokens, bytes, time. There is deliberately no way to add a header value, a query string or
+ * a body: keys and prompts cannot reach this log.
+ */
+public final class AccessLog implements ExchangeListener {
+    private static final Logger log = LoggerFactory.getLogger("corral.access");
+    private static final JsonFactory JSON = new JsonFactory();
+
+    @Override
+    public void onComplete(Exchange e) {
+        if (!log.isInfoEnabled()) {
+            return;
+        }
+        log.info(line(e));
+    }
+
+    public static String line(Exchange e) {
+        StringWriter w = new StringWriter(256);
+        try (JsonGenerator g = JSON.createGenerator(w)) {
+            g.writeStartObject();
+            g.writeStringField("time", e.startedAt().toString());
+            g.writeStringField("request_id", e.requestId());
+            g.writeStringField("client", e.clientAddress() == null ? null : e.clientAddress().getHostAddress());
+            g.writeStringField("method", e.request().method().name());
+            g.writeStringField("route", e.route() == null ? null : e.route().name());
+            g.writeStringField("path", e.match() == null || e.match().path() == null ? null : truncate(e.match().path()));
+            g.writeStringField("key_id", e.keyId());
+            g.writeStringField("model", e.model() == null ? null : truncate(e.model()));
+            g.writeNumberField("status", e.status());
+            g.writeStringField("outcome", e.outcome().code());
+            if (e.reason() != null) {
+                g.writeStringField("reason", e.reason());
+            }
+            if (e.promptTokens() >= 0) {
+                g.writeNumberField("prompt_tokens", e.promptTokens());
+            }
+            if (e.completionTokens() >= 0) {
+                g.writeNumberField("completion_tokens", e.completionTokens());
+            }
+            g.writeNumberField("bytes_in", e.bytesIn());
+            g.writeNumberField("bytes_out", e.bytesOut());
+            g.writeNumberField("duration_ms", TimeUnit.NANOSECONDS.toMillis(e.durationNanos()));
+            g.writeEndObject();
+        } catch (IOException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        return w.toString();
+    }
+
+    private static String truncate(String s) {
+        return s.length() > 256 ? s.substring(0, 256) + "…" : s;
+    }
+}
