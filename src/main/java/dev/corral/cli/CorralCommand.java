@@ -1,0 +1,75 @@
+package dev.corral.cli;
+
+import dev.corral.config.ConfigException;
+import dev.corral.store.StoreException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The command tree, declared in one place. Exit codes are a contract: 0 ok, 1 failure, 2 usage
+ * error. Users see one sentence, never a stack trace, unless they pass --verbose.
+ */
+@Command(name = "corral", mixinStandardHelpOptions = true, versionProvider = CorralCommand.Version.class,
+        description = "A secure gateway in front of Ollama: keys, route and model policy, usage accounting.",
+        subcommands = {ServeCommand.class, KeysCommand.class, SimulateCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class})
+public final class CorralCommand {
+    public static final int OK = 0;
+    public static final int FAILURE = 1;
+    public static final int USAGE = 2;
+
+    public static int execute(String... args) {
+        return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+    }
+
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new CorralCommand());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILURE);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("corral: " + ex.getMessage());
+            c.getErr().println("Run '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+            return USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            boolean verbose = parsed.hasMatchedOption("--verbose") || java.util.Arrays.asList(parsed.originalArgs()).contains("--verbose");
+            if (ex instanceof UsageError) {
+                c.getErr().println("corral: " + ex.getMessage());
+                return USAGE;
+            }
+            String msg = ex instanceof ConfigException || ex instanceof StoreException || ex instanceof Failure
+                    ? ex.getMessage() : ex.toString();
+            c.getErr().println("corral: " + msg);
+            if (verbose) {
+                ex.printStackTrace(c.getErr());
+            }
+            return FAILURE;
+        });
+        return cl;
+    }
+
+    /** A failure to report as one sentence (exit 1). */
+    public static final class Failure extends RuntimeException {
+        public Failure(String message) {
+            super(message);
+        }
+    }
+
+    /** A wrong use of a command that picocli could not see (exit 2). */
+    public static final class UsageError extends RuntimeException {
+        public UsageError(String message) {
+            super(message);
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = CorralCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"corral " + (v == null ? "dev" : v)};
+        }
+    }
+}

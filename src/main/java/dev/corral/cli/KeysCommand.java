@@ -1,0 +1,187 @@
+package dev.corral.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corral.auth.ApiKey;
+import dev.corral.auth.KeyIssuer;
+import dev.corral.auth.KeyRecord;
+import dev.corral.auth.Scope;
+import dev.corral.config.Units;
+import dev.corral.policy.ModelPatterns;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** `corral keys`: create, list and revoke API keys. */
+@Command(name = "keys", description = "Create, list and revoke API keys.",
+        subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class})
+final class KeysCommand {
+
+    @Command(name = "create", description = {"Create a key and print it once.",
+            "The key goes to standard output alone; everything else to standard error, so KEY=$(corral keys create ...) works."})
+    static final class Create implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ConfigOptions config;
+
+        @Option(names = "--name", required = true, description = "Who or what the key is for (shown in lists and logs).")
+        String name;
+
+        @Option(names = "--scope", split = ",", paramLabel = "SCOPE", defaultValue = "inference",
+                description = "meta (list and show models) or inference (run models, and meta). Default: ${DEFAULT-VALUE}.")
+        List<String> scopes;
+
+        @Option(names = "--models", paramLabel = "PATTERNS",
+                description = "Comma-separated model patterns the key may use, e.g. 'llama3*,qwen2.5:7b'. Default: all.")
+        String models;
+
+        @Option(names = "--expires", paramLabel = "DURATION", description = "Lifetime, e.g. 90d, 12h. Default: never.")
+        String expires;
+
+        @Override
+        public Integer call() {
+            Set<Scope> parsed = EnumSet.noneOf(Scope.class);
+            List<String> patterns;
+            Instant expiresAt = null;
+            try {
+                for (String s : scopes) {
+                    parsed.add(Scope.parse(s));
+                }
+                patterns = models == null ? List.of() : ModelPatterns.parse(models);
+                if (expires != null) {
+                    expiresAt = Instant.now().plus(Units.duration(expires)).truncatedTo(ChronoUnit.SECONDS);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CorralCommand.UsageError(e.getMessage());
+            }
+            try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
+                KeyIssuer.Issued issued;
+                try {
+                    issued = new KeyIssuer(sa.store, sa.hasher, Clock.systemUTC()).create(name, parsed, patterns, expiresAt);
+                } catch (IllegalArgumentException e) {
+                    throw new CorralCommand.UsageError(e.getMessage());
+                }
+                KeyRecord r = issued.record();
+                PrintWriter err = spec.commandLine().getErr();
+                err.printf("Created key %s for \"%s\" (scopes: %s; models: %s; expires: %s).%n", r.id(), r.name(),
+                        scopes(r), r.models().isEmpty() ? "all" : String.join(", ", r.models()),
+                        r.expiresAt() == null ? "never" : r.expiresAt().toString());
+                err.println("This is the only time the key is shown; Corral keeps only its HMAC. Store it now:");
+                err.flush();
+                spec.commandLine().getOut().println(issued.key());
+                spec.commandLine().getOut().flush();
+            }
+            return CorralCommand.OK;
+        }
+    }
+
+    @Command(name = "list", description = "List keys (ids, names, scopes, status; never secrets).")
+    static final class ListKeys implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ConfigOptions config;
+
+        @Option(names = "--format", defaultValue = "table", description = "table or json (default ${DEFAULT-VALUE}).")
+        String format;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!format.equals("table") && !format.equals("json")) {
+                throw new CorralCommand.UsageError("--format must be table or json");
+            }
+            try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
+                List<KeyRecord> keys = sa.store.listKeys();
+                Instant now = Instant.now();
+                PrintWriter out = spec.commandLine().getOut();
+                if (format.equals("json")) {
+                    ObjectMapper m = new ObjectMapper();
+                    ArrayNode arr = m.createArrayNode();
+                    for (KeyRecord k : keys) {
+                        ObjectNode o = arr.addObject().put("id", k.id()).put("name", k.name())
+                                .put("created_at", k.createdAt().toString())
+                                .put("expires_at", k.expiresAt() == null ? null : k.expiresAt().toString())
+                                .put("revoked_at", k.revokedAt() == null ? null : k.revokedAt().toString())
+                                .put("status", k.status(now));
+                        ArrayNode sc = o.putArray("scopes");
+                        k.scopes().stream().map(Scope::id).sorted().forEach(sc::add);
+                        ArrayNode mo = o.putArray("models");
+                        k.models().forEach(mo::add);
+                    }
+                    out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
+                } else if (keys.isEmpty()) {
+                    spec.commandLine().getErr().println("No keys yet. Create one: corral keys create --name NAME");
+                } else {
+                    String fmt = "%-12s  %-20s  %-15s  %-24s  %-20s  %-20s  %s%n";
+                    out.printf(fmt, "ID", "NAME", "SCOPES", "MODELS", "CREATED", "EXPIRES", "STATUS");
+                    for (KeyRecord k : keys) {
+                        out.printf(fmt, k.id(), clip(k.name(), 20), scopes(k),
+                                clip(k.models().isEmpty() ? "*" : String.join(",", k.models()), 24),
+                                k.createdAt().truncatedTo(ChronoUnit.SECONDS), k.expiresAt() == null ? "never"
+                                        : k.expiresAt().truncatedTo(ChronoUnit.SECONDS), k.status(now));
+                    }
+                }
+                out.flush();
+            }
+            return CorralCommand.OK;
+        }
+    }
+
+    @Command(name = "revoke", description = "Revoke a key; running servers refuse it within 2 seconds.")
+    static final class Revoke implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ConfigOptions config;
+
+        @Parameters(paramLabel = "ID", description = "The key's id (see corral keys list).")
+        String id;
+
+        @Override
+        public Integer call() {
+            String keyId = id.startsWith(ApiKey.PREFIX) && ApiKey.idOf(id) != null ? ApiKey.idOf(id) : id;
+            if (!ApiKey.isId(keyId)) {
+                throw new CorralCommand.UsageError("'" + id + "' is not a key id (12 lower-case letters and digits; see corral keys list)");
+            }
+            try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
+                var existing = sa.store.findKey(keyId);
+                if (existing.isEmpty()) {
+                    throw new CorralCommand.Failure("no key with id " + keyId + " (see corral keys list)");
+                }
+                if (!sa.store.revokeKey(keyId, Instant.now())) {
+                    spec.commandLine().getErr().println("Key " + keyId + " was already revoked.");
+                    return CorralCommand.OK;
+                }
+                spec.commandLine().getErr().println("Revoked key " + keyId + " (\"" + existing.get().name()
+                        + "\"). Running servers refuse it within 2 seconds.");
+            }
+            return CorralCommand.OK;
+        }
+    }
+
+    static String scopes(KeyRecord r) {
+        return r.scopes().stream().map(Scope::id).sorted().collect(Collectors.joining(","));
+    }
+
+    static String clip(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n - 1) + "…";
+    }
+}

@@ -1,0 +1,44 @@
+package dev.corral.cli;
+
+import dev.corral.Corral;
+import dev.corral.config.Settings;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** `corral serve`: runs the gateway until stopped (SIGTERM or Ctrl-C close it cleanly). */
+@Command(name = "serve", description = "Run the gateway in front of Ollama.")
+final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Public listener (default 127.0.0.1:11443).")
+    String listen;
+
+    @Option(names = "--upstream", paramLabel = "URL", description = "Ollama's URL (default http://127.0.0.1:11434).")
+    String upstream;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> o = new LinkedHashMap<>();
+        if (listen != null) {
+            o.put("listen.address", listen);
+        }
+        if (upstream != null) {
+            o.put("upstream.url", upstream);
+        }
+        Settings settings = config.load(o);
+        Corral corral = Corral.start(settings);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            corral.close();
+            stopped.countDown();
+        }, "corral-shutdown"));
+        stopped.await();
+        return CorralCommand.OK;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.corral.cli;
+
+import dev.corral.auth.KeyHasher;
+import dev.corral.config.Settings;
+import dev.corral.store.SqliteStore;
+import dev.corral.store.StateDir;
+import dev.corral.store.Store;
+
+/** Opens the state directory and store a CLI command works on, the same ones `corral serve` uses. */
+final class StoreAccess implements AutoCloseable {
+    final StateDir dir;
+    final Store store;
+    final KeyHasher hasher;
+
+    StoreAccess(Settings settings) {
+        this.dir = StateDir.open(settings.stateDir());
+        this.hasher = new KeyHasher(dir.serverSecret());
+        this.store = SqliteStore.open(dir);
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}
