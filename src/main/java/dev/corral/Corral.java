@@ -89,6 +89,11 @@ public final class Corral implements AutoCloseable {
         }
     }
 
+    /** Reloads keys from the store now, rather than at the next one-second poll. */
+    public void reloadKeys() {
+        keys.refresh();
+    }
+
     private void refreshKeys() {
         try {
             keys.refresh();

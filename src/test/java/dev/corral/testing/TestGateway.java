@@ -1,0 +1,149 @@
+package dev.corral.testing;
+
+import dev.corral.Corral;
+import dev.corral.auth.KeyHasher;
+import dev.corral.auth.KeyIssuer;
+import dev.corral.auth.Scope;
+import dev.corral.config.ConfigLoader;
+import dev.corral.config.HostPort;
+import dev.corral.config.Settings;
+import dev.corral.gateway.ExchangeListener;
+import dev.corral.sim.SimConfig;
+import dev.corral.sim.SimRecorder;
+import dev.corral.sim.Simulator;
+import dev.corral.store.StateDir;
+import dev.corral.usage.AccessLog;
+import dev.corral.usage.UsageRecord;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+
+/** A real Corral in front of a real simulator, both on ephemeral loopback ports, with a temporary SQLite store. */
+public final class TestGateway implements AutoCloseable {
+    public final Simulator sim;
+    public final Corral corral;
+    public final Path stateDir;
+    private final List<String> captured;
+    private final KeyIssuer issuer;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestGateway(Simulator sim, Corral corral, Path stateDir, List<String> captured) {
+        this.captured = captured;
+        this.sim = sim;
+        this.corral = corral;
+        this.stateDir = stateDir;
+        this.issuer = new KeyIssuer(corral.store(), new KeyHasher(StateDir.open(stateDir).serverSecret()), Clock.systemUTC());
+    }
+
+    public static TestGateway start() throws Exception {
+        return start(Map.of(), SimConfig.defaults(new HostPort("127.0.0.1", 0)));
+    }
+
+    public static TestGateway start(Map<String, String> overrides, SimConfig simConfig) throws Exception {
+        Simulator sim = Simulator.start(simConfig);
+        Path state = Files.createTempDirectory("corral-test-");
+        Map<String, String> o = new HashMap<>();
+        o.put("listen.address", "127.0.0.1:0");
+        o.put("upstream.url", "http://127.0.0.1:" + sim.port());
+        o.put("state_dir", state.toString());
+        o.putAll(overrides);
+        Settings settings = new ConfigLoader(Map.of()).load(null, o);
+        List<String> lines = new CopyOnWriteArrayList<>();
+        ExchangeListener capture = e -> lines.add(AccessLog.line(e));
+        Corral corral;
+        try {
+            corral = Corral.start(settings, Clock.systemUTC(), List.of(capture));
+        } catch (Exception e) {
+            sim.close();
+            throw e;
+        }
+        return new TestGateway(sim, corral, state, lines);
+    }
+
+    /** Access-log lines written so far (one per finished exchange). */
+    public List<String> accessLog() {
+        return List.copyOf(captured);
+    }
+
+    public SimRecorder seen() {
+        return sim.recorder();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + corral.address().getPort();
+    }
+
+    public int port() {
+        return corral.address().getPort();
+    }
+
+    public String key(String name, Set<Scope> scopes, List<String> models, Instant expires) {
+        String key = issuer.create(name, scopes, models, expires).key();
+        corral.reloadKeys();
+        return key;
+    }
+
+    public String inferenceKey() {
+        return key("tester", EnumSet.of(Scope.INFERENCE), List.of(), null);
+    }
+
+    public HttpResponse<String> get(String path, String key) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(30)).GET();
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> post(String path, String key, String body, String... headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Every usage record written so far, after the writer has caught up. */
+    public List<UsageRecord> usage() throws InterruptedException {
+        if (!corral.usage().awaitFlushed(10_000)) {
+            throw new AssertionError("usage writer did not catch up within 10 s");
+        }
+        return corral.store().usageSince(Instant.EPOCH, null);
+    }
+
+    public RawClient raw() throws IOException {
+        return new RawClient("127.0.0.1", port());
+    }
+
+    @Override
+    public void close() {
+        corral.close();
+        sim.close();
+        try (Stream<Path> walk = Files.walk(stateDir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // temporary directory
+        }
+    }
+}
