@@ -31,6 +31,9 @@ public final class Inspect implements Stage {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxNumberLength(64).build())
             .build();
     private static final int MAX_MODEL_NAME = 512;
+    /** Ollama's model names: [host/][namespace/]model[:tag], each part letters, digits, '.', '_', '-'. */
+    private static final java.util.regex.Pattern VALID_NAME =
+            java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?");
 
     private final ModelPolicy policy;
 
@@ -164,11 +167,9 @@ public final class Inspect implements Stage {
         if (model.length() > MAX_MODEL_NAME) {
             return BodyModel.refuse("model_invalid", "model name is too long");
         }
-        for (int i = 0; i < model.length(); i++) {
-            char c = model.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                return BodyModel.refuse("model_invalid", "model name holds a control character");
-            }
+        if (!VALID_NAME.matcher(model).matches() || model.contains("..") || model.contains("//")) {
+            return BodyModel.refuse("model_invalid", "invalid model name (letters, digits and . _ - : / only,"
+                    + " as in 'llama3.2:3b' or 'registry.example/ns/model:tag')");
         }
         return new BodyModel(model, null);
     }

@@ -26,7 +26,8 @@ public final class UpstreamHealth implements AutoCloseable {
 
     public UpstreamHealth(Settings.Upstream upstream) {
         this.upstream = upstream;
-        this.http = HttpClient.newBuilder().connectTimeout(upstream.connectTimeout()).build();
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(upstream.connectTimeout()).build();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "corral-upstream-health");
             t.setDaemon(true);
@@ -47,7 +48,7 @@ public final class UpstreamHealth implements AutoCloseable {
     public void probe() {
         try {
             HttpRequest req = HttpRequest.newBuilder(URI.create(upstream.url().toString().replaceAll("/$", "") + "/api/version"))
-                    .timeout(Duration.ofSeconds(5)).GET().build();
+                    .timeout(Duration.ofSeconds(5)).header("User-Agent", "corral-health").GET().build();
             HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200) {
                 reportSuccess();

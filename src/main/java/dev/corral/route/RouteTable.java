@@ -104,10 +104,15 @@ public final class RouteTable {
             if (!PathPattern.match(route.segments(), segments, params)) {
                 continue;
             }
+            boolean methodMatches = route.methods().contains(method);
             if (!served.contains(route.routeClass())) {
+                if (methodMatches) {
+                    // The route exists upstream but not on this listener: as if it did not exist.
+                    return new RouteMatch(RouteMatch.Kind.NOT_FOUND, null, path, Map.of(), "route not served here");
+                }
                 continue;
             }
-            if (route.methods().contains(method)) {
+            if (methodMatches) {
                 return new RouteMatch(RouteMatch.Kind.FOUND, route, path, Map.copyOf(params), null);
             }
             pathServed = true;

@@ -62,6 +62,7 @@ public final class TestGateway implements AutoCloseable {
         o.put("listen.address", "127.0.0.1:0");
         o.put("upstream.url", "http://127.0.0.1:" + sim.port());
         o.put("state_dir", state.toString());
+        o.put("upstream.health_interval", "1h"); // one probe at start only: tests count what reaches Ollama
         o.putAll(overrides);
         Settings settings = new ConfigLoader(Map.of()).load(null, o);
         List<String> lines = new CopyOnWriteArrayList<>();
