@@ -35,7 +35,7 @@ public final class CorralCommand {
             return USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            boolean verbose = parsed.hasMatchedOption("--verbose") || java.util.Arrays.asList(parsed.originalArgs()).contains("--verbose");
+            boolean verbose = parsed.originalArgs().contains("--verbose");
             if (ex instanceof UsageError) {
                 c.getErr().println("corral: " + ex.getMessage());
                 return USAGE;

@@ -1,0 +1,92 @@
+package dev.corral.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI through execute(...): exit codes, what goes to stdout and stderr, what lands on disk. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = CorralCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void keysAreShownOnceListedWithoutSecretsAndRevoked() throws Exception {
+        String state = dir.resolve("state").toString();
+        Run created = run("keys", "create", "--name", "alice", "--scope", "inference", "--models", "llama3*,qwen2.5:7b",
+                "--expires", "90d", "--state-dir", state);
+        assertThat(created.code()).isZero();
+        String key = created.out().trim();
+        assertThat(key).matches("crl_[a-z0-9]{12}_[A-Za-z0-9_-]{43}");
+        assertThat(created.err()).contains("only time the key is shown").contains("alice").doesNotContain(key);
+        String id = key.substring(4, 16);
+
+        Run list = run("keys", "list", "--state-dir", state);
+        assertThat(list.code()).isZero();
+        assertThat(list.out()).contains(id).contains("alice").contains("llama3*,qwen2.5:7b").contains("active")
+                .doesNotContain(key.substring(17));
+        JsonNode json = new ObjectMapper().readTree(run("keys", "list", "--format", "json", "--state-dir", state).out());
+        assertThat(json.get(0).path("id").asText()).isEqualTo(id);
+        assertThat(json.get(0).path("expires_at").asText()).isNotEmpty();
+
+        Run revoked = run("keys", "revoke", id, "--state-dir", state);
+        assertThat(revoked.code()).isZero();
+        assertThat(revoked.err()).contains("Revoked key " + id);
+        assertThat(run("keys", "list", "--state-dir", state).out()).contains("revoked");
+        assertThat(run("keys", "revoke", id, "--state-dir", state).err()).contains("already revoked");
+        assertThat(run("keys", "revoke", "zzzzzzzzzzzz", "--state-dir", state).code()).isEqualTo(1);
+
+        Path s = Path.of(state);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s.resolve("server.secret")))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(s.resolve("corral.db")))).isEqualTo("rw-------");
+        assertThat(Files.size(s.resolve("server.secret"))).isEqualTo(32);
+    }
+
+    @Test
+    void usageErrorsExitWith2AndOneClearSentence() {
+        Run noName = run("keys", "create", "--state-dir", dir.toString());
+        assertThat(noName.code()).isEqualTo(2);
+        assertThat(noName.err()).contains("--name");
+        Run badScope = run("keys", "create", "--name", "x", "--scope", "admin", "--state-dir", dir.toString());
+        assertThat(badScope.code()).isEqualTo(2);
+        assertThat(badScope.err()).contains("unknown scope 'admin'").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(run("keys", "create", "--name", "x", "--expires", "soon", "--state-dir", dir.toString()).code()).isEqualTo(2);
+        assertThat(run("keys", "revoke", "not-an-id", "--state-dir", dir.toString()).code()).isEqualTo(2);
+        assertThat(run("frobnicate").code()).isEqualTo(2);
+        assertThat(run("simulate", "--listen", "nope").code()).isEqualTo(2);
+    }
+
+    @Test
+    void configErrorsExitWith1NamingTheFileAndField() throws Exception {
+        Path f = Files.writeString(dir.resolve("corral.yaml"), "upstream:\n  url: nope\n");
+        Run r = run("keys", "list", "--config", f.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains(f.toString()).contains("upstream.url").doesNotContain("\tat ");
+        Run v = run("keys", "list", "--config", f.toString(), "--verbose");
+        assertThat(v.err()).contains("\tat ");
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        Run r = run("--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("serve").contains("keys").contains("simulate").contains("demo");
+    }
+}
