@@ -562,6 +562,12 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        recorder.connected();
+        ctx.fireChannelActive();
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         Emitter e = current;
         if (e != null && ctx.channel().isWritable()) {

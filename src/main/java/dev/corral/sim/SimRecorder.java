@@ -30,6 +30,7 @@ public final class SimRecorder {
     private final List<Request> requests = new ArrayList<>();
     private final List<Generation> generations = new ArrayList<>();
     private final AtomicLong bytesWritten = new AtomicLong();
+    private final AtomicLong connections = new AtomicLong();
 
     synchronized void request(Request r) {
         requests.add(r);
@@ -38,6 +39,15 @@ public final class SimRecorder {
     synchronized void generation(Generation g) {
         generations.add(g);
         notifyAll();
+    }
+
+    void connected() {
+        connections.incrementAndGet();
+    }
+
+    /** TCP connections accepted so far (a pooling client opens few). */
+    public long connections() {
+        return connections.get();
     }
 
     void wrote(long n) {
@@ -64,5 +74,6 @@ public final class SimRecorder {
         requests.clear();
         generations.clear();
         bytesWritten.set(0);
+        connections.set(0);
     }
 }

@@ -166,6 +166,16 @@ class GatewayTest {
     }
 
     @Test
+    void upstreamConnectionsArePooledAndReused() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            assertThat(gw.get("/api/version", key).statusCode()).isEqualTo(200);
+            assertThat(gw.post("/api/generate", key, "{\"model\":\"llama3.2:3b\",\"prompt\":\"x\"}").statusCode()).isEqualTo(200);
+        }
+        assertThat(gw.seen().requests()).hasSize(10);
+        assertThat(gw.seen().connections()).as("new connections to Ollama for 10 sequential requests").isLessThanOrEqualTo(1);
+    }
+
+    @Test
     void aKeyWithAModelListSeesOnlyThoseModels() throws Exception {
         String limited = gw.key("limited", EnumSet.of(Scope.INFERENCE), List.of("llama3*"), null);
         JsonNode tags = JSON.readTree(gw.get("/api/tags", limited).body());
