@@ -63,19 +63,19 @@ final class DemoCommand implements Callable<Integer> {
                 "listen.address", hp.toString(),
                 "upstream.url", "http://127.0.0.1:" + sim.port(),
                 "state_dir", state.toString()));
-        Corral corral;
-        try {
-            corral = Corral.start(settings);
-        } catch (Exception e) {
-            sim.close();
-            throw e;
-        }
         String key;
         String metaKey;
         try (StoreAccess sa = new StoreAccess(settings)) {
             KeyIssuer issuer = new KeyIssuer(sa.store, sa.hasher, Clock.systemUTC());
             key = issuer.create("demo", EnumSet.of(Scope.INFERENCE), List.of("llama3*", "nomic-embed-text*"), null).key();
             metaKey = issuer.create("demo-readonly", EnumSet.of(Scope.META), List.of(), null).key();
+        }
+        Corral corral;
+        try {
+            corral = Corral.start(settings);
+        } catch (Exception e) {
+            sim.close();
+            throw e;
         }
         InetSocketAddress a = corral.address();
         String gw = "http://" + a.getAddress().getHostAddress() + ":" + a.getPort();
