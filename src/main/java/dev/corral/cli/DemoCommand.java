@@ -20,7 +20,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -105,14 +104,11 @@ final class DemoCommand implements Callable<Integer> {
 
                 """, gw, sim.port(), state, key, metaKey, gw, gw, gw, gw, gw, gw, gw, gw, state);
         out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        UntilStopped.await(() -> {
             corral.close();
             sim.close();
             deleteTree(state);
-            stopped.countDown();
-        }));
-        stopped.await();
+        });
         return CorralCommand.OK;
     }
 

@@ -4,7 +4,6 @@ import dev.corral.Corral;
 import dev.corral.config.Settings;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,12 +32,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         Settings settings = config.load(o);
         Corral corral = Corral.start(settings);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            corral.close();
-            stopped.countDown();
-        }, "corral-shutdown"));
-        stopped.await();
+        UntilStopped.await(corral::close);
         return CorralCommand.OK;
     }
 }

@@ -5,7 +5,6 @@ import dev.corral.sim.SimConfig;
 import dev.corral.sim.Simulator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -61,12 +60,7 @@ final class SimulateCommand implements Callable<Integer> {
         }
         System.err.println("Ollama simulator on http://" + hp.host() + ":" + sim.port() + " with models "
                 + String.join(", ", cfg.models()));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            sim.close();
-            stopped.countDown();
-        }));
-        stopped.await();
+        UntilStopped.await(sim::close);
         return CorralCommand.OK;
     }
 }

@@ -50,8 +50,14 @@ public final class GatewayServer implements AutoCloseable {
                     .childOption(ChannelOption.ALLOCATOR, alloc)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
                     .childHandler(new GatewayInitializer(gw));
-            Channel ch = b.bind(settings.listen().toSocketAddress()).sync().channel();
-            return new GatewayServer(group, ch, pool, alloc);
+            io.netty.channel.ChannelFuture bound = b.bind(settings.listen().toSocketAddress()).await();
+            if (!bound.isSuccess()) {
+                Throwable why = bound.cause();
+                throw new dev.corral.config.ConfigException("listen.address: cannot listen on " + settings.listen() + ": "
+                        + (why == null ? "bind failed" : why.getMessage())
+                        + " (is another Corral or service using it? choose another with --listen)", why);
+            }
+            return new GatewayServer(group, bound.channel(), pool, alloc);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;

@@ -55,6 +55,10 @@ public final class UpstreamHealth implements AutoCloseable {
             } else {
                 report(false, "it answered GET /api/version with HTTP " + r.statusCode());
             }
+        } catch (java.net.ConnectException e) {
+            report(false, "connection refused");
+        } catch (java.net.http.HttpTimeoutException e) {
+            report(false, "no answer within 5 s");
         } catch (java.io.IOException e) {
             report(false, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         } catch (InterruptedException e) {

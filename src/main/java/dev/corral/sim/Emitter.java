@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  * is recorded as a cancellation, as Ollama cancels the generation.
  */
 final class Emitter {
+    private static final int BATCH_BYTES = 16 * 1024;
+
     private final ChannelHandlerContext ctx;
     private final Formats.Kind kind;
     private final Generation gen;
@@ -121,10 +123,15 @@ final class Emitter {
             }
             return;
         }
-        int batch = 0;
-        while (next < n && ctx.channel().isWritable() && batch < 256 && !failNow()) {
-            write(Formats.token(kind, gen, next++, includeUsage));
-            batch++;
+        // As fast as the client reads: tokens go out in chunks of up to 16 KiB (one allocation per chunk,
+        // not per token), and only while the channel is writable.
+        for (int chunks = 0; chunks < 16 && next < n && ctx.channel().isWritable() && !failNow(); chunks++) {
+            ByteBuf batch = ctx.alloc().buffer(BATCH_BYTES + 512);
+            while (next < n && batch.readableBytes() < BATCH_BYTES && !failNow()) {
+                batch.writeCharSequence(Formats.token(kind, gen, next++, includeUsage), StandardCharsets.UTF_8);
+            }
+            recorder.wrote(batch.readableBytes());
+            ctx.write(new DefaultHttpContent(batch));
         }
         ctx.flush();
         if (next >= n || failNow()) {

@@ -216,16 +216,8 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private void generate(Call c, Formats.Kind kind) {
         JsonNode body = parse(c);
-        if (body == null) {
-            return;
-        }
-        String name = body.path("model").asText("");
-        if (name.isEmpty()) {
-            error(c, HttpResponseStatus.BAD_REQUEST, "model is required");
-            return;
-        }
-        SimModels.Model m = requireModel(c, name);
-        if (m == null) {
+        String name = body == null ? null : requireModelField(c, body);
+        if (name == null) {
             return;
         }
         boolean nativeRoute = kind == Formats.Kind.GENERATE || kind == Formats.Kind.CHAT;
@@ -269,16 +261,8 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private void embed(Call c) {
         JsonNode body = parse(c);
-        if (body == null) {
-            return;
-        }
-        String name = body.path("model").asText("");
-        if (name.isEmpty()) {
-            error(c, HttpResponseStatus.BAD_REQUEST, "model is required");
-            return;
-        }
-        SimModels.Model m = requireModel(c, name);
-        if (m == null) {
+        String name = body == null ? null : requireModelField(c, body);
+        if (name == null) {
             return;
         }
         String route = c.match().route().name();
@@ -462,6 +446,16 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             error(c, HttpResponseStatus.BAD_REQUEST, "invalid character in JSON body");
             return null;
         }
+    }
+
+    /** The body's model, when it names one the simulator has; otherwise answers 400 or 404 and returns null. */
+    private String requireModelField(Call c, JsonNode body) {
+        String name = body.path("model").asText("");
+        if (name.isEmpty()) {
+            error(c, HttpResponseStatus.BAD_REQUEST, "model is required");
+            return null;
+        }
+        return requireModel(c, name) == null ? null : name;
     }
 
     private SimModels.Model requireModel(Call c, String name) {

@@ -44,7 +44,8 @@ public final class StateDir {
             }
             return new StateDir(dir);
         } catch (IOException e) {
-            throw new StoreException(dir + ": cannot create or open the state directory: " + e.getMessage(), e);
+            throw new StoreException(dir + ": cannot create or open the state directory (" + e.getClass().getSimpleName()
+                    + "); choose a writable one with --state-dir or CORRAL_STATE_DIR", e);
         }
     }
 

@@ -208,6 +208,46 @@ class GatewayTest {
     }
 
     @Test
+    void http10ClientsGetACloseDelimitedStreamNotChunks() throws Exception {
+        String body = "{\"model\":\"llama3.2:3b\",\"prompt\":\"old client\"}";
+        try (RawClient c = gw.raw()) {
+            RawClient.Response r = c.send("POST /api/generate HTTP/1.0\r\nAuthorization: Bearer " + key
+                    + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("transfer-encoding")).isNull();
+            assertThat(r.header("connection")).isEqualTo("close");
+            assertThat(r.body().split("\n")).hasSize(13);
+            assertThat(r.body()).endsWith("}\n");
+        }
+    }
+
+    @Test
+    void headRequestsAndExpectContinueAreFramedCorrectly() throws Exception {
+        try (RawClient c = gw.raw()) {
+            RawClient.Response head = c.send("HEAD /api/tags HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\n\r\n")
+                    .readHead();
+            assertThat(head.status()).isEqualTo(200);
+            // The connection is still in step: the next response is read correctly.
+            RawClient.Response next = c.send("GET /api/version HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key
+                    + "\r\n\r\n").read();
+            assertThat(next.body()).contains("version");
+            String body = "{\"model\":\"llama3.2:3b\",\"prompt\":\"x\",\"stream\":false}";
+            c.send("POST /api/generate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key
+                    + "\r\nExpect: 100-continue\r\nContent-Length: " + body.length() + "\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(100);
+            RawClient.Response r = c.send(body).read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).contains("\"done\":true");
+        }
+        try (RawClient c = gw.raw()) {
+            // Refused before the body: no 100 Continue, a final answer at once.
+            RawClient.Response r = c.send("POST /api/generate HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: 10\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(401);
+        }
+    }
+
+    @Test
     void healthSaysTheUpstreamAnswers() throws Exception {
         HttpResponse<String> r = gw.get("/healthz", null);
         assertThat(r.statusCode()).isEqualTo(200);
