@@ -1,0 +1,157 @@
+package dev.corral.doctor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.corral.cli.CorralCommand;
+import dev.corral.testing.TestGateway;
+import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+/** The outside smoke test against the real Corral, and against a gateway that lets admin routes through. */
+class GatewayProbeTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    static Run doctor(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = CorralCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static String severity(JsonNode report, String id) {
+        for (JsonNode f : report.path("findings")) {
+            if (f.path("id").asText().equals(id)) {
+                return f.path("severity").asText();
+            }
+        }
+        throw new AssertionError("no finding " + id + " in " + report);
+    }
+
+    @Test
+    void corralPassesTheSmokeTest() throws Exception {
+        try (TestGateway gw = TestGateway.start()) {
+            String key = gw.inferenceKey();
+            gw.seen().clear();
+            Run r = doctor("doctor", "--no-host", "--gateway", gw.url(), "--key", key, "--format", "json");
+            JsonNode report = JSON.readTree(r.out());
+            assertThat(r.code()).as(r.out()).isZero();
+            for (String id : List.of("gateway.unauthenticated", "gateway.admin_routes", "gateway.tags", "gateway.cors", "gateway.banner")) {
+                assertThat(severity(report, id)).as(id).isEqualTo("pass");
+            }
+            assertThat(report.toString()).contains("3 model(s)");
+            // The probes for admin routes never reached Ollama.
+            assertThat(gw.seen().requests()).extracting(dev.corral.sim.SimRecorder.Request::uri)
+                    .containsOnly("/api/tags");
+        }
+    }
+
+    @Test
+    void aGatewayThatLetsPullThroughFailsWithTheRightFinding() throws Exception {
+        HttpServer leaky = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        leaky.createContext("/", ex -> {
+            String path = ex.getRequestURI().getPath();
+            boolean authed = ex.getRequestHeaders().getFirst("Authorization") != null;
+            int status;
+            String body;
+            if (path.equals("/api/tags")) {
+                status = authed ? 200 : 401;
+                body = authed ? "{\"models\":[{\"name\":\"llama3:latest\"}]}" : "{\"error\":\"unauthorized\"}";
+            } else if (path.equals("/api/pull")) {
+                status = 200;
+                body = "{\"status\":\"success\"}";
+            } else {
+                status = 404;
+                body = "{\"error\":\"model 'corral-doctor.invalid/probe:0' not found\"}";
+            }
+            ex.getResponseHeaders().set("Server", "nginx/1.22.1");
+            ex.getResponseHeaders().set("Access-Control-Allow-Origin", "*");
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(status, b.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(b);
+            }
+        });
+        leaky.start();
+        try {
+            String url = "http://127.0.0.1:" + leaky.getAddress().getPort();
+            Run r = doctor("doctor", "--no-host", "--gateway", url, "--key", "k", "--format", "json");
+            assertThat(r.code()).isEqualTo(3);
+            JsonNode report = JSON.readTree(r.out());
+            assertThat(severity(report, "gateway.unauthenticated")).isEqualTo("pass");
+            assertThat(severity(report, "gateway.admin_routes")).isEqualTo("fail");
+            assertThat(report.toString()).contains("POST /api/pull → 200").contains("DELETE /api/delete → 404");
+            assertThat(severity(report, "gateway.cors")).isEqualTo("fail");
+            assertThat(severity(report, "gateway.banner")).isEqualTo("warn");
+
+            Run junit = doctor("doctor", "--no-host", "--gateway", url, "--format", "junit");
+            assertThat(junit.code()).isEqualTo(3);
+            Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                    .parse(new ByteArrayInputStream(junit.out().getBytes(StandardCharsets.UTF_8)));
+            assertThat(doc.getDocumentElement().getAttribute("failures")).isEqualTo("2");
+            assertThat(doc.getElementsByTagName("failure").getLength()).isEqualTo(2);
+            assertThat(doc.getElementsByTagName("skipped").getLength()).isEqualTo(1);
+
+            Run table = doctor("doctor", "--no-host", "--gateway", url);
+            assertThat(table.out()).contains("FAIL  gateway.admin_routes").contains("fix: ").contains("failed")
+                    .doesNotContain("\u001b[");
+        } finally {
+            leaky.stop(0);
+        }
+    }
+
+    @Test
+    void anUnreachableGatewayFailsAndBadArgumentsAreUsageErrors() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Run r = doctor("doctor", "--no-host", "--gateway", "http://127.0.0.1:" + port, "--format", "json");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(severity(JSON.readTree(r.out()), "gateway.reachable")).isEqualTo("fail");
+        assertThat(doctor("doctor", "--no-host").code()).isEqualTo(2);
+        assertThat(doctor("doctor", "--gateway", "ftp://x", "--no-host").code()).isEqualTo(2);
+        assertThat(doctor("doctor", "--format", "yaml").code()).isEqualTo(2);
+    }
+
+    @Test
+    void corralsConfigIsChecked() throws Exception {
+        Path bad = Files.writeString(dir.resolve("corral.yaml"), """
+                listen:
+                  address: 0.0.0.0:11443
+                  insecure_plaintext: true
+                policy:
+                  allow_cloud_models: true
+                trusted_proxies: [0.0.0.0/0]
+                """);
+        Run r = doctor("doctor", "--no-host", "--config", bad.toString(), "--format", "json");
+        assertThat(r.code()).isEqualTo(3);
+        JsonNode report = JSON.readTree(r.out());
+        assertThat(severity(report, "corral.config.bind")).isEqualTo("fail");
+        assertThat(severity(report, "corral.config.cloud")).isEqualTo("warn");
+        assertThat(severity(report, "corral.config.trusted_proxies")).isEqualTo("fail");
+        Path broken = Files.writeString(dir.resolve("broken.yaml"), "limits:\n  max_body_bytes: huge\n");
+        JsonNode b = JSON.readTree(doctor("doctor", "--no-host", "--config", broken.toString(), "--format", "json").out());
+        assertThat(severity(b, "corral.config.valid")).isEqualTo("fail");
+        Path good = Files.writeString(dir.resolve("good.yaml"), "listen:\n  address: 127.0.0.1:11443\n");
+        assertThat(doctor("doctor", "--no-host", "--config", good.toString()).code()).isZero();
+    }
+}
