@@ -174,6 +174,20 @@ class DoctorFixtureTest {
     }
 
     @Test
+    void aUnitFileIsAnalysedOffline() throws Exception {
+        Path unit = Files.writeString(dir.resolve("ollama.service"), "[Unit]\nDescription=x\n[Service]\nExecStart=/usr/bin/ollama serve\n"
+                + "NoNewPrivileges=true\nProtectSystem=strict\nPrivateDevices=yes\nSystemCallFilter=@system-service\n");
+        host.command("systemd-analyze security --offline=true " + unit, "→ Overall exposure level for ollama.service: 4.1 OK\n");
+        host.file("/dev/kfd", "");
+        DoctorOptions o = new DoctorOptions(true, "ollama", unit, null, "ollama", null, null, null, null, null, false, null, false);
+        List<Finding> f = new SandboxCheck().run(host, o);
+        assertThat(one(f, "ollama.systemd.exposure").severity()).isEqualTo(Severity.WARN);
+        assertThat(one(f, "ollama.systemd.sandbox").evidence()).doesNotContain("NoNewPrivileges").doesNotContain("ProtectSystem")
+                .doesNotContain("SystemCallFilter").contains("PrivateTmp=(unset)");
+        assertThat(one(f, "ollama.systemd.gpu").severity()).isEqualTo(Severity.FAIL);
+    }
+
+    @Test
     void noSystemdMeansSkipped() {
         host.failing(showCommand(), "System has not been booted with systemd as init system (PID 1). Can't operate.");
         assertThat(new SandboxCheck().run(host, opts)).allMatch(x -> x.severity() == Severity.SKIP);

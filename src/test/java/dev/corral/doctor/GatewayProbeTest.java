@@ -119,6 +119,48 @@ class GatewayProbeTest {
     }
 
     @Test
+    void overHttpsTheProtocolAndTheCertificatesDaysLeftAreChecked() throws Exception {
+        Path ks = dir.resolve("gw.p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "gw", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=gw.test", "-ext", "SAN=ip:127.0.0.1", "-validity", "10", "-storetype", "PKCS12",
+                "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).isZero();
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(ks)) {
+            store.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(store, "changeit".toCharArray());
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(ctx));
+        https.createContext("/", ex -> {
+            byte[] b = "{\"error\":\"unauthorized\"}".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(ex.getRequestURI().getPath().equals("/api/tags") ? 401 : 404, b.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(b);
+            }
+        });
+        https.start();
+        try {
+            String url = "https://127.0.0.1:" + https.getAddress().getPort();
+            JsonNode ok = JSON.readTree(doctor("doctor", "--no-host", "--gateway", url, "--insecure", "--format", "json").out());
+            assertThat(severity(ok, "gateway.tls.protocol")).isEqualTo("pass");
+            assertThat(severity(ok, "gateway.tls.certificate")).isEqualTo("warn");
+            assertThat(ok.toString()).contains("negotiated TLSv1.").contains("days left");
+            assertThat(severity(ok, "gateway.admin_routes")).isEqualTo("pass");
+            Run untrusted = doctor("doctor", "--no-host", "--gateway", url, "--format", "json");
+            assertThat(untrusted.code()).isEqualTo(3);
+            assertThat(severity(JSON.readTree(untrusted.out()), "gateway.reachable")).isEqualTo("fail");
+        } finally {
+            https.stop(0);
+        }
+    }
+
+    @Test
     void anUnreachableGatewayFailsAndBadArgumentsAreUsageErrors() throws Exception {
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
