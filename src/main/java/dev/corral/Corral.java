@@ -6,6 +6,9 @@ import dev.corral.auth.KeyHasher;
 import dev.corral.config.Settings;
 import dev.corral.gateway.ExchangeListener;
 import dev.corral.gateway.GatewayPath;
+import dev.corral.limit.Admission;
+import dev.corral.limit.LocalBuckets;
+import dev.corral.limit.TokenBudgets;
 import dev.corral.proxy.GatewayServer;
 import dev.corral.proxy.UpstreamHealth;
 import dev.corral.route.RouteTable;
@@ -37,6 +40,7 @@ public final class Corral implements AutoCloseable {
     private KeyDirectory keys;
     private UsageRecorder usage;
     private UpstreamHealth health;
+    private Admission admission;
     private GatewayServer server;
 
     private Corral() {}
@@ -66,19 +70,22 @@ public final class Corral implements AutoCloseable {
             c.own(refresher::shutdownNow);
             refresher.scheduleWithFixedDelay(c::refreshKeys, 1, 1, TimeUnit.SECONDS);
             c.usage = c.own(new UsageRecorder(c.store));
+            c.admission = new Admission(settings.admission(), new LocalBuckets(), new TokenBudgets(c.store), clock);
+            refresher.scheduleWithFixedDelay(c.admission::housekeeping, 60, 60, TimeUnit.SECONDS);
             c.health = c.own(new UpstreamHealth(settings.upstream()));
             c.health.probe();
             c.health.start();
 
             List<ExchangeListener> listeners = new ArrayList<>();
+            listeners.add(c.admission); // settle first: slots free as soon as an exchange ends
             listeners.add(c.usage);
             if (settings.accessLog()) {
                 listeners.add(new AccessLog());
             }
             listeners.addAll(extraListeners);
             GatewayPath path = GatewayPath.standard(settings, RouteTable.ollama(),
-                    new Authenticator(c.keys, hasher, clock));
-            c.server = c.own(GatewayServer.start(settings, path, c.health, listeners, clock,
+                    new Authenticator(c.keys, hasher, clock), c.admission);
+            c.server = c.own(GatewayServer.start(settings, path, c.health, c.admission, listeners, clock,
                     Math.max(1, Runtime.getRuntime().availableProcessors())));
             log.info("Corral listening on http://{} for Ollama at {} ({} keys, state in {})",
                     hostPort(c.server.address()), settings.upstream().url(), c.keys.size(), settings.stateDir());
@@ -121,6 +128,10 @@ public final class Corral implements AutoCloseable {
 
     public UsageRecorder usage() {
         return usage;
+    }
+
+    public Admission admission() {
+        return admission;
     }
 
     public GatewayServer server() {

@@ -45,7 +45,7 @@ public final class KeyDirectory {
         }
         Map<String, Entry> next = new HashMap<>();
         for (KeyRecord k : store.listKeys()) {
-            next.put(k.id(), new Entry(k, new Principal(k.id(), k.name(), k.scopes(), ModelPatterns.of(k.models()))));
+            next.put(k.id(), new Entry(k, new Principal(k.id(), k.name(), k.scopes(), ModelPatterns.of(k.models()), k.limits())));
         }
         entries = Map.copyOf(next);
         if (version != Long.MIN_VALUE) {

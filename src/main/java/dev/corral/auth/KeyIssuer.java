@@ -22,6 +22,10 @@ public final class KeyIssuer {
     }
 
     public Issued create(String name, Set<Scope> scopes, List<String> models, Instant expiresAt) {
+        return create(name, scopes, models, expiresAt, KeyLimits.DEFAULTS);
+    }
+
+    public Issued create(String name, Set<Scope> scopes, List<String> models, Instant expiresAt, KeyLimits limits) {
         if (name == null || name.isBlank() || name.length() > 100 || !name.matches("[\\p{L}\\p{N} ._@-]+")) {
             throw new IllegalArgumentException("--name must be 1-100 letters, digits, spaces or . _ @ -");
         }
@@ -34,7 +38,7 @@ public final class KeyIssuer {
         }
         String key = ApiKey.generate();
         KeyRecord record = new KeyRecord(ApiKey.idOf(key), name.strip(), hasher.hash(key), Set.copyOf(scopes),
-                List.copyOf(models), now, expiresAt, null);
+                List.copyOf(models), now, expiresAt, null, limits);
         store.createKey(record);
         return new Issued(record, key);
     }

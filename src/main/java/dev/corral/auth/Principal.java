@@ -4,5 +4,9 @@ import dev.corral.policy.ModelPatterns;
 import java.util.Set;
 
 /** Who is calling, once authenticated: the key's public id, name and what it may do. */
-public record Principal(String keyId, String name, Set<Scope> scopes, ModelPatterns models) {
+public record Principal(String keyId, String name, Set<Scope> scopes, ModelPatterns models, KeyLimits limits) {
+
+    public Principal(String keyId, String name, Set<Scope> scopes, ModelPatterns models) {
+        this(keyId, name, scopes, models, KeyLimits.DEFAULTS);
+    }
 }

@@ -29,6 +29,8 @@ public final class RawConfig {
 
     public Log log = new Log();
 
+    public Admission admission = new Admission();
+
     public static final class Listen {
         /** Loopback by default: nothing off this machine can reach Corral until the operator says so. */
         public String address = "127.0.0.1:11443";
@@ -100,6 +102,56 @@ public final class RawConfig {
          */
         @JsonProperty("allow_cloud_models")
         public boolean allowCloudModels = false;
+    }
+
+    /** Rate, token and concurrency limits, and the fair queue in front of Ollama. 0 means unlimited. */
+    public static final class Admission {
+        /** Limits of every key that sets none of its own (corral keys create/update --rpm ...). */
+        @JsonProperty("key_defaults")
+        public KeyDefaults keyDefaults = new KeyDefaults();
+
+        /** Requests that fail authentication, per client address: a burst, then this many a minute. */
+        @JsonProperty("failed_auth_per_minute")
+        public long failedAuthPerMinute = 30;
+
+        @JsonProperty("failed_auth_burst")
+        public long failedAuthBurst = 10;
+
+        /**
+         * Inference requests Ollama runs at once. Ollama's default is one request per loaded model
+         * (OLLAMA_NUM_PARALLEL=1); raise it with OLLAMA_NUM_PARALLEL or several loaded models.
+         */
+        @JsonProperty("upstream_concurrency")
+        public int upstreamConcurrency = 1;
+
+        /** Requests waiting for the upstream, in all and per key. */
+        @JsonProperty("queue_size")
+        public int queueSize = 256;
+
+        @JsonProperty("queue_per_key")
+        public int queuePerKey = 32;
+
+        /** Longest wait in the queue before 503. */
+        @JsonProperty("queue_timeout")
+        public String queueTimeout = "120s";
+
+        /** Completion tokens reserved when a request sets no num_predict / max_tokens. */
+        @JsonProperty("default_max_tokens")
+        public long defaultMaxTokens = 2048;
+    }
+
+    public static final class KeyDefaults {
+        public long rpm = 0;
+        /** Requests a key may send at once above its steady rate; 0 = one minute's worth. */
+        public long burst = 0;
+        public long tpm = 0;
+        @JsonProperty("daily_tokens")
+        public long dailyTokens = 0;
+        @JsonProperty("monthly_tokens")
+        public long monthlyTokens = 0;
+        /** In-flight requests per key; by default one key cannot hold more than 4. */
+        public int concurrency = 4;
+        public int weight = 1;
     }
 
     public static final class Log {

@@ -22,7 +22,13 @@ public record Settings(
         int maxFilteredResponseBytes,
         boolean allowCloudModels,
         List<Cidr> trustedProxies,
-        boolean accessLog) {
+        boolean accessLog,
+        Admission admission) {
+
+    /** Admission settings, validated. */
+    public record Admission(long rpm, long burst, long tpm, long dailyTokens, long monthlyTokens, int concurrency, int weight,
+                            long failedAuthPerMinute, long failedAuthBurst, int upstreamConcurrency, int queueSize,
+                            int queuePerKey, Duration queueTimeout, long defaultMaxTokens) {}
 
     /** Where Ollama is and how long Corral waits for it. */
     public record Upstream(URI url, String host, int port, Duration connectTimeout, Duration firstByteTimeout,
@@ -56,9 +62,26 @@ public record Settings(
             String entry = raw.trustedProxies.get(i);
             proxies.add(c.get("trusted_proxies[" + i + "]", () -> Cidr.parse(entry)));
         }
+        RawConfig.Admission a = raw.admission;
+        RawConfig.KeyDefaults k = a.keyDefaults;
+        Admission admission = new Admission(
+                c.get("admission.key_defaults.rpm", () -> atLeast(k.rpm, 0)),
+                c.get("admission.key_defaults.burst", () -> atLeast(k.burst, 0)),
+                c.get("admission.key_defaults.tpm", () -> atLeast(k.tpm, 0)),
+                c.get("admission.key_defaults.daily_tokens", () -> atLeast(k.dailyTokens, 0)),
+                c.get("admission.key_defaults.monthly_tokens", () -> atLeast(k.monthlyTokens, 0)),
+                c.get("admission.key_defaults.concurrency", () -> (int) atLeast(k.concurrency, 0)),
+                c.get("admission.key_defaults.weight", () -> (int) atLeast(k.weight, 1)),
+                c.get("admission.failed_auth_per_minute", () -> atLeast(a.failedAuthPerMinute, 1)),
+                c.get("admission.failed_auth_burst", () -> atLeast(a.failedAuthBurst, 1)),
+                c.get("admission.upstream_concurrency", () -> (int) atLeast(a.upstreamConcurrency, 1)),
+                c.get("admission.queue_size", () -> (int) atLeast(a.queueSize, 0)),
+                c.get("admission.queue_per_key", () -> (int) atLeast(a.queuePerKey, 0)),
+                c.get("admission.queue_timeout", () -> positive(Units.duration(a.queueTimeout))),
+                c.get("admission.default_max_tokens", () -> atLeast(a.defaultMaxTokens, 1)));
         Settings s = new Settings(listen, raw.listen.insecurePlaintext, upstream, stateDir, maxBody, maxHeader,
                 maxLine, headerTimeout, bodyTimeout, keepalive, maxFiltered, raw.policy.allowCloudModels,
-                List.copyOf(proxies), raw.log.access);
+                List.copyOf(proxies), raw.log.access, admission);
         if (!listen.isLoopback() && !raw.listen.insecurePlaintext) {
             throw new ConfigException(source + ": listen.address: " + listen + " is not a loopback address and Corral"
                     + " has no TLS listener yet, so keys and prompts would cross the network in clear text."
@@ -133,6 +156,13 @@ public record Settings(
     private static long bounded(long v, long min, long max) {
         if (v < min || v > max) {
             throw new IllegalArgumentException("must be between " + min + " and " + max + " bytes, got " + v);
+        }
+        return v;
+    }
+
+    private static long atLeast(long v, long min) {
+        if (v < min) {
+            throw new IllegalArgumentException("must be at least " + min + ", got " + v);
         }
         return v;
     }

@@ -2,22 +2,30 @@ package dev.corral.gateway;
 
 import dev.corral.auth.Authenticator;
 import dev.corral.auth.Credentials;
+import dev.corral.limit.Admission;
 
 /**
  * Stage 4: the caller's key becomes a principal, or the request gets 401. The client is told the
- * same thing whatever went wrong; the reason goes to the access log only.
+ * same thing whatever went wrong; the reason goes to the access log only. Failures are counted per
+ * client address: after a burst, that address is slowed to a few attempts a minute (429).
  */
 public final class Authenticate implements Stage {
     static final String MESSAGE = "unauthorized: a valid API key is required (Authorization: Bearer <key>)";
 
     private final Authenticator authenticator;
+    private final Admission admission;
 
-    public Authenticate(Authenticator authenticator) {
+    public Authenticate(Authenticator authenticator, Admission admission) {
         this.authenticator = authenticator;
+        this.admission = admission;
     }
 
     @Override
     public Refusal apply(Exchange exchange) {
+        // An address that keeps presenting bad keys is refused before any key is looked at.
+        if (admission.addressBlocked(exchange.clientAddress())) {
+            return admission.addressRefusal();
+        }
         Authenticator.Result result = authenticator.authenticate(Credentials.from(exchange.request().headers()));
         if (result.ok()) {
             exchange.principal(result.principal());
@@ -25,6 +33,9 @@ public final class Authenticate implements Stage {
         }
         if (result.keyId() != null) {
             exchange.keyId(result.keyId());
+        }
+        if (admission.failedAuth(exchange.clientAddress())) {
+            return admission.addressRefusal();
         }
         return Refusal.of(RefusalKind.UNAUTHORIZED, "auth_" + result.failure().code(), MESSAGE);
     }

@@ -57,6 +57,7 @@ public final class ErrorResponses {
         if (requestId != null) {
             r.headers().set("X-Request-Id", requestId);
         }
+        refusal.headers().forEach((k, v) -> r.headers().set(k, v));
         if (refusal.close()) {
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }

@@ -27,6 +27,11 @@ public final class Exchange {
     private String model;
     private ByteBuf body;
 
+    private long maxTokens = -1;
+    private boolean stream;
+    private boolean hideUsage;
+    private Object admission;
+
     private int status;
     private Outcome outcome;
     private String reason;
@@ -74,6 +79,20 @@ public final class Exchange {
     /** The request body, read whole; owned by the connection handler, which releases it. */
     public ByteBuf body() { return body; }
     public void body(ByteBuf b) { this.body = b; }
+
+    /** num_predict / max_tokens the request set, or -1. */
+    public long maxTokens() { return maxTokens; }
+    public void maxTokens(long n) { this.maxTokens = n; }
+    /** The request asked for a streamed answer. */
+    public boolean stream() { return stream; }
+    public void stream(boolean s) { this.stream = s; }
+    /** Corral asked Ollama for a usage chunk the client did not ask for: hide it from the client. */
+    public boolean hideUsage() { return hideUsage; }
+    public void hideUsage(boolean h) { this.hideUsage = h; }
+    /** What the admit stage holds for this exchange (reservations, slots); released when it finishes. */
+    @SuppressWarnings("unchecked")
+    public <T> T admission() { return (T) admission; }
+    public void admission(Object a) { this.admission = a; }
 
     public void addBytesIn(long n) { bytesIn += n; }
     public void addBytesOut(long n) { bytesOut += n; }

@@ -2,6 +2,7 @@ package dev.corral.gateway;
 
 import dev.corral.auth.Authenticator;
 import dev.corral.config.Settings;
+import dev.corral.limit.Admission;
 import dev.corral.policy.ModelPolicy;
 import dev.corral.route.RouteTable;
 import java.util.List;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>accept: TLS and HTTP decoding with hard limits ({@code proxy.GatewayInitializer})
  *   <li>identify, route, authenticate, authorize, inspect: the stages below
- *   <li>admit: not built yet (rate, token and concurrency limits, fair queuing: issue #4)
+ *   <li>admit: {@link Admit} (rate, in-flight, tokens), then the wait for an upstream slot in fair
+ *       order across keys ({@code limit.FairQueue}, in {@code proxy.ClientHandler})
  *   <li>forward: {@code proxy.Forwarder}, which streams to Ollama and back
  *   <li>settle: {@link ExchangeListener}s (usage record, access log) told once per exchange
  * </ol>
@@ -32,13 +34,14 @@ public final class GatewayPath {
         this.stages = List.copyOf(stages);
     }
 
-    public static GatewayPath standard(Settings settings, RouteTable routes, Authenticator authenticator) {
+    public static GatewayPath standard(Settings settings, RouteTable routes, Authenticator authenticator, Admission admission) {
         return new GatewayPath(List.of(
                 new Identify(settings.trustedProxies()),
                 new Classify(routes, RouteTable.publicClasses()),
-                new Authenticate(authenticator),
+                new Authenticate(authenticator, admission),
                 new Authorize(),
-                new Inspect(new ModelPolicy(settings.allowCloudModels()))));
+                new Inspect(new ModelPolicy(settings.allowCloudModels())),
+                new Admit(admission)));
     }
 
     public List<Stage> stages() {

@@ -2,7 +2,12 @@ package dev.corral.gateway;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.Unpooled;
+import java.util.Iterator;
+import java.util.Map;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.corral.policy.ModelPolicy;
@@ -30,6 +35,7 @@ public final class Inspect implements Stage {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxNumberLength(64).build())
             .build();
+    private static final ObjectMapper TREES = new ObjectMapper(JSON);
     private static final int MAX_MODEL_NAME = 512;
     /** Ollama's model names: [host/][namespace/]model[:tag], each part letters, digits, '.', '_', '-'. */
     private static final java.util.regex.Pattern VALID_NAME =
@@ -52,11 +58,23 @@ public final class Inspect implements Stage {
         String model;
         switch (route.body()) {
             case JSON_MODEL -> {
-                BodyModel read = readJsonModel(exchange.body());
+                Parsed read = parse(exchange.body());
                 if (read.refusal() != null) {
                     return read.refusal();
                 }
                 model = read.model();
+                exchange.maxTokens(maxTokens(route.name(), read.root()));
+                JsonNode stream = field(read.root(), "stream");
+                exchange.stream(stream == null ? route.dialect() == dev.corral.route.Dialect.OLLAMA : stream.asBoolean(false));
+                Refusal denied = policy.decide(exchange.principal(), model);
+                if (denied != null) {
+                    exchange.model(model);
+                    return denied;
+                }
+                byte[] rewritten = askForUsage(exchange, read.root());
+                if (rewritten != null) {
+                    exchange.body(Unpooled.wrappedBuffer(rewritten));
+                }
             }
             case MULTIPART_MODEL -> {
                 BodyModel read = readMultipartModel(exchange);
@@ -88,42 +106,114 @@ public final class Inspect implements Stage {
 
     /** Finds the one top-level field Go would bind to "model" in a JSON object. */
     static BodyModel readJsonModel(ByteBuf body) {
+        Parsed p = parse(body);
+        return p.refusal() != null ? new BodyModel(null, p.refusal()) : new BodyModel(p.model(), null);
+    }
+
+    /** A JSON body as Ollama will read it. */
+    record Parsed(ObjectNode root, String model, Refusal refusal) {}
+
+    static Parsed parse(ByteBuf body) {
         if (body == null || !body.isReadable()) {
-            return BodyModel.refuse("body_missing", "the request body must be a JSON object with a model");
+            return new Parsed(null, null, BodyModel.refuse("body_missing", "the request body must be a JSON object with a model").refusal());
+        }
+        JsonNode tree;
+        try (JsonParser p = JSON.createParser((java.io.InputStream) new ByteBufInputStream(body.duplicate()))) {
+            tree = TREES.readTree(p);
+            if (tree != null && p.nextToken() != null) {
+                return new Parsed(null, null, BodyModel.refuse("body_trailing", "the request body holds data after the JSON object").refusal());
+            }
+        } catch (IOException | RuntimeException e) {
+            return new Parsed(null, null, BodyModel.refuse("body_invalid", "the request body is not valid JSON: "
+                    + firstLine(e.getMessage())).refusal());
+        }
+        if (!(tree instanceof ObjectNode root)) {
+            return new Parsed(null, null, BodyModel.refuse("body_not_object", "the request body must be a JSON object").refusal());
         }
         String model = null;
         int modelFields = 0;
-        try (JsonParser p = JSON.createParser((java.io.InputStream) new ByteBufInputStream(body.duplicate()))) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return BodyModel.refuse("body_not_object", "the request body must be a JSON object");
-            }
-            JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                if (name.equalsIgnoreCase("model")) {
-                    modelFields++;
-                    if (v != JsonToken.VALUE_STRING) {
-                        return BodyModel.refuse("model_not_string", "model must be a string");
-                    }
-                    model = p.getText();
-                } else {
-                    p.skipChildren();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            if (f.getKey().equalsIgnoreCase("model")) {
+                modelFields++;
+                if (!f.getValue().isTextual()) {
+                    return new Parsed(null, null, BodyModel.refuse("model_not_string", "model must be a string").refusal());
                 }
+                model = f.getValue().asText();
             }
-            if (t != JsonToken.END_OBJECT) {
-                return BodyModel.refuse("body_invalid", "the request body is not valid JSON");
-            }
-            if (p.nextToken() != null) {
-                return BodyModel.refuse("body_trailing", "the request body holds data after the JSON object");
-            }
-        } catch (IOException | RuntimeException e) {
-            return BodyModel.refuse("body_invalid", "the request body is not valid JSON: " + firstLine(e.getMessage()));
         }
         if (modelFields > 1) {
-            return BodyModel.refuse("model_duplicate", "the request body names the model more than once");
+            return new Parsed(null, null, BodyModel.refuse("model_duplicate", "the request body names the model more than once").refusal());
         }
-        return checkName(model);
+        BodyModel checked = checkName(model);
+        return checked.refusal() != null ? new Parsed(null, null, checked.refusal()) : new Parsed(root, model, null);
+    }
+
+    /** The value Go binds to {@code name}: field names match case-insensitively, the last one wins. */
+    static JsonNode field(JsonNode obj, String name) {
+        JsonNode found = null;
+        if (obj instanceof ObjectNode o) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                if (f.getKey().equalsIgnoreCase(name)) {
+                    found = f.getValue();
+                }
+            }
+        }
+        return found;
+    }
+
+    /** num_predict / max_tokens as the route names it; -1 when absent or unbounded. */
+    static long maxTokens(String route, ObjectNode root) {
+        JsonNode n = switch (route) {
+            case "generate", "chat" -> field(field(root, "options"), "num_predict");
+            case "openai_chat" -> field(root, "max_completion_tokens") != null ? field(root, "max_completion_tokens")
+                    : field(root, "max_tokens");
+            case "openai_responses" -> field(root, "max_output_tokens");
+            default -> field(root, "max_tokens");
+        };
+        return n != null && n.canConvertToLong() && n.asLong() >= 0 ? n.asLong() : -1;
+    }
+
+    /**
+     * Streaming OpenAI chat and completions carry token counts only when the request asks for
+     * them (stream_options.include_usage). Corral asks on the client's behalf, and the forwarder
+     * hides what the client did not ask for. Returns the body to forward, or null to keep it.
+     */
+    static byte[] askForUsage(Exchange exchange, ObjectNode root) {
+        String route = exchange.route().name();
+        if (!(route.equals("openai_chat") || route.equals("openai_completions"))) {
+            return null;
+        }
+        JsonNode stream = field(root, "stream");
+        if (stream == null || !stream.asBoolean(false)) {
+            return null;
+        }
+        exchange.stream(true);
+        JsonNode options = field(root, "stream_options");
+        JsonNode include = field(options, "include_usage");
+        if (include != null && include.asBoolean(false)) {
+            return null;
+        }
+        ObjectNode merged = options instanceof ObjectNode o ? o.deepCopy() : TREES.createObjectNode();
+        for (Iterator<String> it = merged.fieldNames(); it.hasNext(); ) {
+            if (it.next().equalsIgnoreCase("include_usage")) {
+                it.remove();
+            }
+        }
+        merged.put("include_usage", true);
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            if (it.next().equalsIgnoreCase("stream_options")) {
+                it.remove();
+            }
+        }
+        root.set("stream_options", merged);
+        exchange.hideUsage(true);
+        try {
+            return TREES.writeValueAsBytes(root);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static BodyModel readMultipartModel(Exchange exchange) {

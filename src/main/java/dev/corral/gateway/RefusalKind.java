@@ -17,9 +17,11 @@ public enum RefusalKind {
     URI_TOO_LONG(414, "invalid_request_error", "uri_too_long", "invalid_request_error"),
     UNSUPPORTED_MEDIA_TYPE(415, "invalid_request_error", "unsupported_media_type", "invalid_request_error"),
     EXPECTATION_FAILED(417, "invalid_request_error", "expectation_failed", "invalid_request_error"),
+    TOO_MANY_REQUESTS(429, "requests", "rate_limit_exceeded", "rate_limit_error"),
     HEADERS_TOO_LARGE(431, "invalid_request_error", "headers_too_large", "invalid_request_error"),
     INTERNAL(500, "api_error", "internal_error", "api_error"),
     BAD_GATEWAY(502, "api_error", "upstream_unavailable", "api_error"),
+    SERVICE_UNAVAILABLE(503, "server_error", "overloaded", "overloaded_error"),
     GATEWAY_TIMEOUT(504, "api_error", "upstream_timeout", "api_error");
 
     private final HttpResponseStatus status;

@@ -6,6 +6,9 @@ import dev.corral.gateway.GatewayPath;
 import dev.corral.gateway.Outcome;
 import dev.corral.gateway.Refusal;
 import dev.corral.gateway.RefusalKind;
+import dev.corral.limit.Admission;
+import dev.corral.limit.FairQueue;
+import dev.corral.route.RouteClass;
 import dev.corral.route.BodyKind;
 import dev.corral.route.Dialect;
 import io.netty.buffer.CompositeByteBuf;
@@ -66,6 +69,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private int resumeAt;
     private CompositeByteBuf body;
     private Forwarder forwarder;
+    private FairQueue.Waiter waiter;
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
     private boolean replaying;
     private ScheduledFuture<?> timer;
@@ -238,7 +242,48 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             refuse(p.refusal());
             return;
         }
-        // Stage 7, admit, is not built yet (issue #4): every request that passed inspection is forwarded.
+        if (exchange.route().routeClass() != RouteClass.INFERENCE) {
+            forward();
+            return;
+        }
+        // Stage 7, admit, continued: wait for an upstream slot in fair order across keys.
+        Exchange ex = exchange;
+        Admission.Ticket ticket = ex.admission();
+        FairQueue.Result r = gw.admission.queue().acquire(ex.keyId(), ticket.weight(), ctx.executor(), permit -> granted(ex, permit));
+        if (r.refused() != null) {
+            respond(new Refusal(RefusalKind.SERVICE_UNAVAILABLE, "the upstream is busy: " + r.refused(), "queue_full", false)
+                    .withHeaders(java.util.Map.of("Retry-After", "5")), Outcome.REFUSED);
+        } else if (r.permit() != null) {
+            ticket.hold(r.permit());
+            forward();
+        } else {
+            waiter = r.waiter();
+            long limit = gw.admission.queueTimeout().toMillis();
+            arm(limit, () -> {
+                FairQueue.Waiter w = waiter;
+                if (w != null && exchange == ex && w.cancel()) {
+                    waiter = null;
+                    respond(new Refusal(RefusalKind.SERVICE_UNAVAILABLE, "the upstream stayed busy: waited "
+                            + limit / 1000 + " s in the queue", "queue_timeout", false)
+                            .withHeaders(java.util.Map.of("Retry-After", "5")), Outcome.REFUSED);
+                }
+            });
+        }
+    }
+
+    /** A slot came free for a queued exchange (on this channel's loop). */
+    private void granted(Exchange ex, FairQueue.Permit permit) {
+        if (exchange != ex || ex.finished() || !ctx.channel().isActive()) {
+            permit.release(); // the client left while the grant was on its way
+            return;
+        }
+        waiter = null;
+        cancelTimer();
+        ((Admission.Ticket) ex.admission()).hold(permit);
+        forward();
+    }
+
+    private void forward() {
         forwarder = new Forwarder(gw, this, ctx, exchange);
         forwarder.start();
     }
@@ -351,6 +396,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimer();
+        FairQueue.Waiter w = waiter;
+        waiter = null;
+        if (w != null) {
+            w.cancel(); // leaves the queue at once; if a grant raced us, granted() gives the slot back
+        }
         Forwarder f = forwarder;
         forwarder = null;
         if (f != null) {

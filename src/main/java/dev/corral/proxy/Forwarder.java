@@ -18,7 +18,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -61,6 +63,7 @@ final class Forwarder {
     private boolean done;
     private HttpResponse upstreamResponse;
     private UsageTap tap;
+    private HiddenUsageFilter hidden;
     private boolean clientKeepAlive;
     private CompositeByteBuf filtered;
     private HttpResponse heldHead;
@@ -159,6 +162,9 @@ final class Forwarder {
         timer = loop.schedule(this::checkIdle, gw.settings.upstream().idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
         ex.status(code);
         tap = UsageTap.forContentType(r.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        if (ex.hideUsage() && code == 200) {
+            hidden = new HiddenUsageFilter(ex.route().name().equals("openai_completions"));
+        }
 
         HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status());
         HopByHop.copyResponse(r.headers(), out.headers());
@@ -243,12 +249,20 @@ final class Forwarder {
             }
             return;
         }
-        ex.addBytesOut(data.readableBytes());
+        HttpContent out = c;
+        if (hidden != null) {
+            ByteBuf kept = hidden.filter(data, gw.alloc, last);
+            c.release();
+            out = last ? new DefaultLastHttpContent(kept) : new DefaultHttpContent(kept);
+        }
+        ex.addBytesOut(out.content().readableBytes());
         if (last) {
             releaseUpstream();
-            clientCtx.writeAndFlush(c).addListener(f -> completed(f.isSuccess()));
+            clientCtx.writeAndFlush(out).addListener(f -> completed(f.isSuccess()));
+        } else if (out.content().isReadable() || hidden == null) {
+            clientCtx.write(out, clientCtx.voidPromise());
         } else {
-            clientCtx.write(c, clientCtx.voidPromise());
+            out.release();
         }
     }
 

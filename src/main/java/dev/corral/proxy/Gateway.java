@@ -4,6 +4,7 @@ import dev.corral.config.Settings;
 import dev.corral.gateway.Exchange;
 import dev.corral.gateway.ExchangeListener;
 import dev.corral.gateway.GatewayPath;
+import dev.corral.limit.Admission;
 import dev.corral.policy.ModelPolicy;
 import io.netty.buffer.ByteBufAllocator;
 import java.time.Clock;
@@ -21,12 +22,14 @@ final class Gateway {
     final UpstreamPool pool;
     final ModelPolicy modelPolicy;
     final UpstreamHealth health;
+    final Admission admission;
     final ByteBufAllocator alloc;
     final Clock clock;
     private final List<ExchangeListener> listeners;
 
-    Gateway(Settings settings, GatewayPath path, UpstreamPool pool, UpstreamHealth health, List<ExchangeListener> listeners,
-            ByteBufAllocator alloc, Clock clock) {
+    Gateway(Settings settings, GatewayPath path, UpstreamPool pool, UpstreamHealth health, Admission admission,
+            List<ExchangeListener> listeners, ByteBufAllocator alloc, Clock clock) {
+        this.admission = admission;
         this.settings = settings;
         this.path = path;
         this.pool = pool;

@@ -3,6 +3,7 @@ package dev.corral.proxy;
 import dev.corral.config.Settings;
 import dev.corral.gateway.ExchangeListener;
 import dev.corral.gateway.GatewayPath;
+import dev.corral.limit.Admission;
 import dev.corral.net.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -32,7 +33,7 @@ public final class GatewayServer implements AutoCloseable {
         this.alloc = alloc;
     }
 
-    public static GatewayServer start(Settings settings, GatewayPath path, UpstreamHealth health,
+    public static GatewayServer start(Settings settings, GatewayPath path, UpstreamHealth health, Admission admission,
                                       List<ExchangeListener> listeners, Clock clock, int threads) throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(threads, "corral-io");
@@ -40,7 +41,7 @@ public final class GatewayServer implements AutoCloseable {
         PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
         try {
             UpstreamPool pool = new UpstreamPool(settings.upstream(), transport, group, alloc);
-            Gateway gw = new Gateway(settings, path, pool, health, listeners, alloc, clock);
+            Gateway gw = new Gateway(settings, path, pool, health, admission, listeners, alloc, clock);
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())

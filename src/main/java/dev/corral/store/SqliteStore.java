@@ -40,6 +40,12 @@ public final class SqliteStore implements Store {
         "CREATE INDEX IF NOT EXISTS usage_ts ON usage (ts)",
     };
 
+    /** Columns added after the first schema: name and type, added when missing. */
+    private static final String[][] KEY_LIMIT_COLUMNS = {
+        {"rpm", "INTEGER"}, {"tpm", "INTEGER"}, {"daily_tokens", "INTEGER"}, {"monthly_tokens", "INTEGER"},
+        {"concurrency", "INTEGER"}, {"weight", "INTEGER"},
+    };
+
     private final Path file;
     private final Connection conn;
     private final Object lock = new Object();
@@ -62,6 +68,17 @@ public final class SqliteStore implements Store {
                 for (String sql : SCHEMA) {
                     s.execute(sql);
                 }
+                java.util.Set<String> have = new java.util.HashSet<>();
+                try (ResultSet rs = s.executeQuery("PRAGMA table_info(keys)")) {
+                    while (rs.next()) {
+                        have.add(rs.getString("name"));
+                    }
+                }
+                for (String[] col : KEY_LIMIT_COLUMNS) {
+                    if (!have.contains(col[0])) {
+                        s.execute("ALTER TABLE keys ADD COLUMN " + col[0] + " " + col[1]);
+                    }
+                }
             }
             dir.ensurePrivateFile(file.resolveSibling(file.getFileName() + "-wal"));
             dir.ensurePrivateFile(file.resolveSibling(file.getFileName() + "-shm"));
@@ -76,8 +93,9 @@ public final class SqliteStore implements Store {
         synchronized (lock) {
             inTransaction(() -> {
                 try (PreparedStatement ps = conn.prepareStatement(
-                        "INSERT INTO keys (id, name, hmac, scopes, models, created_at, expires_at, revoked_at)"
-                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                        "INSERT INTO keys (id, name, hmac, scopes, models, created_at, expires_at, revoked_at,"
+                                + " rpm, tpm, daily_tokens, monthly_tokens, concurrency, weight)"
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                     ps.setString(1, k.id());
                     ps.setString(2, k.name());
                     ps.setBytes(3, k.hmac());
@@ -86,6 +104,7 @@ public final class SqliteStore implements Store {
                     ps.setLong(6, k.createdAt().toEpochMilli());
                     setInstant(ps, 7, k.expiresAt());
                     setInstant(ps, 8, k.revokedAt());
+                    setLimits(ps, 9, k.limits());
                     ps.executeUpdate();
                 }
                 bumpKeysVersion();
@@ -139,6 +158,41 @@ public final class SqliteStore implements Store {
                 }
             }, "revoke key " + id);
             return changed[0];
+        }
+    }
+
+    @Override
+    public boolean updateKeyLimits(String id, dev.corral.auth.KeyLimits limits) {
+        synchronized (lock) {
+            boolean[] changed = new boolean[1];
+            inTransaction(() -> {
+                try (PreparedStatement ps = conn.prepareStatement("UPDATE keys SET rpm = ?, tpm = ?, daily_tokens = ?,"
+                        + " monthly_tokens = ?, concurrency = ?, weight = ? WHERE id = ?")) {
+                    setLimits(ps, 1, limits);
+                    ps.setString(7, id);
+                    changed[0] = ps.executeUpdate() == 1;
+                }
+                if (changed[0]) {
+                    bumpKeysVersion();
+                }
+            }, "update key " + id);
+            return changed[0];
+        }
+    }
+
+    @Override
+    public long tokensSince(String keyId, Instant since) {
+        synchronized (lock) {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT COALESCE(SUM(MAX(COALESCE(prompt_tokens, 0), 0)"
+                    + " + MAX(COALESCE(completion_tokens, 0), 0)), 0) FROM usage WHERE key_id = ? AND ts >= ?")) {
+                ps.setString(1, keyId);
+                ps.setLong(2, since.toEpochMilli());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : 0;
+                }
+            } catch (SQLException e) {
+                throw fail("sum usage", e);
+            }
         }
     }
 
@@ -259,9 +313,34 @@ public final class SqliteStore implements Store {
         }
         String models = rs.getString("models");
         List<String> modelList = models.isBlank() ? List.of() : Arrays.asList(models.split(","));
+        dev.corral.auth.KeyLimits limits = new dev.corral.auth.KeyLimits(nullableLong(rs, "rpm"), nullableLong(rs, "tpm"),
+                nullableLong(rs, "daily_tokens"), nullableLong(rs, "monthly_tokens"), nullableInt(rs, "concurrency"),
+                nullableInt(rs, "weight"));
         return new KeyRecord(rs.getString("id"), rs.getString("name"), rs.getBytes("hmac"), Set.copyOf(scopes),
                 List.copyOf(modelList), Instant.ofEpochMilli(rs.getLong("created_at")), instant(rs, "expires_at"),
-                instant(rs, "revoked_at"));
+                instant(rs, "revoked_at"), limits);
+    }
+
+    private static void setLimits(PreparedStatement ps, int at, dev.corral.auth.KeyLimits l) throws SQLException {
+        Long[] longs = {l.rpm(), l.tpm(), l.dailyTokens(), l.monthlyTokens(),
+            l.concurrency() == null ? null : l.concurrency().longValue(), l.weight() == null ? null : l.weight().longValue()};
+        for (int i = 0; i < longs.length; i++) {
+            if (longs[i] == null) {
+                ps.setNull(at + i, Types.INTEGER);
+            } else {
+                ps.setLong(at + i, longs[i]);
+            }
+        }
+    }
+
+    private static Long nullableLong(ResultSet rs, String col) throws SQLException {
+        long v = rs.getLong(col);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static Integer nullableInt(ResultSet rs, String col) throws SQLException {
+        int v = rs.getInt(col);
+        return rs.wasNull() ? null : v;
     }
 
     private static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {

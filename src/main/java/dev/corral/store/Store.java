@@ -22,6 +22,12 @@ public interface Store extends AutoCloseable {
     /** @return false when there is no such key or it was already revoked */
     boolean revokeKey(String id, Instant at);
 
+    /** Replaces a key's limit overrides; false when there is no such key. */
+    boolean updateKeyLimits(String id, dev.corral.auth.KeyLimits limits);
+
+    /** Tokens (prompt + completion) a key used from {@code since} on, from the usage records. */
+    long tokensSince(String keyId, Instant since);
+
     /** Moves on every key change, so servers know when to reload. */
     long keysVersion();
 

@@ -29,7 +29,9 @@ class BadInputTest {
 
     @BeforeAll
     static void start() throws Exception {
-        gw = TestGateway.start(Map.of("limits.max_body_bytes", "64KiB"), SimConfig.defaults(new HostPort("127.0.0.1", 0)));
+        // Failed-auth limiting per address has its own test (AdmissionTest): here every bad input gets its own answer.
+        gw = TestGateway.start(Map.of("limits.max_body_bytes", "64KiB", "admission.failed_auth_burst", "100000"),
+                SimConfig.defaults(new HostPort("127.0.0.1", 0)));
         key = gw.inferenceKey();
         gw.seen().clear();
     }

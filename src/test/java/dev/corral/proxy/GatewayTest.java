@@ -118,15 +118,22 @@ class GatewayTest {
     }
 
     @Test
-    void openAiStreamWithoutIncludeUsageHasNoCountsToRecord() throws Exception {
+    void openAiStreamsAreCountedEvenWhenTheClientDidNotAskForUsageAndTheClientSeesNone() throws Exception {
         HttpResponse<String> r = gw.post("/v1/chat/completions", key,
                 "{\"model\":\"llama3.2:3b\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(r.headers().firstValue("content-type")).hasValue("text/event-stream");
         assertThat(r.body()).endsWith("data: [DONE]\n\n").doesNotContain("\"usage\"");
+        assertThat(r.body().split("\n\n")).hasSize(14); // 12 tokens, the final chunk, [DONE]
+        SimRecorder.Request seen = gw.seen().requests().get(0);
+        assertThat(seen.bodyBytes()).isGreaterThan(0);
+        SimRecorder.Generation g = gw.seen().generations().get(0);
         UsageRecord u = lastUsage(r);
-        assertThat(u.promptTokens()).isEqualTo(-1);
-        assertThat(u.completionTokens()).isEqualTo(-1);
-        assertThat(u.status()).isEqualTo(200);
+        assertThat(u.promptTokens()).isEqualTo(g.promptTokens());
+        assertThat(u.completionTokens()).isEqualTo(g.completionTokens());
+
+        HttpResponse<String> c = gw.post("/v1/completions", key, "{\"model\":\"llama3.2:3b\",\"prompt\":\"a b\",\"stream\":true}");
+        assertThat(c.body()).doesNotContain("usage").endsWith("data: [DONE]\n\n");
+        assertThat(lastUsage(c).completionTokens()).isEqualTo(12);
     }
 
     @Test
