@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corral.auth.ApiKey;
 import dev.corral.auth.KeyIssuer;
+import dev.corral.auth.KeyLimits;
 import dev.corral.auth.KeyRecord;
 import dev.corral.auth.Scope;
 import dev.corral.config.Units;
@@ -28,8 +29,78 @@ import picocli.CommandLine.Spec;
 
 /** `corral keys`: create, list and revoke API keys. */
 @Command(name = "keys", description = "Create, list and revoke API keys.",
-        subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class})
+        subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Update.class, KeysCommand.Revoke.class})
 final class KeysCommand {
+
+    /** Per-key limits, for create and update. Unset = the configured default; 0 = unlimited. */
+    static final class LimitOptions {
+        @Option(names = "--rpm", paramLabel = "N", description = "Requests per minute.")
+        String rpm;
+
+        @Option(names = "--tpm", paramLabel = "N", description = "Tokens (prompt + completion) per minute.")
+        String tpm;
+
+        @Option(names = "--daily-tokens", paramLabel = "N", description = "Tokens per UTC day, e.g. 1e6.")
+        String daily;
+
+        @Option(names = "--monthly-tokens", paramLabel = "N", description = "Tokens per UTC month.")
+        String monthly;
+
+        @Option(names = "--concurrency", paramLabel = "N", description = "Requests in flight at once.")
+        String concurrency;
+
+        @Option(names = "--weight", paramLabel = "N", description = "Share of a busy upstream (2 = twice a weight-1 key).")
+        String weight;
+
+        /** "default" clears an override (update only). */
+        KeyLimits parse(boolean allowDefault) {
+            return new KeyLimits(number("--rpm", rpm, allowDefault), number("--tpm", tpm, allowDefault),
+                    number("--daily-tokens", daily, allowDefault), number("--monthly-tokens", monthly, allowDefault),
+                    intNumber("--concurrency", concurrency, allowDefault), weight("--weight", weight, allowDefault));
+        }
+
+        boolean any() {
+            return rpm != null || tpm != null || daily != null || monthly != null || concurrency != null || weight != null;
+        }
+
+        private static Long number(String flag, String v, boolean allowDefault) {
+            if (v == null) {
+                return null;
+            }
+            if (v.equals("default")) {
+                if (!allowDefault) {
+                    throw new CorralCommand.UsageError(flag + " default: only with keys update (a new key uses the defaults)");
+                }
+                return -1L;
+            }
+            try {
+                double d = Double.parseDouble(v.replace("_", ""));
+                if (d < 0 || d != Math.floor(d) || d > Long.MAX_VALUE) {
+                    throw new NumberFormatException();
+                }
+                return (long) d;
+            } catch (NumberFormatException e) {
+                throw new CorralCommand.UsageError(flag + " must be a whole number of 0 or more (0 = unlimited; 1e6 works)"
+                        + (allowDefault ? ", or 'default'" : "") + ", got '" + v + "'");
+            }
+        }
+
+        private static Integer intNumber(String flag, String v, boolean allowDefault) {
+            Long n = number(flag, v, allowDefault);
+            if (n != null && n > 100_000) {
+                throw new CorralCommand.UsageError(flag + " is too large");
+            }
+            return n == null ? null : n.intValue();
+        }
+
+        private static Integer weight(String flag, String v, boolean allowDefault) {
+            Integer w = intNumber(flag, v, allowDefault);
+            if (w != null && w == 0) {
+                throw new CorralCommand.UsageError(flag + " must be 1 or more");
+            }
+            return w;
+        }
+    }
 
     @Command(name = "create", description = {"Create a key and print it once.",
             "The key goes to standard output alone; everything else to standard error, so KEY=$(corral keys create ...) works."})
@@ -54,8 +125,12 @@ final class KeysCommand {
         @Option(names = "--expires", paramLabel = "DURATION", description = "Lifetime, e.g. 90d, 12h. Default: never.")
         String expires;
 
+        @picocli.CommandLine.ArgGroup(exclusive = false, heading = "Limits (default: the config's admission.key_defaults)%n")
+        LimitOptions limits = new LimitOptions();
+
         @Override
         public Integer call() {
+            KeyLimits keyLimits = limits.parse(false);
             Set<Scope> parsed = EnumSet.noneOf(Scope.class);
             List<String> patterns;
             Instant expiresAt = null;
@@ -73,15 +148,16 @@ final class KeysCommand {
             try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
                 KeyIssuer.Issued issued;
                 try {
-                    issued = new KeyIssuer(sa.store, sa.hasher, Clock.systemUTC()).create(name, parsed, patterns, expiresAt);
+                    issued = new KeyIssuer(sa.store, sa.hasher, Clock.systemUTC()).create(name, parsed, patterns, expiresAt,
+                            keyLimits);
                 } catch (IllegalArgumentException e) {
                     throw new CorralCommand.UsageError(e.getMessage());
                 }
                 KeyRecord r = issued.record();
                 PrintWriter err = spec.commandLine().getErr();
-                err.printf("Created key %s for \"%s\" (scopes: %s; models: %s; expires: %s).%n", r.id(), r.name(),
+                err.printf("Created key %s for \"%s\" (scopes: %s; models: %s; expires: %s; limits: %s).%n", r.id(), r.name(),
                         scopes(r), r.models().isEmpty() ? "all" : String.join(", ", r.models()),
-                        r.expiresAt() == null ? "never" : r.expiresAt().toString());
+                        r.expiresAt() == null ? "never" : r.expiresAt().toString(), r.limits().describe());
                 err.println("This is the only time the key is shown; Corral keeps only its HMAC. Store it now:");
                 err.flush();
                 spec.commandLine().getOut().println(issued.key());
@@ -119,7 +195,7 @@ final class KeysCommand {
                                 .put("created_at", k.createdAt().toString())
                                 .put("expires_at", k.expiresAt() == null ? null : k.expiresAt().toString())
                                 .put("revoked_at", k.revokedAt() == null ? null : k.revokedAt().toString())
-                                .put("status", k.status(now));
+                                .put("status", k.status(now)).put("limits", k.limits().describe());
                         ArrayNode sc = o.putArray("scopes");
                         k.scopes().stream().map(Scope::id).sorted().forEach(sc::add);
                         ArrayNode mo = o.putArray("models");
@@ -129,19 +205,62 @@ final class KeysCommand {
                 } else if (keys.isEmpty()) {
                     spec.commandLine().getErr().println("No keys yet. Create one: corral keys create --name NAME");
                 } else {
-                    String fmt = "%-12s  %-20s  %-15s  %-24s  %-20s  %-20s  %s%n";
-                    out.printf(fmt, "ID", "NAME", "SCOPES", "MODELS", "CREATED", "EXPIRES", "STATUS");
+                    String fmt = "%-12s  %-20s  %-15s  %-24s  %-20s  %-20s  %-8s  %s%n";
+                    out.printf(fmt, "ID", "NAME", "SCOPES", "MODELS", "CREATED", "EXPIRES", "STATUS", "LIMITS");
                     for (KeyRecord k : keys) {
                         out.printf(fmt, k.id(), clip(k.name(), 20), scopes(k),
                                 clip(k.models().isEmpty() ? "*" : String.join(",", k.models()), 24),
                                 k.createdAt().truncatedTo(ChronoUnit.SECONDS), k.expiresAt() == null ? "never"
-                                        : k.expiresAt().truncatedTo(ChronoUnit.SECONDS), k.status(now));
+                                        : k.expiresAt().truncatedTo(ChronoUnit.SECONDS), k.status(now), k.limits().describe());
                     }
                 }
                 out.flush();
             }
             return CorralCommand.OK;
         }
+    }
+
+    @Command(name = "update", description = {"Change a key's limits; running servers apply them within 2 seconds.",
+            "A value of 'default' goes back to the config's default; 0 means unlimited."})
+    static final class Update implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ConfigOptions config;
+
+        @Parameters(paramLabel = "ID", description = "The key's id (see corral keys list).")
+        String id;
+
+        @picocli.CommandLine.ArgGroup(exclusive = false, heading = "Limits%n")
+        LimitOptions limits = new LimitOptions();
+
+        @Override
+        public Integer call() {
+            String keyId = keyId(id);
+            if (!limits.any()) {
+                throw new CorralCommand.UsageError("nothing to update: give --rpm, --tpm, --daily-tokens, --monthly-tokens,"
+                        + " --concurrency or --weight");
+            }
+            KeyLimits update = limits.parse(true);
+            try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
+                KeyRecord k = sa.store.findKey(keyId).orElseThrow(() ->
+                        new CorralCommand.Failure("no key with id " + keyId + " (see corral keys list)"));
+                KeyLimits next = k.limits().with(update);
+                sa.store.updateKeyLimits(keyId, next);
+                spec.commandLine().getErr().println("Updated key " + keyId + " (\"" + k.name() + "\"): limits " + next.describe()
+                        + ". Running servers apply them within 2 seconds.");
+            }
+            return CorralCommand.OK;
+        }
+    }
+
+    static String keyId(String given) {
+        String keyId = given.startsWith(ApiKey.PREFIX) && ApiKey.idOf(given) != null ? ApiKey.idOf(given) : given;
+        if (!ApiKey.isId(keyId)) {
+            throw new CorralCommand.UsageError("'" + given + "' is not a key id (12 lower-case letters and digits; see corral keys list)");
+        }
+        return keyId;
     }
 
     @Command(name = "revoke", description = "Revoke a key; running servers refuse it within 2 seconds.")
@@ -157,10 +276,7 @@ final class KeysCommand {
 
         @Override
         public Integer call() {
-            String keyId = id.startsWith(ApiKey.PREFIX) && ApiKey.idOf(id) != null ? ApiKey.idOf(id) : id;
-            if (!ApiKey.isId(keyId)) {
-                throw new CorralCommand.UsageError("'" + id + "' is not a key id (12 lower-case letters and digits; see corral keys list)");
-            }
+            String keyId = keyId(id);
             try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
                 var existing = sa.store.findKey(keyId);
                 if (existing.isEmpty()) {

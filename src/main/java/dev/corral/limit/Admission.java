@@ -224,10 +224,15 @@ public final class Admission implements ExchangeListener {
         if (ex.promptTokens() >= 0 || ex.completionTokens() >= 0) {
             return Math.max(0, ex.promptTokens()) + Math.max(0, ex.completionTokens());
         }
-        if (ex.status() != 200) {
-            return 0;
+        if (ex.events() == 0) {
+            return 0; // Ollama sent nothing countable: nothing was generated for the client
         }
         return t.promptEstimate + (NO_COMPLETION.contains(ex.route().name()) ? 0 : ex.events());
+    }
+
+    /** Tokens used and reserved today by a key with a daily budget (0 without one). */
+    public long usedToday(String keyId) {
+        return budgets.usedToday(keyId, clock.instant());
     }
 
     /** Housekeeping: forget idle buckets and past budget periods. */

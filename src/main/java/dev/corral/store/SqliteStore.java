@@ -267,6 +267,36 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public List<UsageTotals> usageTotals(Instant since, String keyId, String by) {
+        String group = switch (by) {
+            case "day" -> "strftime('%Y-%m-%d', ts / 1000, 'unixepoch')";
+            case "model" -> "COALESCE(model, '-')";
+            case "key" -> "COALESCE(key_id, '-')";
+            default -> "'total'";
+        };
+        String sql = "SELECT " + group + " AS g, COUNT(*), SUM(CASE WHEN outcome = 'refused' THEN 1 ELSE 0 END),"
+                + " COALESCE(SUM(MAX(COALESCE(prompt_tokens, 0), 0)), 0), COALESCE(SUM(MAX(COALESCE(completion_tokens, 0), 0)), 0)"
+                + " FROM usage WHERE ts >= ?" + (keyId == null ? "" : " AND key_id = ?") + " GROUP BY g ORDER BY g";
+        synchronized (lock) {
+            try (PreparedStatement ps = conn.prepareStatement(sql)) {
+                ps.setLong(1, since.toEpochMilli());
+                if (keyId != null) {
+                    ps.setString(2, keyId);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<UsageTotals> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(new UsageTotals(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+                    }
+                    return out;
+                }
+            } catch (SQLException e) {
+                throw fail("total usage", e);
+            }
+        }
+    }
+
+    @Override
     public void close() {
         synchronized (lock) {
             try {

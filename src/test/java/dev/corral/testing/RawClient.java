@@ -25,7 +25,13 @@ public final class RawClient implements AutoCloseable {
     }
 
     public RawClient(String host, int port) throws IOException {
-        socket = new Socket(host, port);
+        this(host, port, null);
+    }
+
+    /** Connects from a chosen local address (127.0.0.2 ... to act as another client). */
+    public RawClient(String host, int port, String localAddress) throws IOException {
+        socket = localAddress == null ? new Socket(host, port)
+                : new Socket(host, port, java.net.InetAddress.getByName(localAddress), 0);
         socket.setSoTimeout(20_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();

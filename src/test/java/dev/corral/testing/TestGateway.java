@@ -43,12 +43,19 @@ public final class TestGateway implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private TestGateway(Simulator sim, Corral corral, Path stateDir, List<String> captured) {
+    private TestGateway(Simulator sim, Corral corral, Path stateDir, List<String> captured, Clock clock) {
         this.captured = captured;
         this.sim = sim;
         this.corral = corral;
         this.stateDir = stateDir;
-        this.issuer = new KeyIssuer(corral.store(), new KeyHasher(StateDir.open(stateDir).serverSecret()), Clock.systemUTC());
+        this.issuer = new KeyIssuer(corral.store(), new KeyHasher(StateDir.open(stateDir).serverSecret()), clock);
+    }
+
+    /** A key with its own limits. */
+    public String key(String name, dev.corral.auth.KeyLimits limits) {
+        String key = issuer.create(name, EnumSet.of(Scope.INFERENCE), List.of(), null, limits).key();
+        corral.reloadKeys();
+        return key;
     }
 
     public static TestGateway start() throws Exception {
@@ -56,6 +63,10 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public static TestGateway start(Map<String, String> overrides, SimConfig simConfig) throws Exception {
+        return start(overrides, simConfig, Clock.systemUTC());
+    }
+
+    public static TestGateway start(Map<String, String> overrides, SimConfig simConfig, Clock clock) throws Exception {
         Simulator sim = Simulator.start(simConfig);
         Path state = Files.createTempDirectory("corral-test-");
         Map<String, String> o = new HashMap<>();
@@ -69,12 +80,12 @@ public final class TestGateway implements AutoCloseable {
         ExchangeListener capture = e -> lines.add(AccessLog.line(e));
         Corral corral;
         try {
-            corral = Corral.start(settings, Clock.systemUTC(), List.of(capture));
+            corral = Corral.start(settings, clock, List.of(capture));
         } catch (Exception e) {
             sim.close();
             throw e;
         }
-        return new TestGateway(sim, corral, state, lines);
+        return new TestGateway(sim, corral, state, lines, clock);
     }
 
     /** Access-log lines written so far (one per finished exchange). */
