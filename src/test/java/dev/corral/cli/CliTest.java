@@ -84,6 +84,44 @@ class CliTest {
     }
 
     @Test
+    void keysCarryLimitsAndUsagePrintsTotals() throws Exception {
+        String state = dir.resolve("state").toString();
+        Run created = run("keys", "create", "--name", "bob", "--rpm", "60", "--tpm", "20000", "--concurrency", "2",
+                "--daily-tokens", "1e6", "--weight", "2", "--state-dir", state);
+        assertThat(created.code()).isZero();
+        assertThat(created.err()).contains("rpm=60 tpm=20000 daily=1000000 concurrency=2 weight=2");
+        String id = created.out().trim().substring(4, 16);
+        assertThat(run("keys", "update", id, "--tpm", "0", "--weight", "default", "--state-dir", state).err())
+                .contains("tpm=unlimited").doesNotContain("weight");
+        assertThat(run("keys", "list", "--state-dir", state).out()).contains("rpm=60 tpm=unlimited");
+        assertThat(run("keys", "update", id, "--state-dir", state).code()).isEqualTo(2);
+        assertThat(run("keys", "update", id, "--rpm", "-3", "--state-dir", state).code()).isEqualTo(2);
+        assertThat(run("keys", "create", "--name", "x", "--weight", "0", "--state-dir", state).code()).isEqualTo(2);
+        assertThat(run("keys", "create", "--name", "x", "--rpm", "default", "--state-dir", state).code()).isEqualTo(2);
+
+        try (dev.corral.store.SqliteStore store = dev.corral.store.SqliteStore.open(dev.corral.store.StateDir.open(Path.of(state)))) {
+            java.time.Instant now = java.time.Instant.now();
+            store.insertUsage(java.util.List.of(
+                    new dev.corral.usage.UsageRecord(now, "r1", id, "chat", "llama3.2:3b", 200, "completed", 10, 20, 5, 1, 2),
+                    new dev.corral.usage.UsageRecord(now, "r2", id, "chat", "qwen2.5:7b", 200, "completed", 1, 2, 5, 1, 2),
+                    new dev.corral.usage.UsageRecord(now, "r3", id, "chat", "qwen2.5:7b", 429, "refused", -1, -1, 0, 1, 2),
+                    new dev.corral.usage.UsageRecord(now.minus(java.time.Duration.ofDays(30)), "old", id, "chat", "x", 200,
+                            "completed", 1000, 1000, 5, 1, 2)));
+        }
+        Run total = run("usage", "--state-dir", state);
+        assertThat(total.code()).isZero();
+        assertThat(total.out()).containsPattern("total\s+3\s+1\s+11\s+22\s+33");
+        Run byModel = run("usage", "--by", "model", "--format", "csv", "--key", id, "--state-dir", state);
+        assertThat(byModel.out()).contains("model,requests,refused,prompt_tokens,completion_tokens,total_tokens")
+                .contains("llama3.2:3b,1,0,10,20,30").contains("qwen2.5:7b,2,1,1,2,3");
+        com.fasterxml.jackson.databind.JsonNode json = new ObjectMapper().readTree(
+                run("usage", "--since", "60d", "--by", "day", "--format", "json", "--state-dir", state).out());
+        assertThat(json.path("rows")).hasSize(2);
+        assertThat(run("usage", "--by", "hour", "--state-dir", state).code()).isEqualTo(2);
+        assertThat(run("usage", "--since", "soon", "--state-dir", state).code()).isEqualTo(2);
+    }
+
+    @Test
     void helpListsTheCommands() {
         Run r = run("--help");
         assertThat(r.code()).isZero();

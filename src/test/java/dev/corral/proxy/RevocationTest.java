@@ -16,7 +16,10 @@ class RevocationTest {
 
     @Test
     void aKeyRevokedFromTheCliIsRefusedWithin2Seconds() throws Exception {
-        try (TestGateway gw = TestGateway.start()) {
+        // The test polls with a key the server does not know yet: lift the failed-auth limit per address,
+        // which would otherwise (rightly) turn those 401s into 429s.
+        try (TestGateway gw = TestGateway.start(java.util.Map.of("admission.failed_auth_burst", "100000"),
+                dev.corral.sim.SimConfig.defaults(new dev.corral.config.HostPort("127.0.0.1", 0)))) {
             StringWriter out = new StringWriter();
             int code = CorralCommand.commandLine(new PrintWriter(out), new PrintWriter(new StringWriter()))
                     .execute("keys", "create", "--name", "cli-made", "--state-dir", gw.stateDir.toString());
@@ -28,6 +31,23 @@ class RevocationTest {
             assertThat(CorralCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
                     .execute("keys", "revoke", ApiKey.idOf(key), "--state-dir", gw.stateDir.toString())).isZero();
             Eventually.await("the revoked key to be refused", Duration.ofSeconds(2), () -> status(gw, key) == 401);
+        }
+    }
+
+    @Test
+    void limitsChangedFromTheCliApplyToARunningServer() throws Exception {
+        try (TestGateway gw = TestGateway.start()) {
+            String key = gw.inferenceKey();
+            String id = ApiKey.idOf(key);
+            assertThat(status(gw, key)).isEqualTo(200);
+            StringWriter err = new StringWriter();
+            assertThat(CorralCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err))
+                    .execute("keys", "update", id, "--rpm", "1", "--state-dir", gw.stateDir.toString())).isZero();
+            assertThat(err.toString()).contains("rpm=1");
+            Eventually.await("the new rate limit to refuse", Duration.ofSeconds(3), () -> status(gw, key) == 429);
+            assertThat(CorralCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
+                    .execute("keys", "update", id, "--rpm", "default", "--state-dir", gw.stateDir.toString())).isZero();
+            Eventually.await("the default (unlimited) to apply again", Duration.ofSeconds(3), () -> status(gw, key) == 200);
         }
     }
 
