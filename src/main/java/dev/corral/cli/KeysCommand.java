@@ -75,12 +75,12 @@ final class KeysCommand {
             }
             try {
                 double d = Double.parseDouble(v.replace("_", ""));
-                if (d < 0 || d != Math.floor(d) || d > Long.MAX_VALUE) {
+                if (d < 0 || d != Math.floor(d) || d > 1e15) {
                     throw new NumberFormatException();
                 }
                 return (long) d;
             } catch (NumberFormatException e) {
-                throw new CorralCommand.UsageError(flag + " must be a whole number of 0 or more (0 = unlimited; 1e6 works)"
+                throw new CorralCommand.UsageError(flag + " must be a whole number from 0 to 1e15 (0 = unlimited; 1e6 works)"
                         + (allowDefault ? ", or 'default'" : "") + ", got '" + v + "'");
             }
         }

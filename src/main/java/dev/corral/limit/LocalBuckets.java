@@ -10,9 +10,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LocalBuckets implements Buckets {
     private record Entry(Bucket bucket, long capacity) {}
 
+    /** Bucket4j refills at most one token per nanosecond; any rate above that is as good as unlimited. */
+    static final long MAX_PER_MINUTE = 60_000_000_000L;
+
     private final Map<String, Entry> buckets = new ConcurrentHashMap<>();
 
-    private Bucket bucket(String name, long capacity, long perMinute) {
+    private Bucket bucket(String name, long capacity, long requestedPerMinute) {
+        long perMinute = Math.min(requestedPerMinute, MAX_PER_MINUTE);
         // The limits are part of the identity: a key whose limits change starts a fresh bucket.
         String id = name + "|" + capacity + "|" + perMinute;
         return buckets.computeIfAbsent(id, k -> new Entry(Bucket.builder()

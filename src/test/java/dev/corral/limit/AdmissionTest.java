@@ -280,6 +280,15 @@ class AdmissionTest {
     }
 
     @Test
+    void ratesBeyondWhatABucketCanRefillActAsUnlimited() throws Exception {
+        try (TestGateway gw = TestGateway.start()) {
+            String key = gw.key("huge", new KeyLimits(1_000_000_000_000L, 1_000_000_000_000_000L, null, null, null, null));
+            assertThat(gw.post("/api/generate", key, "{\"model\":\"llama3.2:3b\",\"prompt\":\"x\",\"stream\":false}")
+                    .statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void weightsShareABusyUpstream() {
         FairQueue q = new FairQueue(1, 100, 100);
         List<String> order = new ArrayList<>();
