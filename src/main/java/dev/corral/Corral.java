@@ -8,7 +8,7 @@ import dev.corral.gateway.ExchangeListener;
 import dev.corral.gateway.GatewayPath;
 import dev.corral.limit.Admission;
 import dev.corral.limit.LocalBuckets;
-import dev.corral.limit.TokenBudgets;
+import dev.corral.limit.LocalTokenBudgets;
 import dev.corral.proxy.GatewayServer;
 import dev.corral.proxy.UpstreamHealth;
 import dev.corral.route.RouteTable;
@@ -70,7 +70,7 @@ public final class Corral implements AutoCloseable {
             c.own(refresher::shutdownNow);
             refresher.scheduleWithFixedDelay(c::refreshKeys, 1, 1, TimeUnit.SECONDS);
             c.usage = c.own(new UsageRecorder(c.store));
-            c.admission = new Admission(settings.admission(), new LocalBuckets(), new TokenBudgets(c.store), clock);
+            c.admission = new Admission(settings.admission(), new LocalBuckets(), new LocalTokenBudgets(c.store), clock);
             refresher.scheduleWithFixedDelay(c.admission::housekeeping, 60, 60, TimeUnit.SECONDS);
             c.health = c.own(new UpstreamHealth(settings.upstream()));
             c.health.probe();
