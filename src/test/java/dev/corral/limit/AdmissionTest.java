@@ -198,7 +198,7 @@ class AdmissionTest {
             CompletableFuture<HttpResponse<String>> slow = postAsync(gw, "/api/generate", key, body,
                     "X-Sim-Tokens", "20", "X-Sim-Tokens-Per-Second", "40");
             Eventually.await("the first request to be in flight", Duration.ofSeconds(5),
-                    () -> !gw.seen().requests().isEmpty());
+                    () -> gw.corral.admission().inFlight(ApiKey.idOf(key)) == 1);
             HttpResponse<String> second = gw.post("/api/generate", key, body);
             assertThat(second.statusCode()).isEqualTo(429);
             assertThat(second.body()).contains("too many requests in flight for this key (limit 1)");
