@@ -7,6 +7,7 @@ import dev.corral.config.Settings;
 import dev.corral.gateway.ExchangeListener;
 import dev.corral.gateway.GatewayPath;
 import dev.corral.limit.Admission;
+import dev.corral.tls.ReloadingTls;
 import dev.corral.limit.LocalBuckets;
 import dev.corral.limit.LocalTokenBudgets;
 import dev.corral.proxy.GatewayServer;
@@ -85,9 +86,22 @@ public final class Corral implements AutoCloseable {
             listeners.addAll(extraListeners);
             GatewayPath path = GatewayPath.standard(settings, RouteTable.ollama(),
                     new Authenticator(c.keys, hasher, clock), c.admission);
-            c.server = c.own(GatewayServer.start(settings, path, c.health, c.admission, listeners, clock,
+            ReloadingTls tls = null;
+            if (settings.tls() != null) {
+                tls = new ReloadingTls(settings.tls());
+                ReloadingTls t = tls;
+                long every = settings.tls().reloadInterval().toMillis();
+                refresher.scheduleWithFixedDelay(() -> {
+                    try {
+                        t.refresh();
+                    } catch (RuntimeException e) {
+                        log.error("checking the TLS files failed: {}", e.toString());
+                    }
+                }, every, every, TimeUnit.MILLISECONDS);
+            }
+            c.server = c.own(GatewayServer.start(settings, path, c.health, c.admission, tls, listeners, clock,
                     Math.max(1, Runtime.getRuntime().availableProcessors())));
-            log.info("Corral listening on http://{} for Ollama at {} ({} keys, state in {})",
+            log.info("Corral listening on {}://{} for Ollama at {} ({} keys, state in {})", tls == null ? "http" : "https",
                     hostPort(c.server.address()), settings.upstream().url(), c.keys.size(), settings.stateDir());
             return c;
         } catch (InterruptedException | RuntimeException e) {

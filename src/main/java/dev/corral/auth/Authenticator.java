@@ -30,6 +30,24 @@ public final class Authenticator {
         this.dummyHmac = hasher.hash("corral-dummy-" + DUMMY_KEY);
     }
 
+    /**
+     * A principal for a key id proven by other means (a verified TLS client certificate mapped to
+     * it): the key must exist and be neither revoked nor expired.
+     */
+    public Result byKeyId(String id) {
+        KeyDirectory.Entry entry = keys.get(id);
+        if (entry == null) {
+            return new Result(null, AuthFailure.UNKNOWN, null);
+        }
+        if (entry.record().revokedAt() != null) {
+            return new Result(null, AuthFailure.REVOKED, id);
+        }
+        if (entry.record().expiredAt(clock.instant())) {
+            return new Result(null, AuthFailure.EXPIRED, id);
+        }
+        return new Result(entry.principal(), null, id);
+    }
+
     public Result authenticate(Credentials.Presented presented) {
         if (presented.failure() != null) {
             KeyHasher.matches(dummyHmac, hasher.hash(DUMMY_KEY));

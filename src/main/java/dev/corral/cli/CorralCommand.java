@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "corral", mixinStandardHelpOptions = true, versionProvider = CorralCommand.Version.class,
         description = "A secure gateway in front of Ollama: keys, route and model policy, usage accounting.",
         subcommands = {ServeCommand.class, KeysCommand.class, SimulateCommand.class, DemoCommand.class,
-                UsageCommand.class, DoctorCommand.class, HardenCommand.class,
+                UsageCommand.class, DoctorCommand.class, HardenCommand.class, TlsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CorralCommand {
     public static final int OK = 0;

@@ -41,6 +41,36 @@ public final class RawConfig {
          */
         @JsonProperty("insecure_plaintext")
         public boolean insecurePlaintext = false;
+
+        /** TLS termination; off until cert and key are given. */
+        public Tls tls = new Tls();
+    }
+
+    public static final class Tls {
+        /** PEM certificate chain (leaf first), e.g. certbot's fullchain.pem. */
+        public String cert = null;
+
+        /** PEM private key, PKCS#8 ("BEGIN PRIVATE KEY"; certbot's privkey.pem), RSA or EC. */
+        public String key = null;
+
+        /** PEM CA certificates that sign client certificates (mTLS). */
+        @JsonProperty("client_ca")
+        public String clientCa = null;
+
+        /** none, optional or required: whether clients present a certificate signed by client_ca. */
+        @JsonProperty("client_auth")
+        public String clientAuth = "none";
+
+        /** Client certificate subject DN or SAN → key id: machines authenticate with their certificate. */
+        @JsonProperty("client_cert_keys")
+        public java.util.Map<String, String> clientCertKeys = new java.util.LinkedHashMap<>();
+
+        /** Strict-Transport-Security on every TLS response; empty to send none. */
+        public String hsts = "max-age=31536000";
+
+        /** How often the files are checked for a renewed certificate (certbot). */
+        @JsonProperty("reload_interval")
+        public String reloadInterval = "10s";
     }
 
     public static final class Upstream {

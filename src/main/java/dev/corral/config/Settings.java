@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** The validated configuration Corral runs with. Built only through {@link #from}, which checks every field. */
 public record Settings(
@@ -23,7 +24,12 @@ public record Settings(
         boolean allowCloudModels,
         List<Cidr> trustedProxies,
         boolean accessLog,
-        Admission admission) {
+        Admission admission,
+        Tls tls) {
+
+    /** TLS settings, or null when the listener speaks plain HTTP. */
+    public record Tls(Path cert, Path key, Path clientCa, String clientAuth, Map<String, String> clientCertKeys, String hsts,
+                      Duration reloadInterval) {}
 
     /** Admission settings, validated. */
     public record Admission(long rpm, long burst, long tpm, long dailyTokens, long monthlyTokens, int concurrency, int weight,
@@ -79,14 +85,15 @@ public record Settings(
                 c.get("admission.queue_per_key", () -> (int) atLeast(a.queuePerKey, 0)),
                 c.get("admission.queue_timeout", () -> positive(Units.duration(a.queueTimeout))),
                 c.get("admission.default_max_tokens", () -> atLeast(a.defaultMaxTokens, 1)));
+        Tls tls = tls(raw.listen.tls, c, source);
         Settings s = new Settings(listen, raw.listen.insecurePlaintext, upstream, stateDir, maxBody, maxHeader,
                 maxLine, headerTimeout, bodyTimeout, keepalive, maxFiltered, raw.policy.allowCloudModels,
-                List.copyOf(proxies), raw.log.access, admission);
-        if (!listen.isLoopback() && !raw.listen.insecurePlaintext) {
-            throw new ConfigException(source + ": listen.address: " + listen + " is not a loopback address and Corral"
-                    + " has no TLS listener yet, so keys and prompts would cross the network in clear text."
-                    + " Keep it on 127.0.0.1, or set listen.insecure_plaintext: true (CORRAL_LISTEN_INSECURE_PLAINTEXT=true)"
-                    + " if a TLS proxy in front of Corral terminates TLS.");
+                List.copyOf(proxies), raw.log.access, admission, tls);
+        if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
+            throw new ConfigException(source + ": listen.address: " + listen + " is not a loopback address and no TLS"
+                    + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
+                    + " listen.tls.key, keep it on 127.0.0.1, or set listen.insecure_plaintext: true"
+                    + " (CORRAL_LISTEN_INSECURE_PLAINTEXT=true) if a TLS proxy in front of Corral terminates TLS.");
         }
         return s;
     }
@@ -94,9 +101,12 @@ public record Settings(
     /** Warnings for legal but risky settings; printed at every start. */
     public List<String> warnings() {
         List<String> w = new ArrayList<>();
-        if (!listen.isLoopback()) {
+        if (!listen.isLoopback() && tls == null) {
             w.add("listen.address " + listen + " is reachable off this host over plain HTTP"
                     + " (listen.insecure_plaintext: true): keys and prompts cross the network unencrypted");
+        }
+        if (tls != null && tls.hsts().isEmpty()) {
+            w.add("listen.tls.hsts is empty: browsers are not told to insist on HTTPS");
         }
         if (allowCloudModels) {
             w.add("policy.allow_cloud_models: true: any key may run ':cloud' models billed to the Ollama owner's ollama.com account");
@@ -105,6 +115,56 @@ public record Settings(
             w.add("upstream.url " + upstream.url() + " is not on loopback: traffic between Corral and Ollama is not protected");
         }
         return w;
+    }
+
+    private static Tls tls(RawConfig.Tls raw, Check c, String source) {
+        if (raw == null || (blank(raw.cert) && blank(raw.key))) {
+            if (raw != null && !blank(raw.clientCa)) {
+                throw new ConfigException(source + ": listen.tls.client_ca: needs listen.tls.cert and listen.tls.key");
+            }
+            return null;
+        }
+        if (blank(raw.cert) || blank(raw.key)) {
+            throw new ConfigException(source + ": listen.tls." + (blank(raw.cert) ? "cert" : "key")
+                    + ": missing; TLS needs both listen.tls.cert and listen.tls.key");
+        }
+        Path cert = c.get("listen.tls.cert", () -> readable(raw.cert));
+        Path key = c.get("listen.tls.key", () -> readable(raw.key));
+        Path ca = blank(raw.clientCa) ? null : c.get("listen.tls.client_ca", () -> readable(raw.clientCa));
+        String auth = raw.clientAuth == null ? "none" : raw.clientAuth.trim().toLowerCase(Locale.ROOT);
+        if (!List.of("none", "optional", "required").contains(auth)) {
+            throw new ConfigException(source + ": listen.tls.client_auth: must be none, optional or required, got '" + auth + "'");
+        }
+        if (!auth.equals("none") && ca == null) {
+            throw new ConfigException(source + ": listen.tls.client_auth: " + auth + " needs listen.tls.client_ca");
+        }
+        Map<String, String> keys = raw.clientCertKeys == null ? Map.of() : Map.copyOf(raw.clientCertKeys);
+        for (Map.Entry<String, String> e : keys.entrySet()) {
+            if (e.getValue() == null || !e.getValue().matches("[a-z0-9]{12}")) {
+                throw new ConfigException(source + ": listen.tls.client_cert_keys: '" + e.getKey()
+                        + "' must map to a key id (12 lower-case letters and digits, see corral keys list)");
+            }
+        }
+        if (!keys.isEmpty() && ca == null) {
+            throw new ConfigException(source + ": listen.tls.client_cert_keys: needs listen.tls.client_ca to verify the certificates");
+        }
+        return new Tls(cert, key, ca, auth, keys, raw.hsts == null ? "" : raw.hsts.trim(),
+                c.get("listen.tls.reload_interval", () -> positive(Units.duration(raw.reloadInterval))));
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static Path readable(String p) {
+        Path path = Path.of(expandHome(p.trim()));
+        if (!java.nio.file.Files.exists(path)) {
+            throw new IllegalArgumentException("file not found: " + path);
+        }
+        if (!java.nio.file.Files.isReadable(path)) {
+            throw new IllegalArgumentException("file not readable by this user: " + path);
+        }
+        return path;
     }
 
     private static Upstream upstream(RawConfig.Upstream raw, Check c) {

@@ -14,10 +14,12 @@ public final class Authenticate implements Stage {
 
     private final Authenticator authenticator;
     private final Admission admission;
+    private final ClientCertificates certificates;
 
-    public Authenticate(Authenticator authenticator, Admission admission) {
+    public Authenticate(Authenticator authenticator, Admission admission, ClientCertificates certificates) {
         this.authenticator = authenticator;
         this.admission = admission;
+        this.certificates = certificates;
     }
 
     @Override
@@ -26,7 +28,10 @@ public final class Authenticate implements Stage {
         if (admission.addressBlocked(exchange.clientAddress())) {
             return admission.addressRefusal();
         }
-        Authenticator.Result result = authenticator.authenticate(Credentials.from(exchange.request().headers()));
+        Credentials.Presented presented = Credentials.from(exchange.request().headers());
+        String certKey = presented.failure() == dev.corral.auth.AuthFailure.MISSING
+                ? certificates.keyFor(exchange.clientCertificate()) : null;
+        Authenticator.Result result = certKey != null ? authenticator.byKeyId(certKey) : authenticator.authenticate(presented);
         if (result.ok()) {
             exchange.principal(result.principal());
             return null;

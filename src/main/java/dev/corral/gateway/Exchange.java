@@ -27,6 +27,7 @@ public final class Exchange {
     private String model;
     private ByteBuf body;
 
+    private java.security.cert.X509Certificate clientCertificate;
     private long maxTokens = -1;
     private boolean stream;
     private boolean hideUsage;
@@ -79,6 +80,10 @@ public final class Exchange {
     /** The request body, read whole; owned by the connection handler, which releases it. */
     public ByteBuf body() { return body; }
     public void body(ByteBuf b) { this.body = b; }
+
+    /** The TLS client certificate, verified against listen.tls.client_ca, or null. */
+    public java.security.cert.X509Certificate clientCertificate() { return clientCertificate; }
+    public void clientCertificate(java.security.cert.X509Certificate c) { this.clientCertificate = c; }
 
     /** num_predict / max_tokens the request set, or -1. */
     public long maxTokens() { return maxTokens; }

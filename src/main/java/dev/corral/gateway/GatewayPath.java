@@ -38,7 +38,8 @@ public final class GatewayPath {
         return new GatewayPath(List.of(
                 new Identify(settings.trustedProxies()),
                 new Classify(routes, RouteTable.publicClasses()),
-                new Authenticate(authenticator, admission),
+                new Authenticate(authenticator, admission, settings.tls() == null ? ClientCertificates.none()
+                        : new ClientCertificates(settings.tls().clientCertKeys())),
                 new Authorize(),
                 new Inspect(new ModelPolicy(settings.allowCloudModels())),
                 new Admit(admission)));

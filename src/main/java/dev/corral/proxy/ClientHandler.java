@@ -140,6 +140,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         cancelTimer();
         headerClockRunning = false;
         exchange = new Exchange(Gateway.newRequestId(), gw.clock.instant(), System.nanoTime(), req, peer());
+        exchange.clientCertificate(clientCertificate());
         DecoderResult dr = req.decoderResult();
         if (dr.isFailure()) {
             state = State.SKIP;
@@ -515,6 +516,19 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     private static boolean hasBody(HttpRequest req) {
         return HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
+    }
+
+    private java.security.cert.X509Certificate clientCertificate() {
+        io.netty.handler.ssl.SslHandler ssl = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        if (ssl == null) {
+            return null;
+        }
+        try {
+            java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x ? x : null;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return null; // no client certificate
+        }
     }
 
     private InetAddress peer() {

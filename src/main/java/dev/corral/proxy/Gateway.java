@@ -23,13 +23,15 @@ final class Gateway {
     final ModelPolicy modelPolicy;
     final UpstreamHealth health;
     final Admission admission;
+    final dev.corral.tls.ReloadingTls tls;
     final ByteBufAllocator alloc;
     final Clock clock;
     private final List<ExchangeListener> listeners;
 
     Gateway(Settings settings, GatewayPath path, UpstreamPool pool, UpstreamHealth health, Admission admission,
-            List<ExchangeListener> listeners, ByteBufAllocator alloc, Clock clock) {
+            dev.corral.tls.ReloadingTls tls, List<ExchangeListener> listeners, ByteBufAllocator alloc, Clock clock) {
         this.admission = admission;
+        this.tls = tls;
         this.settings = settings;
         this.path = path;
         this.pool = pool;

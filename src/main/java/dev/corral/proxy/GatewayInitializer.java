@@ -6,8 +6,9 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 
 /**
- * Stage 1, accept: the transport pipeline of a client connection, one stage per line. TLS joins at
- * the front in issue #5.
+ * Stage 1, accept: the transport pipeline of a client connection, one stage per line: TLS (when
+ * configured, with the certificate current at accept time), the byte watch for the header timeout,
+ * HTTP/1.1 decoding with hard limits, HSTS on TLS responses, then the gateway.
  */
 final class GatewayInitializer extends ChannelInitializer<Channel> {
     private final Gateway gw;
@@ -19,6 +20,11 @@ final class GatewayInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         ClientHandler handler = new ClientHandler(gw);
+        if (gw.tls != null) {
+            io.netty.handler.ssl.SslHandler ssl = gw.tls.current().newHandler(ch.alloc());
+            ssl.setHandshakeTimeoutMillis(gw.settings.headerTimeout().toMillis());
+            ch.pipeline().addLast("tls", ssl);
+        }
         ch.pipeline().addLast("bytes", new ByteWatch(handler));
         ch.pipeline().addLast("http", new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(gw.settings.maxRequestLineBytes())
@@ -26,6 +32,9 @@ final class GatewayInitializer extends ChannelInitializer<Channel> {
                 .setMaxChunkSize(64 * 1024)
                 .setAllowDuplicateContentLengths(false)
                 .setValidateHeaders(true)));
+        if (gw.tls != null && !gw.settings.tls().hsts().isEmpty()) {
+            ch.pipeline().addLast("hsts", new HstsHandler(gw.settings.tls().hsts()));
+        }
         ch.pipeline().addLast("gateway", handler);
     }
 }

@@ -25,6 +25,7 @@ public final class GatewayServer implements AutoCloseable {
     private final Channel channel;
     private final UpstreamPool pool;
     private final PooledByteBufAllocator alloc;
+    private dev.corral.tls.ReloadingTls tls;
 
     private GatewayServer(EventLoopGroup group, Channel channel, UpstreamPool pool, PooledByteBufAllocator alloc) {
         this.group = group;
@@ -34,14 +35,15 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     public static GatewayServer start(Settings settings, GatewayPath path, UpstreamHealth health, Admission admission,
-                                      List<ExchangeListener> listeners, Clock clock, int threads) throws InterruptedException {
+                                      dev.corral.tls.ReloadingTls tls, List<ExchangeListener> listeners, Clock clock,
+                                      int threads) throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(threads, "corral-io");
         // Our own pooled allocator, not the global default (Netty 4.2 changed it): its metrics are ours alone.
         PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
         try {
             UpstreamPool pool = new UpstreamPool(settings.upstream(), transport, group, alloc);
-            Gateway gw = new Gateway(settings, path, pool, health, admission, listeners, alloc, clock);
+            Gateway gw = new Gateway(settings, path, pool, health, admission, tls, listeners, alloc, clock);
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())
@@ -58,7 +60,9 @@ public final class GatewayServer implements AutoCloseable {
                         + (why == null ? "bind failed" : why.getMessage())
                         + " (is another Corral or service using it? choose another with --listen)", why);
             }
-            return new GatewayServer(group, bound.channel(), pool, alloc);
+            GatewayServer server = new GatewayServer(group, bound.channel(), pool, alloc);
+            server.tls = tls;
+            return server;
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -72,6 +76,11 @@ public final class GatewayServer implements AutoCloseable {
     /** Direct memory this listener's buffers use right now (the backpressure test watches it). */
     public long usedDirectMemory() {
         return alloc.metric().usedDirectMemory();
+    }
+
+    /** The listener's TLS context holder, or null without TLS. */
+    public dev.corral.tls.ReloadingTls tls() {
+        return tls;
     }
 
     public PooledByteBufAllocator allocator() {
