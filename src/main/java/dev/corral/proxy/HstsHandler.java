@@ -6,7 +6,10 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpResponse;
 
-/** Adds Strict-Transport-Security to every response of a TLS listener (RFC 6797), refusals included. */
+/**
+ * Adds Strict-Transport-Security (RFC 6797) to every response of a TLS listener, refusals included,
+ * and X-Content-Type-Options: nosniff so no browser reads a JSON error as a page.
+ */
 @ChannelHandler.Sharable
 final class HstsHandler extends ChannelOutboundHandlerAdapter {
     private final String value;
@@ -19,6 +22,7 @@ final class HstsHandler extends ChannelOutboundHandlerAdapter {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof HttpResponse r && r.status().code() >= 200) {
             r.headers().set("Strict-Transport-Security", value);
+            r.headers().set("X-Content-Type-Options", "nosniff");
         }
         ctx.write(msg, promise);
     }
