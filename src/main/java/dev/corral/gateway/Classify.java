@@ -34,7 +34,8 @@ public final class Classify implements Stage {
             case FOUND -> null;
             case NOT_FOUND -> Refusal.of(RefusalKind.NOT_FOUND, "no_route", "404 page not found");
             case METHOD_NOT_ALLOWED -> Refusal.of(RefusalKind.METHOD_NOT_ALLOWED, "method_not_allowed", "405 method not allowed");
-            case BAD_TARGET -> Refusal.of(RefusalKind.BAD_REQUEST, "bad_target", "invalid request target: " + match.reason());
+            // A target that cannot be read is a malformed request: answer, then close.
+            case BAD_TARGET -> Refusal.of(RefusalKind.BAD_REQUEST, "bad_target", "invalid request target: " + match.reason()).closing();
         };
     }
 

@@ -22,6 +22,7 @@ public enum RefusalKind {
     INTERNAL(500, "api_error", "internal_error", "api_error"),
     BAD_GATEWAY(502, "api_error", "upstream_unavailable", "api_error"),
     SERVICE_UNAVAILABLE(503, "server_error", "overloaded", "overloaded_error"),
+    HTTP_VERSION_NOT_SUPPORTED(505, "invalid_request_error", "http_version", "invalid_request_error"),
     GATEWAY_TIMEOUT(504, "api_error", "upstream_timeout", "api_error");
 
     private final HttpResponseStatus status;

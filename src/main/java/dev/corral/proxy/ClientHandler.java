@@ -147,6 +147,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             refuse(decoderRefusal(dr.cause()).closing());
             return;
         }
+        Refusal framing = FramingRules.check(req);
+        if (framing != null) {
+            state = State.SKIP;
+            refuse(framing.closing());
+            return;
+        }
         if (HealthEndpoint.matches(req)) {
             state = State.SKIP;
             FullHttpResponse r = HealthEndpoint.response(ctx.alloc(), gw.health, req, exchange.requestId());
@@ -212,10 +218,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     private void readBody(HttpContent c) {
         if (c.decoderResult().isFailure()) {
-            Throwable cause = c.decoderResult().cause();
             c.release();
             state = State.SKIP;
-            refuse(decoderRefusal(cause).closing());
+            // In a body, even a too-long line is a malformed chunk, not a long URI.
+            refuse(Refusal.of(RefusalKind.BAD_REQUEST, "malformed_body", "malformed request body framing").closing());
             return;
         }
         int n = c.content().readableBytes();
