@@ -186,6 +186,7 @@ def gen(body, expect, upstream=False, close=False, path="/api/generate"):
 jsons = {
     "invalid UTF-8": ('{"model":"\xc3\x28"}', 400),
     "overlong UTF-8 in string": ('{"model":"\xc0\xae"}', 400),
+    "invalid UTF-8 in a nested field name": ('{"options":{"nu\xffm":5},"model":"llama3.2:3b"}', 400),
     "UTF-16 BOM": ('\xfe\xff{}', 400),
     "deep nesting": ('{"model":"llama3.2:3b","x":' + "[" * 300 + "]" * 300 + "}", 400),
     "deep object nesting": ('{"model":"llama3.2:3b","x":' + '{"a":' * 100 + "1" + "}" * 100 + "}", 400),
