@@ -31,6 +31,13 @@ public final class RawConfig {
 
     public Admission admission = new Admission();
 
+    /**
+     * Browser origins allowed to call the API (CORS), e.g. https://chat.example.com. By default none:
+     * preflights are refused and no response carries Access-Control-Allow-Origin.
+     */
+    @JsonProperty("cors_origins")
+    public List<String> corsOrigins = new ArrayList<>();
+
     public static final class Listen {
         /** Loopback by default: nothing off this machine can reach Corral until the operator says so. */
         public String address = "127.0.0.1:11443";

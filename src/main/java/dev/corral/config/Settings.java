@@ -25,7 +25,8 @@ public record Settings(
         List<Cidr> trustedProxies,
         boolean accessLog,
         Admission admission,
-        Tls tls) {
+        Tls tls,
+        List<String> corsOrigins) {
 
     /** TLS settings, or null when the listener speaks plain HTTP. */
     public record Tls(Path cert, Path key, Path clientCa, String clientAuth, Map<String, String> clientCertKeys, String hsts,
@@ -88,7 +89,7 @@ public record Settings(
         Tls tls = tls(raw.listen.tls, c, source);
         Settings s = new Settings(listen, raw.listen.insecurePlaintext, upstream, stateDir, maxBody, maxHeader,
                 maxLine, headerTimeout, bodyTimeout, keepalive, maxFiltered, raw.policy.allowCloudModels,
-                List.copyOf(proxies), raw.log.access, admission, tls);
+                List.copyOf(proxies), raw.log.access, admission, tls, corsOrigins(raw.corsOrigins, c));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(source + ": listen.address: " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
@@ -150,6 +151,24 @@ public record Settings(
         }
         return new Tls(cert, key, ca, auth, keys, raw.hsts == null ? "" : raw.hsts.trim(),
                 c.get("listen.tls.reload_interval", () -> positive(Units.duration(raw.reloadInterval))));
+    }
+
+    private static List<String> corsOrigins(List<String> raw, Check c) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < raw.size(); i++) {
+            String o = raw.get(i).trim();
+            out.add(c.get("cors_origins[" + i + "]", () -> {
+                if (o.equals("*")) {
+                    throw new IllegalArgumentException("'*' would let any web page call the API with a visitor's browser;"
+                            + " list exact origins such as https://chat.example.com");
+                }
+                if (!o.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+                    throw new IllegalArgumentException("'" + o + "' is not an origin (scheme://host[:port], no path)");
+                }
+                return o.toLowerCase(Locale.ROOT);
+            }));
+        }
+        return List.copyOf(out);
     }
 
     private static boolean blank(String s) {

@@ -153,6 +153,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             refuse(framing.closing());
             return;
         }
+        if (gw.cors.enabled() && corsPreflight(req)) {
+            return;
+        }
         if (HealthEndpoint.matches(req)) {
             state = State.SKIP;
             FullHttpResponse r = HealthEndpoint.response(ctx.alloc(), gw.health, req, exchange.requestId());
@@ -201,6 +204,38 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         body = ctx.alloc().compositeBuffer(1024);
         arm(gw.settings.bodyTimeout().toMillis(), this::bodyTimedOut);
     }
+
+    /**
+     * Remembers the request's Origin if it is allowed (responses then carry it), and answers a
+     * preflight from an allowed origin for a route that exists. Other preflights go down the normal
+     * path, where OPTIONS is not a method of any route: 405, and no CORS headers.
+     */
+    private boolean corsPreflight(HttpRequest req) {
+        String origin = gw.cors.allowedOrigin(req);
+        ctx.channel().attr(Cors.ORIGIN).set(origin);
+        if (origin == null || !Cors.isPreflight(req)) {
+            return false;
+        }
+        dev.corral.route.RouteMatch m;
+        try {
+            m = PREFLIGHT_ROUTES.classify(io.netty.handler.codec.http.HttpMethod.valueOf(
+                    req.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD).trim()),
+                    req.uri().split("\\?", 2)[0], dev.corral.route.RouteTable.publicClasses());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (!m.found()) {
+            return false;
+        }
+        state = State.SKIP;
+        FullHttpResponse r = Cors.preflight(ctx.alloc(), origin, m);
+        r.headers().set(HopByHop.REQUEST_ID, exchange.requestId());
+        exchange = null; // the browser's question, not a client's request: no key, no usage
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        return true;
+    }
+
+    private static final dev.corral.route.RouteTable PREFLIGHT_ROUTES = dev.corral.route.RouteTable.ollama();
 
     private void onContent(HttpContent c) {
         switch (state) {

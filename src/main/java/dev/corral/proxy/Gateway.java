@@ -24,6 +24,7 @@ final class Gateway {
     final UpstreamHealth health;
     final Admission admission;
     final dev.corral.tls.ReloadingTls tls;
+    final Cors cors;
     final ByteBufAllocator alloc;
     final Clock clock;
     private final List<ExchangeListener> listeners;
@@ -32,6 +33,7 @@ final class Gateway {
             dev.corral.tls.ReloadingTls tls, List<ExchangeListener> listeners, ByteBufAllocator alloc, Clock clock) {
         this.admission = admission;
         this.tls = tls;
+        this.cors = new Cors(settings.corsOrigins());
         this.settings = settings;
         this.path = path;
         this.pool = pool;

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * HTTP/1.1 decoding with hard limits, HSTS on TLS responses, then the gateway.
  */
 final class GatewayInitializer extends ChannelInitializer<Channel> {
+    private static final Cors.Headers CORS_HEADERS = new Cors.Headers();
     private final Gateway gw;
 
     GatewayInitializer(Gateway gw) {
@@ -34,6 +35,9 @@ final class GatewayInitializer extends ChannelInitializer<Channel> {
                 .setValidateHeaders(true)));
         if (gw.tls != null && !gw.settings.tls().hsts().isEmpty()) {
             ch.pipeline().addLast("hsts", new HstsHandler(gw.settings.tls().hsts()));
+        }
+        if (gw.cors.enabled()) {
+            ch.pipeline().addLast("cors", CORS_HEADERS);
         }
         ch.pipeline().addLast("gateway", handler);
     }

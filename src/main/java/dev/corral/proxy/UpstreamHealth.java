@@ -37,7 +37,8 @@ public final class UpstreamHealth implements AutoCloseable {
 
     public void start() {
         long every = upstream.healthInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::probe, 0, every, TimeUnit.MILLISECONDS);
+        // The first probe ran synchronously at start (probe()); the next one waits a full interval.
+        scheduler.scheduleWithFixedDelay(this::probe, every, every, TimeUnit.MILLISECONDS);
     }
 
     public boolean reachable() {
