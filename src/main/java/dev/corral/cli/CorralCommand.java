@@ -52,6 +52,15 @@ public final class CorralCommand {
         return cl;
     }
 
+    /** Parses a HOST:PORT flag; a bad one is a usage error naming the flag. */
+    static dev.corral.config.HostPort address(String flag, String value) {
+        try {
+            return dev.corral.config.HostPort.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(flag + ": " + e.getMessage());
+        }
+    }
+
     /** A failure to report as one sentence (exit 1). */
     public static final class Failure extends RuntimeException {
         public Failure(String message) {

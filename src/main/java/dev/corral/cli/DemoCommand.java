@@ -44,12 +44,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        HostPort hp;
-        try {
-            hp = HostPort.parse(listen);
-        } catch (IllegalArgumentException e) {
-            throw new CorralCommand.UsageError("--listen: " + e.getMessage());
-        }
+        HostPort hp = CorralCommand.address("--listen", listen);
         if (!hp.isLoopback()) {
             throw new CorralCommand.UsageError("--listen: the demo only listens on loopback");
         }

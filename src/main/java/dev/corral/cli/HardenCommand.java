@@ -52,12 +52,7 @@ final class HardenCommand {
 
         @Override
         public Integer call() throws IOException {
-            HostPort hp;
-            try {
-                hp = HostPort.parse(bind);
-            } catch (IllegalArgumentException e) {
-                throw new CorralCommand.UsageError("--bind: " + e.getMessage());
-            }
+            HostPort hp = CorralCommand.address("--bind", bind);
             if (!memoryMax.matches("\\d+(\\.\\d+)?[KMGT]?|\\d{1,3}%|infinity")) {
                 throw new CorralCommand.UsageError("--memory-max must be like 48G, 512M or 90%");
             }

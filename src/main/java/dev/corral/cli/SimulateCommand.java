@@ -38,12 +38,7 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        HostPort hp;
-        try {
-            hp = HostPort.parse(listen);
-        } catch (IllegalArgumentException e) {
-            throw new CorralCommand.UsageError("--listen: " + e.getMessage());
-        }
+        HostPort hp = CorralCommand.address("--listen", listen);
         if (tokens < 0 || tokensPerSecond < 0 || firstByteDelay < 0) {
             throw new CorralCommand.UsageError("--tokens, --tokens-per-second and --first-byte-delay must not be negative");
         }

@@ -201,6 +201,21 @@ class TlsTest {
     }
 
     @Test
+    void requiredClientCertificatesRefuseHandshakesWithoutOne() throws Exception {
+        SelfSigned.Files3 server = SelfSigned.write("localhost", 5, dir.resolve("rsrv"));
+        SelfSigned.Files3 client = SelfSigned.write("machine", 5, dir.resolve("rcli"));
+        try (TestGateway gw = tlsGateway(server, Map.of("listen.tls.client_ca", client.ca().toString(),
+                "listen.tls.client_auth", "required"))) {
+            String url = "https://localhost:" + gw.port() + "/api/version";
+            assertThatThrownBy(() -> get(trusting(server.ca(), null, null), url, gw.inferenceKey()))
+                    .isInstanceOf(java.io.IOException.class);
+            // with a certificate from the client CA and a key, it works (the certificate maps to no key here)
+            assertThat(get(trusting(server.ca(), client.cert(), client.key()), url, gw.inferenceKey()).statusCode()).isEqualTo(200);
+            assertThat(get(trusting(server.ca(), client.cert(), client.key()), url, null).statusCode()).isEqualTo(401);
+        }
+    }
+
+    @Test
     void configuringTlsIsCheckedFieldByField() throws Exception {
         SelfSigned.Files3 f = SelfSigned.write("localhost", 5, dir.resolve("c"));
         assertThatThrownBy(() -> new ConfigLoader(Map.of("CORRAL_LISTEN_TLS_CERT", f.cert().toString())).load(null, Map.of()))
