@@ -101,8 +101,8 @@ final class Forwarder {
             }
             if (!cf.isSuccess()) {
                 gw.health.reportFailure(cf.cause());
-                failBeforeResponse(RefusalKind.BAD_GATEWAY, "upstream_connect",
-                        "the gateway cannot reach Ollama (" + describe(cf.cause()) + ")");
+                lastCause = cf.cause(); // logged, not shown: the client learns nothing of the upstream's address
+                failBeforeResponse(RefusalKind.BAD_GATEWAY, "upstream_connect", "the gateway cannot reach Ollama");
                 return;
             }
             attach(cf.channel());
@@ -340,8 +340,7 @@ final class Forwarder {
                 connect();
                 return;
             }
-            failBeforeResponse(RefusalKind.BAD_GATEWAY, "upstream_closed",
-                    "Ollama closed the connection before answering" + (lastCause == null ? "" : " (" + describe(lastCause) + ")"));
+            failBeforeResponse(RefusalKind.BAD_GATEWAY, "upstream_closed", "Ollama closed the connection before answering");
         } else {
             abort(Outcome.UPSTREAM_ERROR, "upstream_closed_mid_response");
         }
