@@ -10,15 +10,21 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LocalBuckets implements Buckets {
     private record Entry(Bucket bucket, long capacity) {}
 
+    /** The limits are part of the identity: a key whose limits change starts a fresh bucket. */
+    private record Id(String name, long capacity, long perMinute) {}
+
     /** Bucket4j refills at most one token per nanosecond; any rate above that is as good as unlimited. */
     static final long MAX_PER_MINUTE = 60_000_000_000L;
 
-    private final Map<String, Entry> buckets = new ConcurrentHashMap<>();
+    private final Map<Id, Entry> buckets = new ConcurrentHashMap<>();
 
     private Bucket bucket(String name, long capacity, long requestedPerMinute) {
         long perMinute = Math.min(requestedPerMinute, MAX_PER_MINUTE);
-        // The limits are part of the identity: a key whose limits change starts a fresh bucket.
-        String id = name + "|" + capacity + "|" + perMinute;
+        Id id = new Id(name, capacity, perMinute);
+        Entry e = buckets.get(id); // the common case, without computeIfAbsent's lock on a hit
+        if (e != null) {
+            return e.bucket();
+        }
         return buckets.computeIfAbsent(id, k -> new Entry(Bucket.builder()
                 .addLimit(limit -> limit.capacity(capacity).refillGreedy(perMinute, Duration.ofMinutes(1)))
                 .build(), capacity)).bucket();

@@ -8,18 +8,24 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Budgets in this process: the used amount of a period is read once from the usage records, then
- * kept in memory with what is reserved.
+ * Budgets in this process: one small record per key holding its current UTC day and month. The
+ * used amount of a period is read once from the usage records when the period starts, then kept in
+ * memory with what is reserved.
  */
 public final class LocalTokenBudgets implements TokenBudgets {
 
-    private static final class Counter {
-        long used;
-        long reserved;
+    /** One key's current periods. */
+    private static final class KeyPeriods {
+        long day = NONE; // epoch day
+        long dayUsed;
+        long dayReserved;
+        long month = NONE; // year * 12 + month - 1
+        long monthUsed;
+        long monthReserved;
     }
 
     private final Store store;
-    private final Map<String, Counter> counters = new HashMap<>();
+    private final Map<String, KeyPeriods> keys = new HashMap<>();
 
     public LocalTokenBudgets(Store store) {
         this.store = store;
@@ -27,62 +33,77 @@ public final class LocalTokenBudgets implements TokenBudgets {
 
     @Override
     public synchronized Reservation reserve(String keyId, long daily, long monthly, long amount, Instant now, Exceeded[] exceeded) {
-        LocalDate d = LocalDate.ofInstant(now, ZoneOffset.UTC);
-        String day = d.toString();
-        String month = day.substring(0, 7);
-        Counter dc = daily > 0 ? counter(keyId, "d" + day, d.atStartOfDay().toInstant(ZoneOffset.UTC)) : null;
-        Counter mc = monthly > 0 ? counter(keyId, "m" + month, d.withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC)) : null;
-        if (dc != null && dc.used + dc.reserved + amount > daily) {
-            exceeded[0] = new Exceeded("daily", daily, dc.used + dc.reserved, d.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC));
+        long day = Math.floorDiv(now.getEpochSecond(), 86_400L);
+        KeyPeriods k = current(keyId, day, daily > 0, monthly > 0);
+        if (daily > 0 && k.dayUsed + k.dayReserved + amount > daily) {
+            exceeded[0] = new Exceeded("daily", daily, k.dayUsed + k.dayReserved, Instant.ofEpochSecond((day + 1) * 86_400L));
             return null;
         }
-        if (mc != null && mc.used + mc.reserved + amount > monthly) {
-            exceeded[0] = new Exceeded("monthly", monthly, mc.used + mc.reserved,
-                    d.withDayOfMonth(1).plusMonths(1).atStartOfDay().toInstant(ZoneOffset.UTC));
+        if (monthly > 0 && k.monthUsed + k.monthReserved + amount > monthly) {
+            LocalDate first = LocalDate.ofEpochDay(day).withDayOfMonth(1).plusMonths(1);
+            exceeded[0] = new Exceeded("monthly", monthly, k.monthUsed + k.monthReserved, first.atStartOfDay().toInstant(ZoneOffset.UTC));
             return null;
         }
-        if (dc != null) {
-            dc.reserved += amount;
+        if (daily > 0) {
+            k.dayReserved += amount;
         }
-        if (mc != null) {
-            mc.reserved += amount;
+        if (monthly > 0) {
+            k.monthReserved += amount;
         }
-        return new Reservation(keyId, dc == null ? null : day, mc == null ? null : month, amount);
+        return new Reservation(keyId, daily > 0 ? k.day : NONE, monthly > 0 ? k.month : NONE, amount);
     }
 
     @Override
     public synchronized void settle(Reservation r, long actual) {
-        if (r.day() != null) {
-            Counter c = counters.get(r.keyId() + "|d" + r.day());
-            c.reserved -= r.amount();
-            c.used += actual;
+        KeyPeriods k = keys.get(r.keyId());
+        if (k == null) {
+            return;
         }
-        if (r.month() != null) {
-            Counter c = counters.get(r.keyId() + "|m" + r.month());
-            c.reserved -= r.amount();
-            c.used += actual;
+        // A request that straddles midnight settles into the period it reserved in, if that is still current.
+        if (r.day() != NONE && r.day() == k.day) {
+            k.dayReserved -= r.amount();
+            k.dayUsed += actual;
+        }
+        if (r.month() != NONE && r.month() == k.month) {
+            k.monthReserved -= r.amount();
+            k.monthUsed += actual;
         }
     }
 
     @Override
     public synchronized long usedToday(String keyId, Instant now) {
-        Counter c = counters.get(keyId + "|d" + LocalDate.ofInstant(now, ZoneOffset.UTC));
-        return c == null ? 0 : c.used + c.reserved;
+        KeyPeriods k = keys.get(keyId);
+        long day = Math.floorDiv(now.getEpochSecond(), 86_400L);
+        return k == null || k.day != day ? 0 : k.dayUsed + k.dayReserved;
     }
 
     @Override
     public synchronized void evictOld(Instant now) {
-        LocalDate d = LocalDate.ofInstant(now, ZoneOffset.UTC);
-        String day = "|d" + d;
-        String month = "|m" + d.toString().substring(0, 7);
-        counters.entrySet().removeIf(e -> e.getValue().reserved == 0 && !e.getKey().endsWith(day) && !e.getKey().endsWith(month));
+        long day = Math.floorDiv(now.getEpochSecond(), 86_400L);
+        keys.values().removeIf(k -> k.day != day && k.dayReserved == 0 && k.monthReserved == 0
+                && k.month != monthIndex(day));
     }
 
-    private Counter counter(String keyId, String period, Instant start) {
-        return counters.computeIfAbsent(keyId + "|" + period, k -> {
-            Counter c = new Counter();
-            c.used = store.tokensSince(keyId, start);
-            return c;
-        });
+    /** The key's record moved to the current day and month, reading a new period's usage from the store. */
+    private KeyPeriods current(String keyId, long day, boolean wantDay, boolean wantMonth) {
+        KeyPeriods k = keys.computeIfAbsent(keyId, id -> new KeyPeriods());
+        if (wantDay && k.day != day) {
+            k.day = day;
+            k.dayUsed = store.tokensSince(keyId, Instant.ofEpochSecond(day * 86_400L));
+            k.dayReserved = 0;
+        }
+        long month = monthIndex(day);
+        if (wantMonth && k.month != month) {
+            k.month = month;
+            LocalDate first = LocalDate.ofEpochDay(day).withDayOfMonth(1);
+            k.monthUsed = store.tokensSince(keyId, first.atStartOfDay().toInstant(ZoneOffset.UTC));
+            k.monthReserved = 0;
+        }
+        return k;
+    }
+
+    private static long monthIndex(long epochDay) {
+        LocalDate d = LocalDate.ofEpochDay(epochDay);
+        return d.getYear() * 12L + d.getMonthValue() - 1;
     }
 }

@@ -10,8 +10,14 @@ import java.time.Instant;
  */
 public interface TokenBudgets {
 
-    /** A reservation held in the periods current when it was made. */
-    record Reservation(String keyId, String day, String month, long amount) {}
+    /**
+     * A reservation held in the periods current when it was made.
+     * @param day   the UTC epoch day reserved in, or {@link #NONE}
+     * @param month year * 12 + month - 1 reserved in, or {@link #NONE}
+     */
+    record Reservation(String keyId, long day, long month, long amount) {}
+
+    long NONE = Long.MIN_VALUE;
 
     /** Why a reservation does not fit. */
     record Exceeded(String budget, long limit, long used, Instant resetsAt) {}

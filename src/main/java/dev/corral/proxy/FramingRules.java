@@ -14,6 +14,9 @@ import java.util.List;
  * HTTP/1.0, a missing, repeated or malformed Host on HTTP/1.1, a request target that is not a path.
  */
 final class FramingRules {
+    private static final java.util.regex.Pattern HOST =
+            java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]{1,5})?");
+
     private FramingRules() {}
 
     static Refusal check(HttpRequest req) {
@@ -57,7 +60,7 @@ final class FramingRules {
         if (v.isEmpty()) {
             return true; // an empty Host is allowed for requests without an authority (RFC 9112 §3.2)
         }
-        return v.matches("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]{1,5})?");
+        return HOST.matcher(v).matches();
     }
 
     private static Refusal bad(String reason, String message) {

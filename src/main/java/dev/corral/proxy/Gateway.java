@@ -56,7 +56,7 @@ final class Gateway {
     }
 
     static String newRequestId() {
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        return String.format("%016x", r.nextLong());
+        String hex = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
     }
 }
