@@ -84,7 +84,8 @@ public final class Corral implements AutoCloseable {
                 listeners.add(new AccessLog());
             }
             listeners.addAll(extraListeners);
-            GatewayPath path = GatewayPath.standard(settings, RouteTable.ollama(),
+            RouteTable routes = RouteTable.ollama();
+            GatewayPath path = GatewayPath.standard(settings, routes,
                     new Authenticator(c.keys, hasher, clock), c.admission);
             ReloadingTls tls = null;
             if (settings.tls() != null) {
@@ -99,7 +100,7 @@ public final class Corral implements AutoCloseable {
                     }
                 }, every, every, TimeUnit.MILLISECONDS);
             }
-            c.server = c.own(GatewayServer.start(settings, path, c.health, c.admission, tls, listeners, clock,
+            c.server = c.own(GatewayServer.start(settings, routes, path, c.health, c.admission, tls, listeners, clock,
                     Math.max(1, Runtime.getRuntime().availableProcessors())));
             log.info("Corral listening on {}://{} for Ollama at {} ({} keys, state in {})", tls == null ? "http" : "https",
                     hostPort(c.server.address()), settings.upstream().url(), c.keys.size(), settings.stateDir());

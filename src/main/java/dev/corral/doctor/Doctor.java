@@ -15,7 +15,9 @@ public final class Doctor {
         this.remoteChecks = List.of(new GatewayProbe(), new CorralConfigCheck());
     }
 
-    public List<Finding> run(Host host, DoctorOptions options) {
+    public List<Finding> run(Host real, DoctorOptions options) {
+        // Several checks ask systemctl the same question; within one run the answer does not change.
+        Host host = new RememberingHost(real);
         List<Finding> out = new ArrayList<>();
         if (options.host()) {
             for (Check c : hostChecks) {
@@ -26,6 +28,36 @@ public final class Doctor {
             out.addAll(safely(c, host, options));
         }
         return out;
+    }
+
+    /** A host view that runs each distinct command once per doctor run. */
+    private static final class RememberingHost implements Host {
+        private final Host host;
+        private final java.util.Map<List<String>, Result> results = new java.util.HashMap<>();
+
+        RememberingHost(Host host) {
+            this.host = host;
+        }
+
+        @Override
+        public java.nio.file.Path path(String absolute) {
+            return host.path(absolute);
+        }
+
+        @Override
+        public Result run(List<String> command) {
+            return results.computeIfAbsent(List.copyOf(command), host::run);
+        }
+
+        @Override
+        public boolean isRoot() {
+            return host.isRoot();
+        }
+
+        @Override
+        public java.util.Map<String, String> env() {
+            return host.env();
+        }
     }
 
     /** A check that breaks is reported as skipped with the reason, never as passed. */

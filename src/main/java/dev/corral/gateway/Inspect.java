@@ -66,15 +66,17 @@ public final class Inspect implements Stage {
                 exchange.maxTokens(maxTokens(route.name(), read.root()));
                 JsonNode stream = field(read.root(), "stream");
                 exchange.stream(stream == null ? route.dialect() == dev.corral.route.Dialect.OLLAMA : stream.asBoolean(false));
+                exchange.model(model);
                 Refusal denied = policy.decide(exchange.principal(), model);
                 if (denied != null) {
-                    exchange.model(model);
                     return denied;
                 }
+                // Only a request policy lets through is rewritten.
                 byte[] rewritten = askForUsage(exchange, read.root());
                 if (rewritten != null) {
                     exchange.body(Unpooled.wrappedBuffer(rewritten));
                 }
+                return null;
             }
             case MULTIPART_MODEL -> {
                 BodyModel read = readMultipartModel(exchange);

@@ -218,7 +218,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
         dev.corral.route.RouteMatch m;
         try {
-            m = PREFLIGHT_ROUTES.classify(io.netty.handler.codec.http.HttpMethod.valueOf(
+            m = gw.routes.classify(io.netty.handler.codec.http.HttpMethod.valueOf(
                     req.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD).trim()),
                     req.uri().split("\\?", 2)[0], dev.corral.route.RouteTable.publicClasses());
         } catch (IllegalArgumentException e) {
@@ -234,8 +234,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         return true;
     }
-
-    private static final dev.corral.route.RouteTable PREFLIGHT_ROUTES = dev.corral.route.RouteTable.ollama();
 
     private void onContent(HttpContent c) {
         switch (state) {

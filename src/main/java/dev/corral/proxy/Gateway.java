@@ -19,6 +19,8 @@ final class Gateway {
 
     final Settings settings;
     final GatewayPath path;
+    /** The same route table the path classifies with; CORS preflights ask it which methods a route has. */
+    final dev.corral.route.RouteTable routes;
     final UpstreamPool pool;
     final ModelPolicy modelPolicy;
     final UpstreamHealth health;
@@ -29,13 +31,14 @@ final class Gateway {
     final Clock clock;
     private final List<ExchangeListener> listeners;
 
-    Gateway(Settings settings, GatewayPath path, UpstreamPool pool, UpstreamHealth health, Admission admission,
+    Gateway(Settings settings, dev.corral.route.RouteTable routes, GatewayPath path, UpstreamPool pool, UpstreamHealth health, Admission admission,
             dev.corral.tls.ReloadingTls tls, List<ExchangeListener> listeners, ByteBufAllocator alloc, Clock clock) {
         this.admission = admission;
         this.tls = tls;
         this.cors = new Cors(settings.corsOrigins());
         this.settings = settings;
         this.path = path;
+        this.routes = routes;
         this.pool = pool;
         this.health = health;
         this.listeners = List.copyOf(listeners);

@@ -34,7 +34,7 @@ public final class GatewayServer implements AutoCloseable {
         this.alloc = alloc;
     }
 
-    public static GatewayServer start(Settings settings, GatewayPath path, UpstreamHealth health, Admission admission,
+    public static GatewayServer start(Settings settings, dev.corral.route.RouteTable routes, GatewayPath path, UpstreamHealth health, Admission admission,
                                       dev.corral.tls.ReloadingTls tls, List<ExchangeListener> listeners, Clock clock,
                                       int threads) throws InterruptedException {
         Transport transport = Transport.best();
@@ -43,7 +43,7 @@ public final class GatewayServer implements AutoCloseable {
         PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
         try {
             UpstreamPool pool = new UpstreamPool(settings.upstream(), transport, group, alloc);
-            Gateway gw = new Gateway(settings, path, pool, health, admission, tls, listeners, alloc, clock);
+            Gateway gw = new Gateway(settings, routes, path, pool, health, admission, tls, listeners, alloc, clock);
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())

@@ -200,15 +200,11 @@ public final class UsageTap {
         }
         try (JsonParser p = JSON.createParser(line, start, len - start)) {
             path.clear();
-            drainBlocking(p);
+            drain(p);
         } catch (IOException e) {
             // One unreadable event does not stop the tap; its counts are simply not read.
             path.clear();
         }
-    }
-
-    private void drainBlocking(JsonParser p) throws IOException {
-        drain(p);
     }
 
     private void closeParser() {
