@@ -194,7 +194,8 @@ jsons = {
     "duplicate model": ('{"model":"llama3.2:3b","model":"evil:cloud"}', 400),
     "model in other case": ('{"model":"llama3.2:3b","MODEL":"evil:cloud"}', 400),
     "model in mixed case only": ('{"Model":"x:cloud"}', 403),
-    "model with unicode k (Kelvin)": ('{"model":"llama3.2:3b","\u212aeep_alive":0}'.encode("utf-8").decode("latin-1"), 200),
+    # Go folds the Kelvin sign onto k, so this is keep_alive: 0 (unload); non-ASCII names that fold onto a field are refused.
+    "model with unicode k (Kelvin)": ('{"model":"llama3.2:3b","\u212aeep_alive":0}'.encode("utf-8").decode("latin-1"), 400),
     "model not a string": ('{"model":["llama3.2:3b"]}', 400),
     "model object": ('{"model":{"name":"llama3.2:3b"}}', 400),
     "model empty": ('{"model":""}', 400),
@@ -233,6 +234,70 @@ case("json: anthropic model missing", req("POST", "/v1/messages", "Host: x\r\n" 
 case("multipart without model", req("POST", "/v1/audio/transcriptions", "Host: x\r\n" + K + "Content-Type: multipart/form-data; boundary=b\r\n", "--b\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nxx\r\n--b--\r\n"), 400)
 case("multipart with cloud model", req("POST", "/v1/audio/transcriptions", "Host: x\r\n" + K + "Content-Type: multipart/form-data; boundary=b\r\n", "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper:cloud\r\n--b--\r\n"), 403)
 case("transcription not multipart", req("POST", "/v1/audio/transcriptions", "Host: x\r\n" + K + "Content-Type: application/json\r\n", '{"model":"x"}'), 415)
+
+# --- body fields read exactly as Ollama's Go decoder reads them --------------------------------
+# {TPM_KEY} may use 3000 tokens a minute: each of these asks for far more in a way a reader that is
+# not Go's would miss (map keys are exact, objects merge, later members win, OpenAI's max_tokens only,
+# non-ASCII names that fold onto a field), so each must be refused before Ollama sees it.
+T = "Authorization: Bearer {TPM_KEY}\r\n"
+def u8(text):
+    return text.encode("utf-8").decode("latin-1")
+def limited(name, path, body, expect=400, headers=""):
+    case("fields: " + name, req("POST", path, "Host: x\r\n" + T + headers, u8(body)), expect)
+for path in ["/api/generate", "/api/chat"]:
+    limited("num_predict and NUM_PREDICT " + path, path, '{"model":"llama3.2:3b","options":{"num_predict":100000,"NUM_PREDICT":1}}')
+    limited("NUM_PREDICT first " + path, path, '{"model":"llama3.2:3b","options":{"NUM_PREDICT":1,"num_predict":100000}}')
+    limited("Options and options merge " + path, path, '{"model":"llama3.2:3b","Options":{"num_predict":100000},"options":{"temperature":1}}')
+    limited("options and OPTIONS merge " + path, path, '{"model":"llama3.2:3b","options":{"num_predict":100000},"OPTIONS":{"temperature":1}}')
+    limited("later num_predict wins " + path, path, '{"model":"llama3.2:3b","options":{"num_predict":1},"options":{"num_predict":100000}}')
+    limited("num_predict beyond int64 " + path, path, '{"model":"llama3.2:3b","options":{"num_predict":1e19}}')
+    limited("num_predict negative beyond int64 " + path, path, '{"model":"llama3.2:3b","options":{"num_predict":-1e19}}')
+    limited("num_predict as a string " + path, path, '{"model":"llama3.2:3b","options":{"num_predict":"100000"}}')
+    limited("num_predict beyond float64 " + path, path, '{"model":"llama3.2:3b","options":{"num_predict":1e400}}')
+    limited("options with a dotless i " + path, path, '{"model":"llama3.2:3b","optıons":{"num_predict":100000}}')
+    limited("options as an array " + path, path, '{"model":"llama3.2:3b","options":[{"num_predict":1}]}')
+    limited("stream with a long s " + path, path, '{"model":"llama3.2:3b","ſtream":false}')
+for path in ["/v1/chat/completions", "/v1/completions"]:
+    limited("max_tokens over max_completion_tokens " + path, path, '{"model":"llama3.2:3b","max_tokens":100000,"max_completion_tokens":1}')
+    limited("max_completion_tokens first " + path, path, '{"model":"llama3.2:3b","max_completion_tokens":1,"max_tokens":100000}')
+    limited("MAX_TOKENS " + path, path, '{"model":"llama3.2:3b","MAX_TOKENS":100000}')
+    limited("max_tokens with an exponent " + path, path, '{"model":"llama3.2:3b","max_tokens":1e5}')
+    limited("max_tokens with a fraction " + path, path, '{"model":"llama3.2:3b","max_tokens":100000.0}')
+    limited("stream_options with a dotless i " + path, path, '{"model":"llama3.2:3b","stream":true,"stream_optıons":{"include_usage":true}}')
+    limited("include_usage with a dotless i " + path, path, '{"model":"llama3.2:3b","stream":true,"stream_options":{"ınclude_usage":true}}')
+    limited("stream as a string " + path, path, '{"model":"llama3.2:3b","stream":"true"}')
+limited("responses max_output_tokens", "/v1/responses", '{"model":"llama3.2:3b","max_output_tokens":100000}')
+limited("responses MAX_OUTPUT_TOKENS", "/v1/responses", '{"model":"llama3.2:3b","MAX_OUTPUT_TOKENS":100000}')
+limited("anthropic max_tokens", "/v1/messages", '{"model":"llama3.2:3b","max_tokens":100000,"messages":[]}')
+limited("anthropic Max_Tokens", "/v1/messages", '{"model":"llama3.2:3b","Max_Tokens":100000,"messages":[]}')
+limited("anthropic max_tokens zero", "/v1/messages", '{"model":"llama3.2:3b","max_tokens":0,"messages":[]}')
+limited("zstd-encoded body", "/v1/responses", '{"model":"llama3.2:3b","max_output_tokens":1}', 415, "Content-Encoding: zstd\r\n")
+limited("gzip-encoded body", "/api/chat", '{"model":"llama3.2:3b"}', 415, "Content-Encoding: gzip\r\n")
+# Within limits, read the same way, these go through.
+case("fields: num_predict exact key wins", req("POST", "/api/generate", "Host: x\r\n" + K,
+     '{"model":"llama3.2:3b","prompt":"x","stream":false,"options":{"num_predict":5,"NUM_PREDICT":100000}}'), [200], upstream=True)
+case("fields: Stream_Options binds", req("POST", "/v1/chat/completions", "Host: x\r\n" + K,
+     '{"model":"llama3.2:3b","messages":[{"role":"user","content":"x"}],"stream":true,"Stream_Options":{"include_usage":true}}'), [200], upstream=True)
+# /api/show takes the deprecated "name" when "model" is empty, as Ollama does.
+case("fields: show by name", req("POST", "/api/show", "Host: x\r\n" + K, '{"name":"kimi:cloud"}'), 403)
+case("fields: show by name with empty model", req("POST", "/api/show", "Host: x\r\n" + K, '{"model":"","name":"kimi:cloud"}'), 403)
+# Go's FormValue reads the query string before the form; its multipart reader is lenient where
+# another parser would not be: only the plain form is accepted.
+MP = "Content-Type: multipart/form-data; boundary=b\r\n"
+def form(name, target, body, expect=400, ctype=MP):
+    case("form: " + name, req("POST", target, "Host: x\r\n" + K + ctype, body), expect)
+form("model in the query", "/v1/audio/transcriptions?model=kimi:cloud", "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper\r\n--b--\r\n")
+form("model in the query, escaped", "/v1/audio/transcriptions?%6Dodel=kimi:cloud", "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper\r\n--b--\r\n")
+form("two model fields", "/v1/audio/transcriptions", "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper\r\n--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nkimi:cloud\r\n--b--\r\n")
+form("Model is not model", "/v1/audio/transcriptions", "--b\r\nContent-Disposition: form-data; name=\"Model\"\r\n\r\nwhisper\r\n--b--\r\n")
+form("RFC 2231 name", "/v1/audio/transcriptions", "--b\r\nContent-Disposition: form-data; name*=utf-8''model\r\n\r\nkimi:cloud\r\n--b--\r\n")
+form("quoted-printable model", "/v1/audio/transcriptions", "--b\r\nContent-Disposition: form-data; name=\"model\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nkimi=3Acloud\r\n--b--\r\n")
+form("preamble before the first boundary", "/v1/audio/transcriptions", "junk\r\n--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper\r\n--b--\r\n")
+form("two Content-Disposition headers", "/v1/audio/transcriptions", "--b\r\nContent-Disposition: form-data; name=\"x\"\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nkimi:cloud\r\n--b--\r\n")
+form("duplicate name parameter", "/v1/audio/transcriptions", "--b\r\nContent-Disposition: form-data; name=\"x\"; name=\"model\"\r\n\r\nkimi:cloud\r\n--b--\r\n")
+form("LF line endings", "/v1/audio/transcriptions", "--b\nContent-Disposition: form-data; name=\"model\"\n\nkimi:cloud\n--b--\n")
+form("escaped quote in the name", "/v1/audio/transcriptions", "--b\r\nContent-Disposition: form-data; name=\"mo\\\"del\"\r\n\r\nkimi:cloud\r\n--b--\r\n")
+form("two Content-Type headers", "/v1/audio/transcriptions", "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper\r\n--b--\r\n", 415, MP + "Content-Type: multipart/form-data; boundary=c\r\n")
 
 # --- pipelining and keep-alive after an error ----------------------------------------------
 v = req("GET", "/api/version")

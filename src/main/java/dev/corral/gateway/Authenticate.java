@@ -7,7 +7,9 @@ import dev.corral.limit.Admission;
 /**
  * Stage 4: the caller's key becomes a principal, or the request gets 401. The client is told the
  * same thing whatever went wrong; the reason goes to the access log only. Failures are counted per
- * client address: after a burst, that address is slowed to a few attempts a minute (429).
+ * client address: after a burst, that address's failed attempts get 429 instead of 401. A valid
+ * key is never refused for other clients' failures: every local app shares 127.0.0.1, and one
+ * retrying a stale key must not lock out the rest (guessing a 256-bit secret is hopeless anyway).
  */
 public final class Authenticate implements Stage {
     static final String MESSAGE = "unauthorized: a valid API key is required (Authorization: Bearer <key>)";
@@ -24,10 +26,6 @@ public final class Authenticate implements Stage {
 
     @Override
     public Refusal apply(Exchange exchange) {
-        // An address that keeps presenting bad keys is refused before any key is looked at.
-        if (admission.addressBlocked(exchange.clientAddress())) {
-            return admission.addressRefusal();
-        }
         Credentials.Presented presented = Credentials.from(exchange.request().headers());
         String certKey = presented.failure() == dev.corral.auth.AuthFailure.MISSING
                 ? certificates.keyFor(exchange.clientCertificate()) : null;

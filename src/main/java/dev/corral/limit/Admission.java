@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,8 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * exactly-once and the ticket's release is idempotent besides.
  */
 public final class Admission implements ExchangeListener {
-    private static final Set<String> NO_COMPLETION = Set.of("embed", "embeddings", "openai_embeddings");
-
+    private static final long MAX_BOUND = 1_000_000_000_000_000L;
     /** The limits in force for one key: its own, else the configured defaults. 0 = unlimited. */
     public record Limits(long rpm, long burst, long tpm, long daily, long monthly, int concurrency, int weight) {}
 
@@ -125,8 +123,9 @@ public final class Admission implements ExchangeListener {
             t.inFlight = true;
         }
         t.promptEstimate = Math.max(1, ex.bytesIn() / 4);
-        long completion = NO_COMPLETION.contains(ex.route().name()) ? 0
-                : ex.maxTokens() >= 0 ? ex.maxTokens() : cfg.defaultMaxTokens();
+        // A bound beyond any limit a key can have (1e15) counts as that much, so sums cannot overflow.
+        long completion = !ex.route().producesCompletion() ? 0
+                : ex.maxTokens() >= 0 ? Math.min(ex.maxTokens(), MAX_BOUND) : cfg.defaultMaxTokens();
         long need = t.promptEstimate + completion;
         if (l.tpm() > 0) {
             if (need > l.tpm()) {
@@ -161,11 +160,6 @@ public final class Admission implements ExchangeListener {
             t.budget = r;
         }
         return null;
-    }
-
-    /** True when this address has failed authentication too often; its requests are refused before any key is checked. */
-    public boolean addressBlocked(InetAddress a) {
-        return buckets.available("auth:" + a.getHostAddress(), cfg.failedAuthBurst(), cfg.failedAuthPerMinute()) <= 0;
     }
 
     /** Counts a failed authentication; true when the address is now over its limit. */
@@ -227,7 +221,7 @@ public final class Admission implements ExchangeListener {
         if (ex.events() == 0) {
             return 0; // Ollama sent nothing countable: nothing was generated for the client
         }
-        return t.promptEstimate + (NO_COMPLETION.contains(ex.route().name()) ? 0 : ex.events());
+        return t.promptEstimate + (ex.route().producesCompletion() ? ex.events() : 0);
     }
 
     /** Tokens used and reserved today by a key with a daily budget (0 without one). */

@@ -8,11 +8,12 @@ import java.util.Set;
  * One route of Ollama's HTTP API: methods, a path pattern whose ":name" segments match one path
  * segment, and what Corral needs to know about it.
  *
+ * @param shape      for a JSON body: the Go struct Ollama decodes it into and what Corral reads from it
  * @param modelParam name of the path parameter that is a model name (/v1/models/:model), or null
  * @param listing    the response lists models and is filtered for keys with a model allowlist
  */
 public record Route(String name, Set<HttpMethod> methods, String pattern, RouteClass routeClass, Dialect dialect,
-                    BodyKind body, String modelParam, Listing listing) {
+                    BodyKind body, RequestShape shape, String modelParam, Listing listing) {
 
     /** How a model-listing response names its models. */
     public enum Listing {
@@ -21,6 +22,11 @@ public record Route(String name, Set<HttpMethod> methods, String pattern, RouteC
         OLLAMA_MODELS,
         /** {"data": [{"id": ...}]} — /v1/models. */
         OPENAI_DATA
+    }
+
+    /** Whether answers on this route hold completion tokens (embeddings do not). */
+    public boolean producesCompletion() {
+        return shape == null || shape.completionLimit().source() != RequestShape.CompletionLimit.Source.NONE;
     }
 
     public List<String> segments() {

@@ -46,29 +46,29 @@ public final class RouteTable {
         r.add(route("version", "/api/version", META, NONE, GET_HEAD));
         r.add(route("status", "/api/status", META, NONE, HttpMethod.GET));
         r.add(listing("tags", "/api/tags", Route.Listing.OLLAMA_MODELS, GET_HEAD));
-        r.add(route("show", "/api/show", META, JSON_MODEL, HttpMethod.POST));
+        r.add(json("show", "/api/show", META, OllamaRequests.SHOW, HttpMethod.POST));
         r.add(listing("ps", "/api/ps", Route.Listing.OLLAMA_MODELS, HttpMethod.GET));
         r.add(route("blob_head", "/api/blobs/:digest", META, NONE, HttpMethod.HEAD));
         r.add(listing("openai_models", "/v1/models", Route.Listing.OPENAI_DATA, HttpMethod.GET));
-        r.add(new Route("openai_model", Set.of(HttpMethod.GET), "/v1/models/:model", META, Dialect.OPENAI, NONE,
+        r.add(new Route("openai_model", Set.of(HttpMethod.GET), "/v1/models/:model", META, Dialect.OPENAI, NONE, null,
                 "model", Route.Listing.NONE));
         r.add(route("model_recommendations", "/api/experimental/model-recommendations", META, NONE, HttpMethod.GET));
         // inference
-        r.add(route("generate", "/api/generate", INFERENCE, JSON_MODEL, HttpMethod.POST));
-        r.add(route("chat", "/api/chat", INFERENCE, JSON_MODEL, HttpMethod.POST));
-        r.add(route("embed", "/api/embed", INFERENCE, JSON_MODEL, HttpMethod.POST));
-        r.add(route("embeddings", "/api/embeddings", INFERENCE, JSON_MODEL, HttpMethod.POST));
-        r.add(route("openai_chat", "/v1/chat/completions", INFERENCE, JSON_MODEL, HttpMethod.POST));
-        r.add(route("openai_completions", "/v1/completions", INFERENCE, JSON_MODEL, HttpMethod.POST));
-        r.add(route("openai_embeddings", "/v1/embeddings", INFERENCE, JSON_MODEL, HttpMethod.POST));
-        r.add(route("openai_responses", "/v1/responses", INFERENCE, JSON_MODEL, HttpMethod.POST));
-        r.add(route("anthropic_messages", "/v1/messages", INFERENCE, JSON_MODEL, HttpMethod.POST));
+        r.add(json("generate", "/api/generate", INFERENCE, OllamaRequests.GENERATE, HttpMethod.POST));
+        r.add(json("chat", "/api/chat", INFERENCE, OllamaRequests.CHAT, HttpMethod.POST));
+        r.add(json("embed", "/api/embed", INFERENCE, OllamaRequests.EMBED, HttpMethod.POST));
+        r.add(json("embeddings", "/api/embeddings", INFERENCE, OllamaRequests.EMBEDDINGS, HttpMethod.POST));
+        r.add(json("openai_chat", "/v1/chat/completions", INFERENCE, OllamaRequests.OPENAI_CHAT, HttpMethod.POST));
+        r.add(json("openai_completions", "/v1/completions", INFERENCE, OllamaRequests.OPENAI_COMPLETIONS, HttpMethod.POST));
+        r.add(json("openai_embeddings", "/v1/embeddings", INFERENCE, OllamaRequests.OPENAI_EMBEDDINGS, HttpMethod.POST));
+        r.add(json("openai_responses", "/v1/responses", INFERENCE, OllamaRequests.OPENAI_RESPONSES, HttpMethod.POST));
+        r.add(json("anthropic_messages", "/v1/messages", INFERENCE, OllamaRequests.ANTHROPIC_MESSAGES, HttpMethod.POST));
         r.add(route("openai_transcriptions", "/v1/audio/transcriptions", INFERENCE, MULTIPART_MODEL, HttpMethod.POST));
         // admin: change the model store
-        r.add(route("pull", "/api/pull", ADMIN, JSON_MODEL, HttpMethod.POST));
-        r.add(route("push", "/api/push", ADMIN, JSON_MODEL, HttpMethod.POST));
-        r.add(route("create", "/api/create", ADMIN, JSON_MODEL, HttpMethod.POST));
-        r.add(route("delete", "/api/delete", ADMIN, JSON_MODEL, HttpMethod.DELETE));
+        r.add(json("pull", "/api/pull", ADMIN, OllamaRequests.PULL, HttpMethod.POST));
+        r.add(json("push", "/api/push", ADMIN, OllamaRequests.PUSH, HttpMethod.POST));
+        r.add(json("create", "/api/create", ADMIN, OllamaRequests.CREATE, HttpMethod.POST));
+        r.add(json("delete", "/api/delete", ADMIN, OllamaRequests.DELETE, HttpMethod.DELETE));
         r.add(route("copy", "/api/copy", ADMIN, JSON, HttpMethod.POST));
         r.add(route("blob_upload", "/api/blobs/:digest", ADMIN, OPAQUE, HttpMethod.POST));
         // account: the owner's ollama.com account
@@ -196,11 +196,15 @@ public final class RouteTable {
     }
 
     private static Route route(String name, String pattern, RouteClass cls, BodyKind body, HttpMethod... methods) {
-        return new Route(name, Set.of(methods), pattern, cls, dialectFor(pattern), body, null, Route.Listing.NONE);
+        return new Route(name, Set.of(methods), pattern, cls, dialectFor(pattern), body, null, null, Route.Listing.NONE);
+    }
+
+    private static Route json(String name, String pattern, RouteClass cls, RequestShape shape, HttpMethod... methods) {
+        return new Route(name, Set.of(methods), pattern, cls, dialectFor(pattern), JSON_MODEL, shape, null, Route.Listing.NONE);
     }
 
     private static Route listing(String name, String pattern, Route.Listing listing, HttpMethod... methods) {
-        return new Route(name, Set.of(methods), pattern, META, dialectFor(pattern), NONE, null, listing);
+        return new Route(name, Set.of(methods), pattern, META, dialectFor(pattern), NONE, null, null, listing);
     }
 
     /** The classes served on the public listener: admin and account routes are never reachable there. */

@@ -28,12 +28,14 @@ import org.junit.jupiter.api.TestFactory;
 class HostileInputTest {
     static TestGateway gw;
     static String key;
+    static String tpmKey;
 
     @BeforeAll
     static void start() throws Exception {
         gw = TestGateway.start(Map.of("limits.max_body_bytes", "64KiB", "admission.failed_auth_burst", "1000000"),
                 SimConfig.defaults(new HostPort("127.0.0.1", 0)));
         key = gw.inferenceKey();
+        tpmKey = gw.key("tpm", new dev.corral.auth.KeyLimits(null, 3000L, null, null, null, null));
     }
 
     @AfterAll
@@ -63,7 +65,7 @@ class HostileInputTest {
 
     static void replay(JsonNode c) throws Exception {
         gw.seen().clear();
-        byte[] bytes = c.path("send").asText().replace("{KEY}", key).getBytes(StandardCharsets.ISO_8859_1);
+        byte[] bytes = c.path("send").asText().replace("{KEY}", key).replace("{TPM_KEY}", tpmKey).getBytes(StandardCharsets.ISO_8859_1);
         List<Integer> got = new ArrayList<>();
         boolean closed;
         try (RawClient client = gw.raw()) {

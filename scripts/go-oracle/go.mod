@@ -1,0 +1,3 @@
+module corral/go-oracle
+
+go 1.21
