@@ -128,7 +128,8 @@ class DoctorFixtureTest {
             """;
 
     static String showCommand() {
-        StringBuilder sb = new StringBuilder("systemctl show ollama -p LoadState -p PrivateDevices -p MemoryDenyWriteExecute");
+        StringBuilder sb = new StringBuilder("systemctl show ollama -p LoadState -p PrivateDevices -p MemoryDenyWriteExecute"
+                + " -p DeviceAllow");
         for (String p : List.of("NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "ProtectKernelTunables",
                 "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups", "RestrictNamespaces", "RestrictSUIDSGID",
                 "RestrictRealtime", "LockPersonality", "CapabilityBoundingSet", "SystemCallFilter", "MemoryMax", "TasksMax",
@@ -155,8 +156,10 @@ class DoctorFixtureTest {
                 .replace("PrivateDevices=yes", "PrivateDevices=no").replace("MemoryDenyWriteExecute=yes", "MemoryDenyWriteExecute=no")
                 .replaceAll("CapabilityBoundingSet=.*", "CapabilityBoundingSet=")
                 .replace("SystemCallFilter=\n", "SystemCallFilter=_llseek accept4 access\n")
-                .replace("MemoryMax=infinity", "MemoryMax=51539607552").replace("DevicePolicy=auto", "DevicePolicy=closed");
+                .replace("MemoryMax=infinity", "MemoryMax=51539607552")
+                .replace("DevicePolicy=auto", "DevicePolicy=closed\nDeviceAllow=char-nvidia rw\nDeviceAllow=char-nvidia-uvm rw");
         host.command(showCommand(), hardened);
+        host.file("/proc/devices", DeviceAllowTest.NVIDIA_555);
         host.command("systemd-analyze security ollama.service", "→ Overall exposure level for ollama.service: 1.6 OK 🙂\n");
         host.file("/dev/nvidiactl", "");
         List<Finding> g = new SandboxCheck().run(host, opts);
