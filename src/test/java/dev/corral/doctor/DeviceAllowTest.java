@@ -77,7 +77,7 @@ class DeviceAllowTest {
 
     List<Finding> offline(String unitText) throws Exception {
         Path unit = Files.writeString(dir.resolve("ollama.service"), unitText);
-        DoctorOptions o = new DoctorOptions(true, "ollama", unit, null, "ollama", null, null, null, null, null, false, null, false);
+        DoctorOptions o = new DoctorOptions(true, "ollama", unit, null, "ollama", null, null, null, null, null, false, null, null, false);
         return new SandboxCheck().run(host, o);
     }
 

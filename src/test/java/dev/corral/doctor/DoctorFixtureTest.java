@@ -182,7 +182,7 @@ class DoctorFixtureTest {
                 + "NoNewPrivileges=true\nProtectSystem=strict\nPrivateDevices=yes\nSystemCallFilter=@system-service\n");
         host.command("systemd-analyze security --offline=true " + unit, "→ Overall exposure level for ollama.service: 4.1 OK\n");
         host.file("/dev/kfd", "");
-        DoctorOptions o = new DoctorOptions(true, "ollama", unit, null, "ollama", null, null, null, null, null, false, null, false);
+        DoctorOptions o = new DoctorOptions(true, "ollama", unit, null, "ollama", null, null, null, null, null, false, null, null, false);
         List<Finding> f = new SandboxCheck().run(host, o);
         assertThat(one(f, "ollama.systemd.exposure").severity()).isEqualTo(Severity.WARN);
         assertThat(one(f, "ollama.systemd.sandbox").evidence()).doesNotContain("NoNewPrivileges").doesNotContain("ProtectSystem")
@@ -227,7 +227,7 @@ class DoctorFixtureTest {
         Files.setPosixFilePermissions(store.resolve("manifests/registry.ollama.ai"), PosixFilePermissions.fromString("rwx------"));
         Files.setPosixFilePermissions(blob, PosixFilePermissions.fromString("rw-r--r--"));
         DoctorOptions o = new DoctorOptions(true, "ollama", null, Path.of("/srv/models"), me, null, null, null, null, null,
-                false, null, false);
+                false, null, null, false);
         StringWriter changes = new StringWriter();
         Finding before = new ModelStoreCheck(new PrintWriter(changes)).run(host, o).get(0);
         assertThat(before.severity()).isEqualTo(Severity.FAIL);
@@ -237,7 +237,7 @@ class DoctorFixtureTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(blob))).isEqualTo("rw-r--r--");
 
         DoctorOptions fix = new DoctorOptions(true, "ollama", null, Path.of("/srv/models"), me, null, null, null, null, null,
-                false, null, true);
+                false, null, null, true);
         Finding after = new ModelStoreCheck(new PrintWriter(changes)).run(host, fix).get(0);
         assertThat(after.severity()).isEqualTo(Severity.PASS);
         assertThat(changes.toString()).contains("fixed: chmod 0600 /srv/models/blobs/sha256-abc").contains("fixed: chmod 0700 /srv/models");
@@ -251,7 +251,7 @@ class DoctorFixtureTest {
         Files.createDirectories(store);
         Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rwx------"));
         DoctorOptions o = new DoctorOptions(true, "ollama", null, Path.of("/srv/m2"), "nobody-here", null, null, null, null,
-                null, false, null, false);
+                null, false, null, null, false);
         Finding f = new ModelStoreCheck(new PrintWriter(new StringWriter())).run(host, o).get(0);
         assertThat(f.severity()).isEqualTo(Severity.FAIL);
         assertThat(f.fix()).contains("chown nobody-here:nobody-here /srv/m2");
@@ -265,11 +265,11 @@ class DoctorFixtureTest {
         String sum = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(bin)));
         Path good = Files.writeString(dir.resolve("sha256sum.txt"), "0".repeat(64) + "  ollama-linux-arm64.tgz\n" + sum + "  ollama\n");
         Path bad = Files.writeString(dir.resolve("bad.txt"), "1".repeat(64) + "  ollama\n");
-        DoctorOptions pinned = new DoctorOptions(true, "ollama", null, null, "ollama", "0.12.6", good, null, null, null, false, null, false);
+        DoctorOptions pinned = new DoctorOptions(true, "ollama", null, null, "ollama", "0.12.6", good, null, null, null, false, null, null, false);
         List<Finding> ok = new VersionCheck().run(host, pinned);
         assertThat(one(ok, "ollama.version").severity()).isEqualTo(Severity.PASS);
         assertThat(one(ok, "ollama.binary.sha256").severity()).isEqualTo(Severity.PASS);
-        DoctorOptions wrong = new DoctorOptions(true, "ollama", null, null, "ollama", "v0.13.0", bad, null, null, null, false, null, false);
+        DoctorOptions wrong = new DoctorOptions(true, "ollama", null, null, "ollama", "v0.13.0", bad, null, null, null, false, null, null, false);
         List<Finding> ko = new VersionCheck().run(host, wrong);
         assertThat(one(ko, "ollama.version").severity()).isEqualTo(Severity.FAIL);
         assertThat(one(ko, "ollama.version").evidence()).contains("0.12.6").contains("v0.13.0");
