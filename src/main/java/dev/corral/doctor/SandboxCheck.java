@@ -71,11 +71,11 @@ public final class SandboxCheck implements Check {
                 cmd.add(r.property());
             }
             Host.Result show = host.run(cmd);
-            if (!show.ok()) {
-                String why = show.missing() ? "systemctl is not installed" : "systemd is not available here ("
-                        + OllamaProcess.firstLine(show.err()) + "); give --unit-file to analyse a unit file offline";
-                return List.of(Finding.skip("ollama.systemd.sandbox", "ollama.service is sandboxed", why),
-                        Finding.skip("ollama.systemd.exposure", "ollama.service exposure score", why));
+            Finding.Reason down = Systemd.unavailable(show, options.unit());
+            if (down != null) {
+                String why = down.full() + "; give --unit-file FILE to analyse a unit file offline";
+                return List.of(Finding.skip("ollama.systemd.sandbox", "ollama.service is sandboxed", down, why),
+                        Finding.skip("ollama.systemd.exposure", "ollama.service exposure score", down, why));
             }
             props = SystemdProperties.parse(show.out());
             deviceAllow = SystemdProperties.values(show.out(), "DeviceAllow");

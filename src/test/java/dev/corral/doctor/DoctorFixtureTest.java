@@ -197,6 +197,32 @@ class DoctorFixtureTest {
     }
 
     @Test
+    void withoutSystemdTheSystemctlErrorIsSaidOnceAndTheOtherFindingsReferToIt() {
+        String booted = "System has not been booted with systemd as init system (PID 1). Can't operate.";
+        host.failingProgram("systemctl", booted + "\nFailed to connect to bus: Host is down\n");
+        List<Finding> f = new Doctor(new PrintWriter(new StringWriter())).run(host, opts);
+        assertThat(f.stream().filter(x -> x.evidence().contains(booted))).hasSize(1);
+        assertThat(one(f, "ollama.env.origins").evidence())
+                .contains("systemd is not available (systemctl show ollama failed: " + booted + ")");
+        for (String id : List.of("ollama.env.debug_log_requests", "ollama.env.no_cloud", "ollama.env.host",
+                "ollama.systemd.sandbox", "ollama.systemd.exposure")) {
+            assertThat(one(f, id).severity()).as(id).isEqualTo(Severity.SKIP);
+            assertThat(one(f, id).evidence()).as(id).contains("systemd is not available (see ollama.env.origins above)");
+        }
+        assertThat(one(f, "ollama.systemd.sandbox").evidence()).contains("give --unit-file FILE");
+        String table = Report.table(f, false);
+        assertThat(table.split(java.util.regex.Pattern.quote(booted), -1)).hasSize(2); // once
+        assertThat(Report.json(f).split(java.util.regex.Pattern.quote(booted), -1)).hasSize(2);
+    }
+
+    @Test
+    void withoutSystemctlAtAllThatIsSaidOnceToo() {
+        List<Finding> f = new Doctor(new PrintWriter(new StringWriter())).run(host, opts); // no command exists
+        assertThat(f.stream().filter(x -> x.evidence().contains("systemctl is not installed"))).hasSize(1);
+        assertThat(one(f, "ollama.systemd.exposure").evidence()).startsWith("systemd is not available (see ollama.env.origins above)");
+    }
+
+    @Test
     void humanAccountsInVideoOrRenderWarn() throws Exception {
         host.file("/etc/group", "root:x:0:\nvideo:x:44:alice,ollama\nrender:x:105:bob\nstaff:x:50:alice\ncarolgrp:x:1002:\n");
         host.file("/etc/passwd", """
