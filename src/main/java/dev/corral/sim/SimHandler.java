@@ -535,8 +535,13 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private void error(Call c, HttpResponseStatus status, String message) {
         ObjectNode o = obj();
         switch (c.dialect()) {
+            // openai.NewError: 400 invalid_request_error, 404 not_found_error, anything else api_error.
             case OPENAI -> o.putObject("error").put("message", message)
-                    .put("type", status.code() >= 500 ? "api_error" : "invalid_request_error").putNull("param").putNull("code");
+                    .put("type", switch (status.code()) {
+                        case 400 -> "invalid_request_error";
+                        case 404 -> "not_found_error";
+                        default -> "api_error";
+                    }).putNull("param").putNull("code");
             case ANTHROPIC -> {
                 o.put("type", "error");
                 o.putObject("error").put("type", status.code() == 404 ? "not_found_error" : "invalid_request_error")
