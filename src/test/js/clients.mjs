@@ -51,8 +51,13 @@ await step('openai_chat_stream_plain', async () => {
   return { chunks, usage };
 });
 await step('openai_embeddings', async () => {
+  // No encoding_format: the SDK asks for base64 and decodes it into float32 numbers itself.
   const r = await openai.embeddings.create({ model: 'nomic-embed-text', input: 'a b c d' });
-  return { vectors: r.data.length, usage: r.usage };
+  return { vectors: r.data.length, usage: r.usage, embedding: Array.from(r.data[0].embedding) };
+});
+await step('openai_embeddings_float', async () => {
+  const r = await openai.embeddings.create({ model: 'nomic-embed-text', input: 'a b c d', encoding_format: 'float' });
+  return { vectors: r.data.length, embedding: r.data[0].embedding };
 });
 await step('openai_models', async () => {
   const ids = [];

@@ -3,6 +3,7 @@ package dev.corral.cli;
 import dev.corral.doctor.Doctor;
 import dev.corral.doctor.DoctorOptions;
 import dev.corral.doctor.Finding;
+import dev.corral.doctor.GatewayTrust;
 import dev.corral.doctor.Host;
 import dev.corral.doctor.LocalHost;
 import dev.corral.doctor.Report;
@@ -40,8 +41,13 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--key", paramLabel = "KEY", description = "A valid key for --gateway (default: $CORRAL_DOCTOR_KEY).")
     String key;
 
-    @Option(names = "--insecure", description = "Accept the gateway's certificate unverified (self-signed test certificates).")
+    @Option(names = "--insecure", description = {"Do not verify the gateway's certificate or its host name (like curl -k).",
+            "Prefer --cacert."})
     boolean insecure;
+
+    @Option(names = "--cacert", paramLabel = "FILE", description = {"Trust only the CA certificates in this PEM file for",
+            "--gateway (a private CA, e.g. ca.pem from `corral tls self-signed`)."})
+    Path caCert;
 
     @Option(names = "--no-host", description = "Skip the host checks (when testing a gateway from another machine).")
     boolean noHost;
@@ -84,12 +90,26 @@ final class DoctorCommand implements Callable<Integer> {
         if (gateway != null && (gateway.getScheme() == null || !gateway.getScheme().matches("https?") || gateway.getHost() == null)) {
             throw new CorralCommand.UsageError("--gateway must be an http:// or https:// URL, e.g. https://gw.example.com");
         }
+        if (caCert != null) {
+            if (gateway == null) {
+                throw new CorralCommand.UsageError("--cacert applies to --gateway: give --gateway https://...");
+            }
+            if (insecure) {
+                throw new CorralCommand.UsageError("--cacert and --insecure contradict each other: --cacert verifies the"
+                        + " gateway against FILE, --insecure verifies nothing; give one");
+            }
+            try {
+                GatewayTrust.caCertificates(caCert);
+            } catch (IllegalArgumentException e) {
+                throw new CorralCommand.UsageError(e.getMessage());
+            }
+        }
         if (noHost && gateway == null && config == null) {
             throw new CorralCommand.UsageError("--no-host leaves nothing to check: give --gateway or --config");
         }
         String k = key != null ? key : System.getenv("CORRAL_DOCTOR_KEY");
         DoctorOptions o = new DoctorOptions(!noHost, unit, unitFile, modelsDir, storeOwner, ollamaVersion, ollamaSha256,
-                ollamaBinary, gateway, k, insecure, config, fix);
+                ollamaBinary, gateway, k, insecure, caCert, config, fix);
         PrintWriter out = spec.commandLine().getOut();
         List<Finding> findings = new Doctor(spec.commandLine().getErr()).run(host, o);
         switch (format) {

@@ -27,6 +27,24 @@ public final class Doctor {
         for (Check c : remoteChecks) {
             out.addAll(safely(c, host, options));
         }
+        return sayEachReasonOnce(out);
+    }
+
+    /**
+     * The first finding skipped for a shared reason (systemd missing) says it in full; the later ones refer
+     * to that finding instead of repeating the same long systemctl error.
+     */
+    static List<Finding> sayEachReasonOnce(List<Finding> findings) {
+        java.util.Map<String, String> firstSaidBy = new java.util.HashMap<>();
+        List<Finding> out = new ArrayList<>(findings.size());
+        for (Finding f : findings) {
+            if (f.reason() == null) {
+                out.add(f);
+                continue;
+            }
+            String first = firstSaidBy.putIfAbsent(f.reason().full(), f.id());
+            out.add(first == null ? f : f.referringTo(first));
+        }
         return out;
     }
 

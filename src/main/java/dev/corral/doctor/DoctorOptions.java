@@ -13,13 +13,15 @@ import java.nio.file.Path;
  * @param ollamaVersion the pinned version `ollama --version` must report
  * @param ollamaSha256  a sha256sum-format file the binary must match
  * @param ollamaBinary  the binary to hash, when not the `ollama` on PATH
+ * @param insecureTls   probe the gateway without verifying its certificate or its name (curl -k)
+ * @param caCert        a PEM file whose CA certificates are the only trust anchors for the gateway probe
  * @param fix           apply the model-store permission fixes (only then)
  */
 public record DoctorOptions(boolean host, String unit, Path unitFile, Path modelsDir, String storeOwner,
                             String ollamaVersion, Path ollamaSha256, Path ollamaBinary, URI gateway, String key,
-                            boolean insecureTls, Path corralConfig, boolean fix) {
+                            boolean insecureTls, Path caCert, Path corralConfig, boolean fix) {
 
     public static DoctorOptions defaults() {
-        return new DoctorOptions(true, "ollama", null, null, "ollama", null, null, null, null, null, false, null, false);
+        return new DoctorOptions(true, "ollama", null, null, "ollama", null, null, null, null, null, false, null, null, false);
     }
 }

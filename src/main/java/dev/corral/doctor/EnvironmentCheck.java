@@ -11,10 +11,11 @@ public final class EnvironmentCheck implements Check {
         OllamaProcess p = OllamaProcess.inspect(host, options.unit());
         if (p.sources.isEmpty()) {
             String why = "cannot read Ollama's environment: " + String.join("; ", p.problems);
-            return List.of(Finding.skip("ollama.env.origins", "OLLAMA_ORIGINS is not a wildcard", why),
-                    Finding.skip("ollama.env.debug_log_requests", "Ollama does not log request bodies", why),
-                    Finding.skip("ollama.env.no_cloud", "Cloud models are off (OLLAMA_NO_CLOUD)", why),
-                    Finding.skip("ollama.env.host", "OLLAMA_HOST is not all interfaces", why));
+            Finding.Reason r = p.systemdUnavailable;
+            return List.of(skip("ollama.env.origins", "OLLAMA_ORIGINS is not a wildcard", r, why),
+                    skip("ollama.env.debug_log_requests", "Ollama does not log request bodies", r, why),
+                    skip("ollama.env.no_cloud", "Cloud models are off (OLLAMA_NO_CLOUD)", r, why),
+                    skip("ollama.env.host", "OLLAMA_HOST is not all interfaces", r, why));
         }
         Map<String, String> env = p.env;
         String from = " (from " + p.describeSources() + ")";
@@ -59,5 +60,9 @@ public final class EnvironmentCheck implements Check {
                     (h == null ? "OLLAMA_HOST unset (127.0.0.1:11434)" : "OLLAMA_HOST=" + h) + from);
         }
         return List.of(origins, debug, cloud, bind);
+    }
+
+    private static Finding skip(String id, String title, Finding.Reason reason, String why) {
+        return reason == null ? Finding.skip(id, title, why) : Finding.skip(id, title, reason, why);
     }
 }

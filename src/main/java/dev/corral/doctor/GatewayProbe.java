@@ -21,8 +21,6 @@ import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * 7. The gateway from outside, as the hardening guide's smoke test does it: no credentials → 401;
@@ -42,12 +40,15 @@ public final class GatewayProbe implements Check {
             return List.of();
         }
         URI base = o.gateway();
-        HttpClient http;
+        SSLContext tls;
         try {
-            http = client(o.insecureTls());
-        } catch (GeneralSecurityException e) {
+            tls = GatewayTrust.context(o.insecureTls(), o.caCert());
+        } catch (IllegalArgumentException e) {
             return List.of(Finding.skip("gateway.reachable", "The gateway answers", e.getMessage()));
+        } catch (GeneralSecurityException | IOException e) {
+            return List.of(Finding.skip("gateway.reachable", "The gateway answers", "cannot set up TLS: " + describe(e)));
         }
+        HttpClient http = client(tls);
         Set<String> banners = new LinkedHashSet<>();
         List<Finding> out = new ArrayList<>();
         HttpResponse<String> anon;
@@ -55,7 +56,8 @@ public final class GatewayProbe implements Check {
             anon = send(http, "GET", base, "/api/tags", null, null, null);
         } catch (IOException e) {
             return List.of(Finding.fail("gateway.reachable", "The gateway answers", base + ": " + describe(e),
-                    "check the URL, that the gateway runs, and (https) that its certificate is trusted or --insecure is given"));
+                    "check the URL, that the gateway runs, and (https) that its certificate is trusted: --cacert FILE for"
+                            + " a private CA, --insecure to skip verification"));
         }
         banner(anon, banners);
         String title = "Requests without credentials are refused";
@@ -77,7 +79,7 @@ public final class GatewayProbe implements Check {
                 : Finding.warn("gateway.banner", "No server version banner", "Server: " + String.join(", ", banners)
                         + " tells scanners which versions to try", "hide it (nginx: server_tokens off; Caddy: header -Server)"));
         if ("https".equalsIgnoreCase(base.getScheme())) {
-            out.addAll(tls(base, o.insecureTls()));
+            out.addAll(tls(base, tls, o.insecureTls()));
         } else if (!isLoopback(base.getHost())) {
             out.add(Finding.fail("gateway.tls.protocol", "The gateway speaks TLS 1.2 or newer", base
                     + " is plain http off this host: keys and prompts cross the network in clear text", "serve https"));
@@ -147,11 +149,10 @@ public final class GatewayProbe implements Check {
                         + " visitor's browser", "allow only your own origins (and unset OLLAMA_ORIGINS=*)");
     }
 
-    private static List<Finding> tls(URI base, boolean insecure) {
+    private static List<Finding> tls(URI base, SSLContext ctx, boolean insecure) {
         List<Finding> out = new ArrayList<>();
         int port = base.getPort() < 0 ? 443 : base.getPort();
         try {
-            SSLContext ctx = insecure ? trustAll() : SSLContext.getDefault();
             try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(base.getHost(), port)) {
                 s.setSoTimeout(10_000);
                 SSLParameters p = s.getSSLParameters();
@@ -175,10 +176,10 @@ public final class GatewayProbe implements Check {
                                 "renew it (certbot renew)")
                         : Finding.pass("gateway.tls.certificate", "The certificate is valid for 14+ days", ev));
             }
-        } catch (IOException | GeneralSecurityException e) {
+        } catch (IOException e) {
             out.add(Finding.fail("gateway.tls.protocol", "The gateway speaks TLS 1.2 or newer", "TLS handshake with "
-                    + base.getHost() + ":" + port + " failed: " + describe(e), "check the certificate chain, or pass --insecure"
-                    + " for a self-signed test certificate"));
+                    + base.getHost() + ":" + port + " failed: " + describe(e), "check the certificate chain; --cacert FILE"
+                    + " trusts a private CA, --insecure skips verification"));
         }
         return out;
     }
@@ -213,35 +214,9 @@ public final class GatewayProbe implements Check {
         r.headers().firstValue("Server").filter(s -> VERSION_BANNER.matcher(s).find()).ifPresent(banners::add);
     }
 
-    private static HttpClient client(boolean insecure) throws GeneralSecurityException {
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER);
-        if (insecure) {
-            b.sslContext(trustAll());
-        }
-        return b.build();
-    }
-
-    /** For --insecure only: accept the gateway's certificate unverified (a self-signed test certificate). */
-    private static SSLContext trustAll() throws GeneralSecurityException {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                // not a server
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                // --insecure: the operator chose not to verify
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        return ctx;
+    private static HttpClient client(SSLContext tls) {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tls)
+                .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     private static boolean isLoopback(String host) {

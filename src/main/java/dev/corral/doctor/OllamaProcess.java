@@ -20,16 +20,17 @@ final class OllamaProcess {
     final List<String> sources = new ArrayList<>();
     final List<String> problems = new ArrayList<>();
     String pid;
+    /** Why systemctl could not be asked, when it could not; its sentence is also in {@link #problems}. */
+    Finding.Reason systemdUnavailable;
     boolean systemd;
     boolean unitLoaded;
 
     static OllamaProcess inspect(Host host, String unit) {
         OllamaProcess p = new OllamaProcess();
         Host.Result show = host.run(List.of("systemctl", "show", unit, "-p", "LoadState", "-p", "Environment"));
-        if (show.missing()) {
-            p.problems.add("systemctl is not installed");
-        } else if (!show.ok()) {
-            p.problems.add("systemctl show " + unit + " failed: " + firstLine(show.err()));
+        p.systemdUnavailable = Systemd.unavailable(show, unit);
+        if (p.systemdUnavailable != null) {
+            p.problems.add(p.systemdUnavailable.full());
         } else {
             p.systemd = true;
             Map<String, String> props = SystemdProperties.parse(show.out());

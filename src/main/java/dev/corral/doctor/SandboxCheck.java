@@ -49,12 +49,15 @@ public final class SandboxCheck implements Check {
     @Override
     public List<Finding> run(Host host, DoctorOptions options) {
         Map<String, String> props;
+        List<String> deviceAllow;
         String analyzed;
         Host.Result analyze;
         if (options.unitFile() != null) {
             Path f = options.unitFile();
             try {
-                props = unitFileProperties(Files.readString(f));
+                String text = Files.readString(f);
+                props = unitFileProperties(text);
+                deviceAllow = unitFileList(text, "DeviceAllow");
             } catch (IOException e) {
                 return List.of(Finding.skip("ollama.systemd.sandbox", "ollama.service is sandboxed", "cannot read " + f));
             }
@@ -62,19 +65,20 @@ public final class SandboxCheck implements Check {
             analyze = host.run(List.of("systemd-analyze", "security", "--offline=true", f.toString()));
         } else {
             List<String> cmd = new ArrayList<>(List.of("systemctl", "show", options.unit(), "-p", "LoadState",
-                    "-p", "PrivateDevices", "-p", "MemoryDenyWriteExecute"));
+                    "-p", "PrivateDevices", "-p", "MemoryDenyWriteExecute", "-p", "DeviceAllow"));
             for (Rule r : BASELINE) {
                 cmd.add("-p");
                 cmd.add(r.property());
             }
             Host.Result show = host.run(cmd);
-            if (!show.ok()) {
-                String why = show.missing() ? "systemctl is not installed" : "systemd is not available here ("
-                        + OllamaProcess.firstLine(show.err()) + "); give --unit-file to analyse a unit file offline";
-                return List.of(Finding.skip("ollama.systemd.sandbox", "ollama.service is sandboxed", why),
-                        Finding.skip("ollama.systemd.exposure", "ollama.service exposure score", why));
+            Finding.Reason down = Systemd.unavailable(show, options.unit());
+            if (down != null) {
+                String why = down.full() + "; give --unit-file FILE to analyse a unit file offline";
+                return List.of(Finding.skip("ollama.systemd.sandbox", "ollama.service is sandboxed", down, why),
+                        Finding.skip("ollama.systemd.exposure", "ollama.service exposure score", down, why));
             }
             props = SystemdProperties.parse(show.out());
+            deviceAllow = SystemdProperties.values(show.out(), "DeviceAllow");
             if (!"loaded".equals(props.get("LoadState"))) {
                 String why = "unit " + options.unit() + " is " + props.getOrDefault("LoadState", "unknown");
                 return List.of(Finding.skip("ollama.systemd.sandbox", "ollama.service is sandboxed", why),
@@ -97,6 +101,8 @@ public final class SandboxCheck implements Check {
                         analyzed + " misses " + unmet.size() + " of " + BASELINE.size() + ": " + String.join(", ", unmet), FIX));
         out.add(exposure(analyze, analyzed));
         out.add(gpu(host, props));
+        out.add(DeviceAllowCheck.decide(deviceAllow, props.getOrDefault("DevicePolicy", "auto"), procDevices(host),
+                d -> Files.exists(host.path(d))));
         return out;
     }
 
@@ -142,6 +148,37 @@ public final class SandboxCheck implements Check {
                 + " stay reachable")
                 : Finding.fail("ollama.systemd.gpu", title, String.join("; ", wrong),
                         "corral harden ollama --gpu --write (device allow-list instead of PrivateDevices)");
+    }
+
+    private static String procDevices(Host host) {
+        try {
+            return Files.readString(host.path("/proc/devices"));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Every value of a list setting in [Service], in order; an empty assignment clears the ones before it. */
+    static List<String> unitFileList(String text, String key) {
+        List<String> out = new ArrayList<>();
+        boolean service = false;
+        for (String raw : text.split("\n")) {
+            String line = raw.strip();
+            if (line.startsWith("[")) {
+                service = line.equals("[Service]");
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (service && eq > 0 && line.substring(0, eq).strip().equals(key)) {
+                String v = line.substring(eq + 1).strip();
+                if (v.isEmpty()) {
+                    out.clear();
+                } else {
+                    out.add(v);
+                }
+            }
+        }
+        return out;
     }
 
     /** The [Service] settings of a unit file, the last assignment winning, booleans as systemd prints them. */

@@ -20,6 +20,21 @@ final class SystemdProperties {
         return out;
     }
 
+    /**
+     * Every value of a property systemctl prints once per entry (DeviceAllow= is an array of pairs:
+     * "DeviceAllow=char-nvidia rw" on one line each).
+     */
+    static List<String> values(String show, String key) {
+        List<String> out = new ArrayList<>();
+        for (String line : show.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0 && line.substring(0, eq).trim().equals(key) && !line.substring(eq + 1).isBlank()) {
+                out.add(line.substring(eq + 1).trim());
+            }
+        }
+        return out;
+    }
+
     /** Splits an Environment= value into NAME=VALUE words, honouring double and single quotes. */
     static Map<String, String> environment(String value) {
         Map<String, String> env = new LinkedHashMap<>();

@@ -48,13 +48,20 @@ public final class OllamaDropIn {
             u.append("\n# Devices: only the GPU. PrivateDevices=yes would hide /dev/nvidia* and /dev/dri,\n");
             u.append("# and Ollama would silently fall back to the CPU; an allow-list instead.\n");
             u.append("PrivateDevices=no\nDevicePolicy=closed\n");
-            u.append("DeviceAllow=char-nvidia-frontend rw\nDeviceAllow=char-nvidia-uvm rw\nDeviceAllow=char-nvidia-caps rw\n");
-            u.append("# AMD ROCm: the compute interface and the render nodes.\n");
-            u.append("DeviceAllow=/dev/kfd rw\nDeviceAllow=char-drm rw\n");
+            u.append("# systemd resolves char-GROUP against /proc/devices when Ollama starts and skips a group\n");
+            u.append("# that is not there, so every naming is listed. NVIDIA major 195 (/dev/nvidia0.., /dev/nvidiactl)\n");
+            u.append("# is nvidia-frontend before driver 550, nvidia and nvidiactl from 550 on. `corral doctor`\n");
+            u.append("# checks that the names resolve on this host.\n");
+            u.append("DeviceAllow=char-nvidia-frontend rw\nDeviceAllow=char-nvidia rw\nDeviceAllow=char-nvidiactl rw\n");
+            u.append("# CUDA unified memory (/dev/nvidia-uvm*) and MIG capabilities (/dev/nvidia-caps/*).\n");
+            u.append("DeviceAllow=char-nvidia-uvm rw\nDeviceAllow=char-nvidia-caps rw\n");
+            u.append("# AMD ROCm: the compute interface (/dev/kfd) and the render nodes (/dev/dri).\n");
+            u.append("DeviceAllow=char-kfd rw\nDeviceAllow=char-drm rw\n");
             u.append("# CUDA compiles kernels at run time into writable+executable memory.\n");
             u.append("MemoryDenyWriteExecute=no\n");
             u.append("# PrivateUsers=yes is left off: it unmaps the render/video groups the GPU nodes need.\n");
-            u.append("# ProtectKernelModules=yes above: the NVIDIA modules must be loaded at boot (they normally are).\n");
+            u.append("# ProtectKernelModules=yes above: the GPU modules must be loaded at boot, before Ollama starts\n");
+            u.append("# (Ollama's installer lists nvidia and nvidia-uvm in /etc/modules-load.d/nvidia.conf).\n");
         } else {
             u.append("\n# Devices: none (CPU inference needs no device nodes).\n");
             u.append("PrivateDevices=yes\nDevicePolicy=closed\nMemoryDenyWriteExecute=yes\nPrivateUsers=yes\n");

@@ -261,11 +261,12 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private void embed(Call c) {
         JsonNode body = parse(c);
-        String name = body == null ? null : requireModelField(c, body);
+        String route = c.match().route().name();
+        String format = body == null || !route.equals("openai_embeddings") ? "" : openAiEmbedFormat(c, body);
+        String name = format == null ? null : requireModelField(c, body);
         if (name == null) {
             return;
         }
-        String route = c.match().route().name();
         JsonNode input = route.equals("embeddings") ? body.path("prompt") : body.path("input");
         List<String> inputs = new ArrayList<>();
         if (input.isArray()) {
@@ -279,12 +280,12 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         ObjectNode o = obj();
         switch (route) {
-            case "embeddings" -> vector(o.putArray("embedding"), inputs.get(0));
+            case "embeddings" -> Embeddings.addFloat64s(o.putArray("embedding"), Embeddings.raw(inputs.get(0)));
             case "embed" -> {
                 o.put("model", name);
                 ArrayNode arr = o.putArray("embeddings");
                 for (String s : inputs) {
-                    vector(arr.addArray(), s);
+                    Embeddings.addFloat32s(arr.addArray(), Embeddings.normalized(s));
                 }
                 o.put("total_duration", 10_000_000L).put("load_duration", 1_000_000L).put("prompt_eval_count", tokens);
             }
@@ -293,7 +294,12 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 ArrayNode data = o.putArray("data");
                 for (int i = 0; i < inputs.size(); i++) {
                     ObjectNode e = data.addObject().put("object", "embedding");
-                    vector(e.putArray("embedding"), inputs.get(i));
+                    float[] v = Embeddings.normalized(inputs.get(i));
+                    if (Embeddings.isBase64(format)) {
+                        e.put("embedding", Embeddings.base64(v));
+                    } else {
+                        Embeddings.addFloat32s(e.putArray("embedding"), v);
+                    }
                     e.put("index", i);
                 }
                 o.put("model", name);
@@ -301,7 +307,51 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         }
         recorder.generation(new SimRecorder.Generation(c.requestId(), c.match().path(), name, tokens, 0, 0, false));
-        json(c, HttpResponseStatus.OK, o);
+        if (route.equals("openai_embeddings")) {
+            // Ollama's EmbedWriter re-encodes with json.Encoder (a trailing newline) under "application/json".
+            byte[] json = Formats.bytes(o);
+            byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+            line[json.length] = '\n';
+            writeBytes(c.ctx(), HttpResponseStatus.OK, "application/json", line, c.keepAlive(), recorder);
+        } else {
+            json(c, HttpResponseStatus.OK, o);
+        }
+    }
+
+    /**
+     * The checks EmbeddingsMiddleware (middleware/openai.go) makes before the model is looked up: the body binds
+     * (encoding_format is a string), encoding_format is float or base64 in any case, input is present and not
+     * an empty list. Returns the format ("" when absent), or null after answering 400.
+     */
+    private String openAiEmbedFormat(Call c, JsonNode body) {
+        JsonNode f = body.path("encoding_format");
+        if (!f.isMissingNode() && !f.isNull() && !f.isTextual()) {
+            error(c, HttpResponseStatus.BAD_REQUEST, "json: cannot unmarshal " + goJsonType(f)
+                    + " into Go struct field EmbedRequest.encoding_format of type string");
+            return null;
+        }
+        String format = f.asText("");
+        if (!Embeddings.validFormat(format)) {
+            error(c, HttpResponseStatus.BAD_REQUEST, "Invalid value for 'encoding_format' = " + format
+                    + ". Supported values: ['float', 'base64'].");
+            return null;
+        }
+        JsonNode input = body.path("input");
+        if (input.isMissingNode() || input.isNull() || (input.isArray() && input.isEmpty())) {
+            error(c, HttpResponseStatus.BAD_REQUEST, "invalid input");
+            return null;
+        }
+        return format;
+    }
+
+    private static String goJsonType(JsonNode n) {
+        if (n.isNumber()) {
+            return "number";
+        }
+        if (n.isBoolean()) {
+            return "bool";
+        }
+        return n.isArray() ? "array" : "object";
     }
 
     private void transcribe(Call c) {
@@ -473,13 +523,6 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         d.put("parameter_size", m.parameterSize()).put("quantization_level", "Q4_K_M");
     }
 
-    private static void vector(ArrayNode arr, String seed) {
-        int h = seed.hashCode();
-        for (int i = 0; i < 8; i++) {
-            arr.add(((h >>> i) & 0xff) / 255.0);
-        }
-    }
-
     private static int maxTokens(Formats.Kind kind, JsonNode body) {
         JsonNode n = switch (kind) {
             case GENERATE, CHAT -> body.path("options").path("num_predict");
@@ -492,8 +535,13 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private void error(Call c, HttpResponseStatus status, String message) {
         ObjectNode o = obj();
         switch (c.dialect()) {
+            // openai.NewError: 400 invalid_request_error, 404 not_found_error, anything else api_error.
             case OPENAI -> o.putObject("error").put("message", message)
-                    .put("type", status.code() >= 500 ? "api_error" : "invalid_request_error").putNull("param").putNull("code");
+                    .put("type", switch (status.code()) {
+                        case 400 -> "invalid_request_error";
+                        case 404 -> "not_found_error";
+                        default -> "api_error";
+                    }).putNull("param").putNull("code");
             case ANTHROPIC -> {
                 o.put("type", "error");
                 o.putObject("error").put("type", status.code() == 404 ? "not_found_error" : "invalid_request_error")

@@ -128,7 +128,8 @@ class DoctorFixtureTest {
             """;
 
     static String showCommand() {
-        StringBuilder sb = new StringBuilder("systemctl show ollama -p LoadState -p PrivateDevices -p MemoryDenyWriteExecute");
+        StringBuilder sb = new StringBuilder("systemctl show ollama -p LoadState -p PrivateDevices -p MemoryDenyWriteExecute"
+                + " -p DeviceAllow");
         for (String p : List.of("NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "ProtectKernelTunables",
                 "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups", "RestrictNamespaces", "RestrictSUIDSGID",
                 "RestrictRealtime", "LockPersonality", "CapabilityBoundingSet", "SystemCallFilter", "MemoryMax", "TasksMax",
@@ -155,8 +156,10 @@ class DoctorFixtureTest {
                 .replace("PrivateDevices=yes", "PrivateDevices=no").replace("MemoryDenyWriteExecute=yes", "MemoryDenyWriteExecute=no")
                 .replaceAll("CapabilityBoundingSet=.*", "CapabilityBoundingSet=")
                 .replace("SystemCallFilter=\n", "SystemCallFilter=_llseek accept4 access\n")
-                .replace("MemoryMax=infinity", "MemoryMax=51539607552").replace("DevicePolicy=auto", "DevicePolicy=closed");
+                .replace("MemoryMax=infinity", "MemoryMax=51539607552")
+                .replace("DevicePolicy=auto", "DevicePolicy=closed\nDeviceAllow=char-nvidia rw\nDeviceAllow=char-nvidia-uvm rw");
         host.command(showCommand(), hardened);
+        host.file("/proc/devices", DeviceAllowTest.NVIDIA_555);
         host.command("systemd-analyze security ollama.service", "→ Overall exposure level for ollama.service: 1.6 OK 🙂\n");
         host.file("/dev/nvidiactl", "");
         List<Finding> g = new SandboxCheck().run(host, opts);
@@ -179,7 +182,7 @@ class DoctorFixtureTest {
                 + "NoNewPrivileges=true\nProtectSystem=strict\nPrivateDevices=yes\nSystemCallFilter=@system-service\n");
         host.command("systemd-analyze security --offline=true " + unit, "→ Overall exposure level for ollama.service: 4.1 OK\n");
         host.file("/dev/kfd", "");
-        DoctorOptions o = new DoctorOptions(true, "ollama", unit, null, "ollama", null, null, null, null, null, false, null, false);
+        DoctorOptions o = new DoctorOptions(true, "ollama", unit, null, "ollama", null, null, null, null, null, false, null, null, false);
         List<Finding> f = new SandboxCheck().run(host, o);
         assertThat(one(f, "ollama.systemd.exposure").severity()).isEqualTo(Severity.WARN);
         assertThat(one(f, "ollama.systemd.sandbox").evidence()).doesNotContain("NoNewPrivileges").doesNotContain("ProtectSystem")
@@ -191,6 +194,32 @@ class DoctorFixtureTest {
     void noSystemdMeansSkipped() {
         host.failing(showCommand(), "System has not been booted with systemd as init system (PID 1). Can't operate.");
         assertThat(new SandboxCheck().run(host, opts)).allMatch(x -> x.severity() == Severity.SKIP);
+    }
+
+    @Test
+    void withoutSystemdTheSystemctlErrorIsSaidOnceAndTheOtherFindingsReferToIt() {
+        String booted = "System has not been booted with systemd as init system (PID 1). Can't operate.";
+        host.failingProgram("systemctl", booted + "\nFailed to connect to bus: Host is down\n");
+        List<Finding> f = new Doctor(new PrintWriter(new StringWriter())).run(host, opts);
+        assertThat(f.stream().filter(x -> x.evidence().contains(booted))).hasSize(1);
+        assertThat(one(f, "ollama.env.origins").evidence())
+                .contains("systemd is not available (systemctl show ollama failed: " + booted + ")");
+        for (String id : List.of("ollama.env.debug_log_requests", "ollama.env.no_cloud", "ollama.env.host",
+                "ollama.systemd.sandbox", "ollama.systemd.exposure")) {
+            assertThat(one(f, id).severity()).as(id).isEqualTo(Severity.SKIP);
+            assertThat(one(f, id).evidence()).as(id).contains("systemd is not available (see ollama.env.origins above)");
+        }
+        assertThat(one(f, "ollama.systemd.sandbox").evidence()).contains("give --unit-file FILE");
+        String table = Report.table(f, false);
+        assertThat(table.split(java.util.regex.Pattern.quote(booted), -1)).hasSize(2); // once
+        assertThat(Report.json(f).split(java.util.regex.Pattern.quote(booted), -1)).hasSize(2);
+    }
+
+    @Test
+    void withoutSystemctlAtAllThatIsSaidOnceToo() {
+        List<Finding> f = new Doctor(new PrintWriter(new StringWriter())).run(host, opts); // no command exists
+        assertThat(f.stream().filter(x -> x.evidence().contains("systemctl is not installed"))).hasSize(1);
+        assertThat(one(f, "ollama.systemd.exposure").evidence()).startsWith("systemd is not available (see ollama.env.origins above)");
     }
 
     @Test
@@ -224,7 +253,7 @@ class DoctorFixtureTest {
         Files.setPosixFilePermissions(store.resolve("manifests/registry.ollama.ai"), PosixFilePermissions.fromString("rwx------"));
         Files.setPosixFilePermissions(blob, PosixFilePermissions.fromString("rw-r--r--"));
         DoctorOptions o = new DoctorOptions(true, "ollama", null, Path.of("/srv/models"), me, null, null, null, null, null,
-                false, null, false);
+                false, null, null, false);
         StringWriter changes = new StringWriter();
         Finding before = new ModelStoreCheck(new PrintWriter(changes)).run(host, o).get(0);
         assertThat(before.severity()).isEqualTo(Severity.FAIL);
@@ -234,7 +263,7 @@ class DoctorFixtureTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(blob))).isEqualTo("rw-r--r--");
 
         DoctorOptions fix = new DoctorOptions(true, "ollama", null, Path.of("/srv/models"), me, null, null, null, null, null,
-                false, null, true);
+                false, null, null, true);
         Finding after = new ModelStoreCheck(new PrintWriter(changes)).run(host, fix).get(0);
         assertThat(after.severity()).isEqualTo(Severity.PASS);
         assertThat(changes.toString()).contains("fixed: chmod 0600 /srv/models/blobs/sha256-abc").contains("fixed: chmod 0700 /srv/models");
@@ -248,7 +277,7 @@ class DoctorFixtureTest {
         Files.createDirectories(store);
         Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rwx------"));
         DoctorOptions o = new DoctorOptions(true, "ollama", null, Path.of("/srv/m2"), "nobody-here", null, null, null, null,
-                null, false, null, false);
+                null, false, null, null, false);
         Finding f = new ModelStoreCheck(new PrintWriter(new StringWriter())).run(host, o).get(0);
         assertThat(f.severity()).isEqualTo(Severity.FAIL);
         assertThat(f.fix()).contains("chown nobody-here:nobody-here /srv/m2");
@@ -262,11 +291,11 @@ class DoctorFixtureTest {
         String sum = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(bin)));
         Path good = Files.writeString(dir.resolve("sha256sum.txt"), "0".repeat(64) + "  ollama-linux-arm64.tgz\n" + sum + "  ollama\n");
         Path bad = Files.writeString(dir.resolve("bad.txt"), "1".repeat(64) + "  ollama\n");
-        DoctorOptions pinned = new DoctorOptions(true, "ollama", null, null, "ollama", "0.12.6", good, null, null, null, false, null, false);
+        DoctorOptions pinned = new DoctorOptions(true, "ollama", null, null, "ollama", "0.12.6", good, null, null, null, false, null, null, false);
         List<Finding> ok = new VersionCheck().run(host, pinned);
         assertThat(one(ok, "ollama.version").severity()).isEqualTo(Severity.PASS);
         assertThat(one(ok, "ollama.binary.sha256").severity()).isEqualTo(Severity.PASS);
-        DoctorOptions wrong = new DoctorOptions(true, "ollama", null, null, "ollama", "v0.13.0", bad, null, null, null, false, null, false);
+        DoctorOptions wrong = new DoctorOptions(true, "ollama", null, null, "ollama", "v0.13.0", bad, null, null, null, false, null, null, false);
         List<Finding> ko = new VersionCheck().run(host, wrong);
         assertThat(one(ko, "ollama.version").severity()).isEqualTo(Severity.FAIL);
         assertThat(one(ko, "ollama.version").evidence()).contains("0.12.6").contains("v0.13.0");

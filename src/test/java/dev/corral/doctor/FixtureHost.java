@@ -11,6 +11,7 @@ import java.util.Map;
 final class FixtureHost implements Host {
     final Path root;
     final Map<String, Result> commands = new HashMap<>();
+    final Map<String, Result> programs = new HashMap<>();
     boolean root_ = true;
 
     FixtureHost(Path root) {
@@ -31,6 +32,12 @@ final class FixtureHost implements Host {
 
     FixtureHost failing(String command, String err) {
         commands.put(command, new Result(1, "", err, false));
+        return this;
+    }
+
+    /** Every run of this program (any arguments) fails with this error, as systemctl does without systemd. */
+    FixtureHost failingProgram(String program, String err) {
+        programs.put(program, new Result(1, "", err, false));
         return this;
     }
 
@@ -58,7 +65,8 @@ final class FixtureHost implements Host {
 
     @Override
     public Result run(List<String> command) {
-        return commands.getOrDefault(String.join(" ", command), Result.notFound());
+        Result canned = commands.get(String.join(" ", command));
+        return canned != null ? canned : programs.getOrDefault(command.get(0), Result.notFound());
     }
 
     @Override

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.corral.cli.CorralCommand;
+import dev.corral.config.HostPort;
+import dev.corral.sim.SimConfig;
 import dev.corral.testing.TestGateway;
+import dev.corral.tls.SelfSigned;
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -16,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -195,5 +199,84 @@ class GatewayProbeTest {
         assertThat(severity(b, "corral.config.valid")).isEqualTo("fail");
         Path good = Files.writeString(dir.resolve("good.yaml"), "listen:\n  address: 127.0.0.1:11443\n");
         assertThat(doctor("doctor", "--no-host", "--config", good.toString()).code()).isZero();
+    }
+
+    static TestGateway tlsGateway(SelfSigned.Files3 f) throws Exception {
+        return TestGateway.start(Map.of("listen.tls.cert", f.cert().toString(), "listen.tls.key", f.key().toString(),
+                "listen.tls.reload_interval", "1h"), SimConfig.defaults(new HostPort("127.0.0.1", 0)));
+    }
+
+    @Test
+    void aGatewayWithItsOwnCaIsCheckedWithCacertAndOnlyThatCaIsTrusted() throws Exception {
+        SelfSigned.Files3 f = SelfSigned.write("localhost", 30, dir.resolve("own"));
+        SelfSigned.Files3 other = SelfSigned.write("localhost", 30, dir.resolve("other"));
+        Path bundle = Files.writeString(dir.resolve("bundle.pem"), "# two CAs, ours second\n" + Files.readString(other.ca())
+                + "\n" + Files.readString(f.ca()));
+        try (TestGateway gw = tlsGateway(f)) {
+            String url = "https://localhost:" + gw.port();
+            String key = gw.inferenceKey();
+            Run ok = doctor("doctor", "--no-host", "--gateway", url, "--key", key, "--cacert", f.ca().toString(), "--format", "json");
+            assertThat(ok.code()).as(ok.out() + ok.err()).isZero();
+            JsonNode report = JSON.readTree(ok.out());
+            for (String id : List.of("gateway.unauthenticated", "gateway.tags", "gateway.tls.protocol", "gateway.tls.certificate")) {
+                assertThat(severity(report, id)).as(id).isEqualTo("pass");
+            }
+            assertThat(doctor("doctor", "--no-host", "--gateway", url, "--key", key, "--cacert", bundle.toString()).code())
+                    .as("a bundle of several CAs").isZero();
+
+            // The JDK's CAs do not know this one, and --cacert replaces them rather than adding to them.
+            for (List<String> extra : List.of(List.<String>of(), List.of("--cacert", other.ca().toString()))) {
+                List<String> args = new java.util.ArrayList<>(List.of("doctor", "--no-host", "--gateway", url, "--format", "json"));
+                args.addAll(extra);
+                Run refused = doctor(args.toArray(String[]::new));
+                assertThat(refused.code()).as(extra.toString()).isEqualTo(3);
+                assertThat(severity(JSON.readTree(refused.out()), "gateway.reachable")).isEqualTo("fail");
+            }
+        }
+    }
+
+    @Test
+    void insecureSkipsTheHostNameCheckLikeCurlK() throws Exception {
+        SelfSigned.Files3 f = SelfSigned.write("gw.internal", 30, dir.resolve("named")); // not valid for 127.0.0.1
+        try (TestGateway gw = tlsGateway(f)) {
+            String url = "https://127.0.0.1:" + gw.port();
+            Run insecure = doctor("doctor", "--no-host", "--gateway", url, "--key", gw.inferenceKey(), "--insecure", "--format", "json");
+            assertThat(insecure.code()).as(insecure.out()).isZero();
+            JsonNode report = JSON.readTree(insecure.out());
+            assertThat(severity(report, "gateway.unauthenticated")).isEqualTo("pass");
+            assertThat(severity(report, "gateway.tags")).isEqualTo("pass");
+            assertThat(severity(report, "gateway.tls.protocol")).isEqualTo("pass");
+            assertThat(report.toString()).contains("CN=gw.internal");
+
+            // Verifying (--cacert) still checks the name: the right CA, the wrong host.
+            Run verified = doctor("doctor", "--no-host", "--gateway", url, "--cacert", f.ca().toString(), "--format", "json");
+            assertThat(verified.code()).isEqualTo(3);
+            JsonNode v = JSON.readTree(verified.out());
+            assertThat(severity(v, "gateway.reachable")).isEqualTo("fail");
+            assertThat(v.toString()).contains("127.0.0.1");
+        }
+    }
+
+    @Test
+    void aMissingOrEmptyCacertIsAUsageErrorNamingTheFile() throws Exception {
+        Path missing = dir.resolve("nope.pem");
+        Path keyOnly = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\nMIGHAgEA\n-----END PRIVATE KEY-----\n");
+        Path garbage = Files.writeString(dir.resolve("garbage.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        String gw = "https://gw.example.invalid";
+        Run r = doctor("doctor", "--no-host", "--gateway", gw, "--cacert", missing.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("corral: --cacert " + missing + ": file not found; give the PEM file of the CA that signed"
+                + " the gateway's certificate (ca.pem from `corral tls self-signed`)\n");
+        r = doctor("doctor", "--no-host", "--gateway", gw, "--cacert", keyOnly.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--cacert " + keyOnly + ": no certificate in it").contains("-----BEGIN CERTIFICATE-----")
+                .doesNotContain("Exception").hasLineCount(1);
+        r = doctor("doctor", "--no-host", "--gateway", gw, "--cacert", garbage.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--cacert " + garbage + ": certificate 1 is not a valid X.509 certificate").hasLineCount(1);
+        assertThat(doctor("doctor", "--no-host", "--gateway", gw, "--cacert", garbage.toString(), "--insecure").err())
+                .contains("--cacert and --insecure contradict each other");
+        assertThat(doctor("doctor", "--config", garbage.toString(), "--cacert", garbage.toString()).err())
+                .contains("--cacert applies to --gateway");
     }
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The generated units scored by the real `systemd-analyze security --offline=true` (CI installs
- * systemd when missing): the GPU drop-in on the stock unit ≤ 2.0, the CPU drop-in ≤ 1.5, Corral's unit ≤ 1.5.
+ * systemd when missing): the GPU drop-in on the stock unit ≤ 1.6, the CPU drop-in ≤ 1.5, Corral's unit ≤ 1.5.
  */
 class HardenTest {
     @TempDir
@@ -72,7 +72,10 @@ class HardenTest {
     void theGpuDropInScoresAtMost2AndKeepsTheGpu() throws Exception {
         requireSystemdAnalyze();
         String gpu = OllamaDropIn.render(true, "48G", new HostPort("127.0.0.1", 11434), null);
-        assertThat(dropInScore(gpu)).isLessThanOrEqualTo(2.0);
+        assertThat(dropInScore(gpu)).isLessThanOrEqualTo(1.6); // what README promises; listing both namings costs nothing
+        // NVIDIA major 195 under the names before driver 550 and from 550 on; systemd skips the one that is not there.
+        assertThat(gpu).contains("DeviceAllow=char-nvidia-frontend rw\n").contains("DeviceAllow=char-nvidia rw\n")
+                .contains("DeviceAllow=char-nvidiactl rw\n").contains("DeviceAllow=char-kfd rw\n").contains("DeviceAllow=char-drm rw\n");
         assertThat(gpu).contains("PrivateDevices=no").contains("MemoryDenyWriteExecute=no").contains("DeviceAllow=char-nvidia-uvm rw")
                 .contains("ProcSubset=all").contains("OLLAMA_NO_CLOUD=1").contains("OLLAMA_HOST=127.0.0.1:11434")
                 .contains("MemoryMax=48G");

@@ -48,6 +48,15 @@ class NpmClientsTest {
             assertThat(r.path("openai_chat_stream_plain").path("usage").isNull()).isTrue();
             assertThat(r.path("openai_embeddings").path("usage").path("prompt_tokens").asInt())
                     .isEqualTo(byPath(gens, "/v1/embeddings", 0).promptTokens());
+            // openai-node asks for base64 by default and decodes float32 little-endian: the vector it hands the
+            // user must be the one the simulator writes as plain floats for the same input.
+            JsonNode decoded = r.path("openai_embeddings").path("embedding");
+            JsonNode floats = r.path("openai_embeddings_float").path("embedding");
+            assertThat(floats.size()).isGreaterThan(2);
+            assertThat(decoded.size()).isEqualTo(floats.size());
+            for (int i = 0; i < floats.size(); i++) {
+                assertThat((float) decoded.get(i).asDouble()).as("component %d", i).isEqualTo((float) floats.get(i).asDouble());
+            }
             assertThat(r.path("openai_models").path("ids")).hasSize(3);
             assertThat(r.path("openai_forbidden_model").path("status").asInt()).isEqualTo(403);
 

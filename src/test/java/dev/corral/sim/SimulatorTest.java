@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.corral.config.HostPort;
 import dev.corral.testing.RawClient;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,7 +78,7 @@ class SimulatorTest {
         assertThat(post("/api/chat", "{bad").status()).isEqualTo(400);
         JsonNode oai = JSON.readTree(post("/v1/chat/completions", "{\"model\":\"nope\",\"messages\":[]}").body());
         assertThat(oai.path("error").path("message").asText()).contains("not found");
-        assertThat(oai.path("error").has("type")).isTrue();
+        assertThat(oai.path("error").path("type").asText()).isEqualTo("not_found_error"); // openai.NewError's mapping
         JsonNode ant = JSON.readTree(post("/v1/messages", "{\"model\":\"nope\",\"messages\":[]}").body());
         assertThat(ant.path("type").asText()).isEqualTo("error");
         assertThat(ant.path("error").path("type").asText()).isEqualTo("not_found_error");
@@ -164,5 +167,65 @@ class SimulatorTest {
         JsonNode stats = JSON.readTree(call("GET", "/__sim/stats", "localhost", null).body());
         assertThat(stats.path("requests").asInt()).isPositive();
         assertThat(stats.path("generations").findValuesAsText("request_id")).contains("stat-1");
+    }
+
+    @Test
+    void openAiEmbeddingsHonourEncodingFormatBase64AsFloat32LittleEndian() throws Exception {
+        String input = "{\"model\":\"nomic-embed-text\",\"input\":[\"alpha beta\",\"gamma\"]";
+        RawClient.Response plain = post("/v1/embeddings", input + "}");
+        assertThat(plain.status()).isEqualTo(200);
+        assertThat(plain.header("content-type")).isEqualTo("application/json");
+        JsonNode floats = JSON.readTree(plain.body());
+        assertThat(JSON.readTree(post("/v1/embeddings", input + ",\"encoding_format\":\"float\"}").body())).isEqualTo(floats);
+        assertThat(JSON.readTree(post("/v1/embeddings", input + ",\"encoding_format\":\"Float\"}").body())).isEqualTo(floats);
+        for (String format : List.of("base64", "BASE64")) {
+            JsonNode b64 = JSON.readTree(post("/v1/embeddings", input + ",\"encoding_format\":\"" + format + "\"}").body());
+            assertThat(b64.path("usage")).isEqualTo(floats.path("usage"));
+            assertThat(b64.path("data")).hasSize(2);
+            for (int i = 0; i < 2; i++) {
+                JsonNode want = floats.path("data").get(i).path("embedding");
+                JsonNode got = b64.path("data").get(i);
+                assertThat(got.path("index").asInt()).isEqualTo(i);
+                assertThat(got.path("embedding").isTextual()).as(format).isTrue();
+                ByteBuffer bytes = ByteBuffer.wrap(Base64.getDecoder().decode(got.path("embedding").asText()))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                assertThat(want.size()).isGreaterThan(2);
+                assertThat(bytes.remaining()).isEqualTo(4 * want.size());
+                for (JsonNode v : want) {
+                    assertThat(bytes.getFloat()).isEqualTo((float) v.asDouble());
+                }
+            }
+        }
+    }
+
+    @Test
+    void openAiEmbeddingsRefuseAnUnknownEncodingFormatBeforeLookingUpTheModel() throws Exception {
+        for (String model : List.of("nomic-embed-text", "nope:1b")) {
+            RawClient.Response r = post("/v1/embeddings",
+                    "{\"model\":\"" + model + "\",\"input\":\"x\",\"encoding_format\":\"hex\"}");
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"Invalid value for 'encoding_format' = hex. "
+                    + "Supported values: ['float', 'base64'].\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}");
+        }
+    }
+
+    @Test
+    void embeddingsAreDeterministicUnitVectorsOfFloat32() throws Exception {
+        String raw = post("/api/embed", "{\"model\":\"nomic-embed-text\",\"input\":\"alpha beta\"}").body();
+        JsonNode v = JSON.readTree(raw).path("embeddings").get(0);
+        JsonNode again = JSON.readTree(post("/v1/embeddings", "{\"model\":\"nomic-embed-text\",\"input\":\"alpha beta\"}").body());
+        JsonNode other = JSON.readTree(post("/api/embed", "{\"model\":\"nomic-embed-text\",\"input\":\"gamma\"}").body());
+        assertThat(again.path("data").get(0).path("embedding")).isEqualTo(v);
+        assertThat(other.path("embeddings").get(0)).isNotEqualTo(v);
+        double sum = 0;
+        for (JsonNode x : v) {
+            sum += x.asDouble() * x.asDouble();
+        }
+        assertThat(sum).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5)); // Ollama normalizes /api/embed vectors
+        // Ollama's vectors are []float32, which Go's encoder writes with the fewest digits that read back as that float32.
+        String numbers = raw.substring(raw.indexOf("[[") + 2, raw.indexOf("]]"));
+        for (String n : numbers.split(",")) {
+            assertThat(new java.math.BigDecimal(n).precision()).as(n).isLessThanOrEqualTo(9);
+        }
     }
 }
