@@ -1,6 +1,10 @@
 package dev.corral;
 
+import dev.corral.admin.AdminRoutes;
+import dev.corral.admin.AdminServer;
+import dev.corral.admin.KeysApi;
 import dev.corral.auth.Authenticator;
+import dev.corral.auth.KeyManager;
 import dev.corral.auth.KeyDirectory;
 import dev.corral.auth.KeyHasher;
 import dev.corral.config.Settings;
@@ -43,6 +47,7 @@ public final class Corral implements AutoCloseable {
     private UpstreamHealth health;
     private Admission admission;
     private GatewayServer server;
+    private AdminServer admin;
 
     private Corral() {}
 
@@ -100,6 +105,9 @@ public final class Corral implements AutoCloseable {
                     }
                 }, every, every, TimeUnit.MILLISECONDS);
             }
+            AdminRoutes adminRoutes = new AdminRoutes();
+            new KeysApi(new KeyManager(c.store, hasher, clock), c.keys::refresh, clock).register(adminRoutes);
+            c.admin = c.own(AdminServer.start(settings.adminSocket(), adminRoutes));
             c.server = c.own(GatewayServer.start(settings, routes, path, c.health, c.admission, tls, listeners, clock,
                     Math.max(1, Runtime.getRuntime().availableProcessors())));
             log.info("Corral listening on {}://{} for Ollama at {} ({} keys, state in {})", tls == null ? "http" : "https",
@@ -151,6 +159,11 @@ public final class Corral implements AutoCloseable {
 
     public GatewayServer server() {
         return server;
+    }
+
+    /** The admin socket the CLI reaches this server on. */
+    public java.nio.file.Path adminSocket() {
+        return admin.socket();
     }
 
     static String hostPort(InetSocketAddress a) {

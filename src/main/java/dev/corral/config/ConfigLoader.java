@@ -93,7 +93,8 @@ public final class ConfigLoader {
             throw new ConfigException(source + ": " + e.getMessage());
         }
         if (raw.listen == null || raw.upstream == null || raw.limits == null || raw.policy == null || raw.log == null
-                || raw.trustedProxies == null || raw.admission == null || raw.admission.keyDefaults == null || raw.listen.tls == null || raw.corsOrigins == null) {
+                || raw.trustedProxies == null || raw.admission == null || raw.admission.keyDefaults == null || raw.listen.tls == null || raw.corsOrigins == null
+                || raw.admin == null) {
             throw new ConfigException(source + ": a section is empty (null); remove it or give it fields");
         }
         return Settings.from(raw, source);

@@ -38,6 +38,17 @@ public final class RawConfig {
     @JsonProperty("cors_origins")
     public List<String> corsOrigins = new ArrayList<>();
 
+    public AdminListener admin = new AdminListener();
+
+    /** The operator plane: never the public port. */
+    public static final class AdminListener {
+        /**
+         * The Unix socket the CLI uses to reach a running server (mode 0660). Default: admin.sock in
+         * the state directory, which only its owner can enter.
+         */
+        public String socket = null;
+    }
+
     public static final class Listen {
         /** Loopback by default: nothing off this machine can reach Corral until the operator says so. */
         public String address = "127.0.0.1:11443";

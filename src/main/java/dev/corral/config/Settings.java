@@ -26,7 +26,8 @@ public record Settings(
         boolean accessLog,
         Admission admission,
         Tls tls,
-        List<String> corsOrigins) {
+        List<String> corsOrigins,
+        Path adminSocket) {
 
     /** TLS settings, or null when the listener speaks plain HTTP. */
     public record Tls(Path cert, Path key, Path clientCa, String clientAuth, Map<String, String> clientCertKeys, String hsts,
@@ -89,7 +90,9 @@ public record Settings(
         Tls tls = tls(raw.listen.tls, c, source);
         Settings s = new Settings(listen, raw.listen.insecurePlaintext, upstream, stateDir, maxBody, maxHeader,
                 maxLine, headerTimeout, bodyTimeout, keepalive, maxFiltered, raw.policy.allowCloudModels,
-                List.copyOf(proxies), raw.log.access, admission, tls, corsOrigins(raw.corsOrigins, c));
+                List.copyOf(proxies), raw.log.access, admission, tls, corsOrigins(raw.corsOrigins, c),
+                raw.admin.socket == null || raw.admin.socket.isBlank() ? stateDir.resolve("admin.sock")
+                        : Path.of(expandHome(raw.admin.socket.trim())));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(source + ": listen.address: " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"

@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 /** Matches decoded paths against route patterns the way Ollama's router does: exact, case-sensitive segments. */
-final class PathPattern {
+public final class PathPattern {
     private PathPattern() {}
 
-    static List<String> segments(String path) {
+    public static List<String> segments(String path) {
         List<String> out = new ArrayList<>();
         if (path.equals("/")) {
             return out;
@@ -26,7 +26,7 @@ final class PathPattern {
     }
 
     /** Fills {@code params} and returns true when {@code path} matches {@code pattern}. */
-    static boolean match(List<String> pattern, List<String> path, Map<String, String> params) {
+    public static boolean match(List<String> pattern, List<String> path, Map<String, String> params) {
         if (pattern.size() != path.size()) {
             return false;
         }

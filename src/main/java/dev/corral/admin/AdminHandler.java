@@ -1,0 +1,100 @@
+package dev.corral.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.corral.store.StoreException;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries admin calls in and JSON answers out: matches the route, runs its handler, and renders a
+ * refusal as {"error": "..."} with its status. A handler that breaks is a 500 whose details go to
+ * the log only. The caller's identity is read once per connection.
+ */
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
+
+    private final AdminRoutes routes;
+    private final Function<io.netty.channel.Channel, String> identify;
+    private String actor;
+
+    AdminHandler(AdminRoutes routes, Function<io.netty.channel.Channel, String> identify) {
+        this.routes = routes;
+        this.identify = identify;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        actor = identify.apply(ctx.channel());
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        AdminRoutes.Reply reply;
+        if (!req.decoderResult().isSuccess()) {
+            reply = error(400, "malformed request");
+        } else {
+            QueryStringDecoder q = new QueryStringDecoder(req.uri());
+            AdminRoutes.Match m = routes.match(req.method(), q.path());
+            if (m.handler() == null) {
+                reply = m.status() == 405 ? error(405, req.method() + " is not allowed on " + q.path())
+                        : error(404, "no admin route " + q.path());
+            } else {
+                AdminCall call = new AdminCall(req.method().name(), m.params(), q.parameters(),
+                        ByteBufUtil.getBytes(req.content()), actor);
+                reply = run(m.handler(), call);
+            }
+        }
+        byte[] bytes = (reply.body().toString() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(reply.status()),
+                ctx.alloc().buffer(bytes.length).writeBytes(bytes));
+        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        resp.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        if (!keepAlive) {
+            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.writeAndFlush(resp).addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+    }
+
+    private static AdminRoutes.Reply run(AdminRoutes.Handler handler, AdminCall call) {
+        try {
+            return handler.handle(call);
+        } catch (AdminError e) {
+            return error(e.status(), e.getMessage());
+        } catch (StoreException e) {
+            log.error("admin call {} failed on the store: {}", call.method(), e.getMessage());
+            return error(503, "the store is not available: " + e.getMessage());
+        } catch (Exception e) {
+            log.error("admin call {} failed", call.method(), e);
+            return error(500, "internal error (see the server's log)");
+        }
+    }
+
+    static AdminRoutes.Reply error(int status, String message) {
+        JsonNode body = JsonNodeFactory.instance.objectNode().put("error", message);
+        return new AdminRoutes.Reply(status, body);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("admin connection failed: {}", cause.toString());
+        ctx.close();
+    }
+}

@@ -1,0 +1,59 @@
+package dev.corral.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.corral.route.PathPattern;
+import io.netty.handler.codec.http.HttpMethod;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The admin API's route table, versioned under /admin/v1/: method, path pattern (":name" matches
+ * one segment), handler. Handlers run on the admin thread and may block on the store.
+ */
+public final class AdminRoutes {
+    /** Answers one admin call. */
+    @FunctionalInterface
+    public interface Handler {
+        Reply handle(AdminCall call) throws Exception;
+    }
+
+    /** A JSON answer. */
+    public record Reply(int status, JsonNode body) {
+        public static Reply ok(JsonNode body) {
+            return new Reply(200, body);
+        }
+
+        public static Reply created(JsonNode body) {
+            return new Reply(201, body);
+        }
+    }
+
+    /** What a path and method resolved to: a handler and its path parameters, or why not (404 or 405). */
+    record Match(Handler handler, Map<String, String> params, int status) {}
+
+    private record Entry(HttpMethod method, List<String> pattern, Handler handler) {}
+
+    private final List<Entry> entries = new ArrayList<>();
+
+    public AdminRoutes add(HttpMethod method, String pattern, Handler handler) {
+        entries.add(new Entry(method, PathPattern.segments(pattern), handler));
+        return this;
+    }
+
+    Match match(HttpMethod method, String path) {
+        List<String> segments = PathPattern.segments(path);
+        boolean pathKnown = false;
+        for (Entry e : entries) {
+            Map<String, String> params = new HashMap<>(2);
+            if (PathPattern.match(e.pattern(), segments, params)) {
+                if (e.method().equals(method)) {
+                    return new Match(e.handler(), params, 200);
+                }
+                pathKnown = true;
+            }
+        }
+        return new Match(null, Map.of(), pathKnown ? 405 : 404);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.corral.admin;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corral.auth.ApiKey;
+import dev.corral.auth.KeyIssuer;
+import dev.corral.auth.KeyManager;
+import dev.corral.auth.KeyRecord;
+import io.netty.handler.codec.http.HttpMethod;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * /admin/v1/keys: create (the secret returned once), list, show, update limits, revoke. Every
+ * change reloads the server's keys before it answers, so a new key works, and a revoked one is
+ * refused, the moment the call returns.
+ */
+public final class KeysApi {
+    private static final Logger log = LoggerFactory.getLogger(KeysApi.class);
+
+    private final KeyManager keys;
+    private final Runnable reload;
+    private final Clock clock;
+
+    public KeysApi(KeyManager keys, Runnable reload, Clock clock) {
+        this.keys = keys;
+        this.reload = reload;
+        this.clock = clock;
+    }
+
+    public void register(AdminRoutes routes) {
+        routes.add(HttpMethod.GET, "/admin/v1/keys", this::list)
+                .add(HttpMethod.POST, "/admin/v1/keys", this::create)
+                .add(HttpMethod.GET, "/admin/v1/keys/:id", this::show)
+                .add(HttpMethod.PATCH, "/admin/v1/keys/:id", this::update)
+                .add(HttpMethod.POST, "/admin/v1/keys/:id/revoke", this::revoke);
+    }
+
+    private AdminRoutes.Reply list(AdminCall call) {
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        out.set("keys", KeyJson.list(keys.list(), clock.instant()));
+        return AdminRoutes.Reply.ok(out);
+    }
+
+    private AdminRoutes.Reply create(AdminCall call) {
+        KeyManager.Spec spec = KeyJson.spec(call.json());
+        KeyIssuer.Issued issued;
+        try {
+            issued = keys.create(spec);
+        } catch (IllegalArgumentException e) {
+            throw AdminError.badRequest(e.getMessage().replace("--name", "name"));
+        }
+        reload.run();
+        log.info("admin: key {} (\"{}\") created by {}", issued.record().id(), issued.record().name(), call.actor());
+        ObjectNode out = KeyJson.of(issued.record(), clock.instant());
+        out.put("key", issued.key());
+        return AdminRoutes.Reply.created(out);
+    }
+
+    private AdminRoutes.Reply show(AdminCall call) {
+        return AdminRoutes.Reply.ok(KeyJson.of(existing(call), clock.instant()));
+    }
+
+    private AdminRoutes.Reply update(AdminCall call) {
+        String id = id(call);
+        ObjectNode body = call.json();
+        if (!body.has("limits") || body.size() != 1) {
+            throw AdminError.badRequest("the body must be {\"limits\": {...}}: only limits can be changed");
+        }
+        KeyRecord k = keys.updateLimits(id, KeyJson.limits(body.get("limits"), true))
+                .orElseThrow(() -> AdminError.notFound("no key with id " + id));
+        reload.run();
+        log.info("admin: key {} limits set to {} by {}", id, k.limits().describe(), call.actor());
+        return AdminRoutes.Reply.ok(KeyJson.of(k, clock.instant()));
+    }
+
+    private AdminRoutes.Reply revoke(AdminCall call) {
+        String id = id(call);
+        KeyManager.Revoked r = keys.revoke(id);
+        if (r == KeyManager.Revoked.NOT_FOUND) {
+            throw AdminError.notFound("no key with id " + id);
+        }
+        reload.run();
+        if (r == KeyManager.Revoked.REVOKED) {
+            log.info("admin: key {} revoked by {}", id, call.actor());
+        }
+        ObjectNode out = KeyJson.of(existing(call), clock.instant());
+        out.put("already_revoked", r == KeyManager.Revoked.ALREADY_REVOKED);
+        return AdminRoutes.Reply.ok(out);
+    }
+
+    private KeyRecord existing(AdminCall call) {
+        String id = id(call);
+        return keys.find(id).orElseThrow(() -> AdminError.notFound("no key with id " + id));
+    }
+
+    private static String id(AdminCall call) {
+        String id = call.param("id");
+        if (!ApiKey.isId(id)) {
+            throw AdminError.badRequest("'" + id + "' is not a key id (12 lower-case letters and digits)");
+        }
+        return id;
+    }
+}
