@@ -40,6 +40,7 @@ public final class Admission implements ExchangeListener {
         boolean inFlight;
         long reserved;
         long promptEstimate;
+        long completionReserve;
         TokenBudgets.Reservation budget;
         volatile FairQueue.Permit permit;
 
@@ -50,6 +51,16 @@ public final class Admission implements ExchangeListener {
 
         public int weight() {
             return limits.weight();
+        }
+
+        /** Prompt tokens estimated at admission (0 for routes that reserve no tokens). */
+        public long promptEstimate() {
+            return promptEstimate;
+        }
+
+        /** Completion tokens reserved at admission (num_predict / max_tokens, or the default). */
+        public long completionReserve() {
+            return completionReserve;
         }
 
         /** Holds the upstream slot; if the ticket was already released, gives it straight back. */
@@ -127,6 +138,7 @@ public final class Admission implements ExchangeListener {
         t.promptEstimate = Math.max(1, ex.bytesIn() / 4);
         long completion = NO_COMPLETION.contains(ex.route().name()) ? 0
                 : ex.maxTokens() >= 0 ? ex.maxTokens() : cfg.defaultMaxTokens();
+        t.completionReserve = completion;
         long need = t.promptEstimate + completion;
         if (l.tpm() > 0) {
             if (need > l.tpm()) {
