@@ -26,7 +26,11 @@ public record Settings(
         boolean accessLog,
         Admission admission,
         Tls tls,
-        List<String> corsOrigins) {
+        List<String> corsOrigins,
+        Usage usage) {
+
+    /** Usage accounting: how many records may wait for the store, how long one write waits on a lock. */
+    public record Usage(int maxWaiting, Duration busyTimeout) {}
 
     /** TLS settings, or null when the listener speaks plain HTTP. */
     public record Tls(Path cert, Path key, Path clientCa, String clientAuth, Map<String, String> clientCertKeys, String hsts,
@@ -89,7 +93,9 @@ public record Settings(
         Tls tls = tls(raw.listen.tls, c, source);
         Settings s = new Settings(listen, raw.listen.insecurePlaintext, upstream, stateDir, maxBody, maxHeader,
                 maxLine, headerTimeout, bodyTimeout, keepalive, maxFiltered, raw.policy.allowCloudModels,
-                List.copyOf(proxies), raw.log.access, admission, tls, corsOrigins(raw.corsOrigins, c));
+                List.copyOf(proxies), raw.log.access, admission, tls, corsOrigins(raw.corsOrigins, c),
+                new Usage(c.get("usage.max_waiting", () -> (int) atLeast(raw.usage.maxWaiting, 1)),
+                        c.get("usage.busy_timeout", () -> positive(Units.duration(raw.usage.busyTimeout)))));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(source + ": listen.address: " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
