@@ -296,8 +296,11 @@ public final class SqliteStore implements Store {
         }
         synchronized (usageLock) {
             Connection c = usageConnection();
-            try {
-                c.setAutoCommit(false);
+            boolean done = false;
+            try (Statement tx = c.createStatement()) {
+                // Explicit BEGIN IMMEDIATE / COMMIT: the batch waits for the write lock up front (busy
+                // timeout), and no driver-side transaction state can go stale after a failed BEGIN.
+                tx.execute("BEGIN IMMEDIATE");
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT OR IGNORE INTO usage (ts, request_id, key_id, route, model, status, outcome, prompt_tokens,"
                                 + " completion_tokens, duration_ms, bytes_in, bytes_out)"
@@ -318,20 +321,24 @@ public final class SqliteStore implements Store {
                         ps.addBatch();
                     }
                     ps.executeBatch();
-                    c.commit();
-                } catch (SQLException | RuntimeException e) {
-                    rollbackQuietly(c);
-                    throw e;
-                } finally {
-                    c.setAutoCommit(true);
                 }
+                tx.execute("COMMIT");
+                done = true;
             } catch (SQLException e) {
                 throw fail("write " + batch.size() + " usage records", e);
+            } finally {
+                if (!done) {
+                    // Whatever state the failure left (a half-begun transaction, SQLITE_FULL mid-batch), the
+                    // next attempt starts on a fresh connection; the rollback is only to free the lock sooner.
+                    rollbackQuietly(c);
+                    closeQuietly(c);
+                    usageConn = null;
+                }
             }
         }
     }
 
-    /** The usage connection, opened on first use; BEGIN IMMEDIATE so a batch waits for the write lock up front. */
+    /** The usage connection, opened on first use (and again after a failed batch). */
     private Connection usageConnection() {
         if (closed) {
             throw new StoreException(file + ": the store is closed", null, "closed");
@@ -339,7 +346,6 @@ public final class SqliteStore implements Store {
         if (usageConn == null) {
             org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
             config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, usageBusyMillis));
-            config.setTransactionMode(org.sqlite.SQLiteConfig.TransactionMode.IMMEDIATE);
             config.setSynchronous(org.sqlite.SQLiteConfig.SynchronousMode.NORMAL);
             try {
                 usageConn = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), config.toProperties());
@@ -433,8 +439,8 @@ public final class SqliteStore implements Store {
     }
 
     private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
+        try (Statement s = c.createStatement()) {
+            s.execute("ROLLBACK");
         } catch (SQLException ignored) {
             // the transaction is gone with the failure (SQLite rolls back on SQLITE_FULL and I/O errors)
         }
