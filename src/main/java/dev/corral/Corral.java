@@ -60,7 +60,7 @@ public final class Corral implements AutoCloseable {
             }
             StateDir dir = StateDir.open(settings.stateDir());
             KeyHasher hasher = new KeyHasher(dir.serverSecret());
-            c.store = c.own(SqliteStore.open(dir));
+            c.store = c.own(SqliteStore.open(dir, settings.usage().busyTimeout().toMillis()));
             c.keys = new KeyDirectory(c.store);
             c.keys.refresh();
             ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -70,7 +70,8 @@ public final class Corral implements AutoCloseable {
             });
             c.own(refresher::shutdownNow);
             refresher.scheduleWithFixedDelay(c::refreshKeys, 1, 1, TimeUnit.SECONDS);
-            c.usage = c.own(new UsageRecorder(c.store));
+            // Before serving: earlier runs' journals are replayed into the store (or kept, if it cannot take them).
+            c.usage = c.own(UsageRecorder.start(c.store, dir, settings.usage()));
             c.admission = new Admission(settings.admission(), new LocalBuckets(), new LocalTokenBudgets(c.store), clock);
             refresher.scheduleWithFixedDelay(c.admission::housekeeping, 60, 60, TimeUnit.SECONDS);
             c.health = c.own(new UpstreamHealth(settings.upstream()));
@@ -86,7 +87,7 @@ public final class Corral implements AutoCloseable {
             listeners.addAll(extraListeners);
             RouteTable routes = RouteTable.ollama();
             GatewayPath path = GatewayPath.standard(settings, routes,
-                    new Authenticator(c.keys, hasher, clock), c.admission);
+                    new Authenticator(c.keys, hasher, clock), c.admission, c.usage);
             ReloadingTls tls = null;
             if (settings.tls() != null) {
                 tls = new ReloadingTls(settings.tls());
@@ -101,7 +102,7 @@ public final class Corral implements AutoCloseable {
                 }, every, every, TimeUnit.MILLISECONDS);
             }
             c.server = c.own(GatewayServer.start(settings, routes, path, c.health, c.admission, tls, listeners, clock,
-                    Math.max(1, Runtime.getRuntime().availableProcessors())));
+                    Math.max(1, Runtime.getRuntime().availableProcessors()), c.usage::health));
             log.info("Corral listening on {}://{} for Ollama at {} ({} keys, state in {})", tls == null ? "http" : "https",
                     hostPort(c.server.address()), settings.upstream().url(), c.keys.size(), settings.stateDir());
             return c;
