@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.corral.usage.UsageRecord;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -13,10 +12,14 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The SQLite store's usage side: idempotent writes, the schema migration, failures named for /healthz. */
 class SqliteStoreTest {
     private static final Instant T = Instant.parse("2025-03-01T12:00:00Z");
+
+    @TempDir
+    Path dir;
 
     private static UsageRecord rec(String id, long prompt) {
         return new UsageRecord(T, id, "k", "chat", "m", 200, "completed", prompt, 1, 2, 3, 4);
@@ -24,7 +27,6 @@ class SqliteStoreTest {
 
     @Test
     void writingTheSameRecordTwiceStoresItOnce() throws Exception {
-        Path dir = Files.createTempDirectory("corral-store-");
         try (SqliteStore s = SqliteStore.open(StateDir.open(dir))) {
             s.insertUsage(List.of(rec("a", 1), rec("b", 2)));
             s.insertUsage(List.of(rec("b", 2), rec("c", 3), rec("a", 99)));
@@ -35,7 +37,6 @@ class SqliteStoreTest {
 
     @Test
     void anOlderDatabaseIsMigratedKeepingEveryRowEvenWithDuplicateRequestIds() throws Exception {
-        Path dir = Files.createTempDirectory("corral-store-");
         Path db = dir.resolve(StateDir.DATABASE_FILE);
         // The schema as the first version made it, with two rows sharing a request id.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
