@@ -1,6 +1,8 @@
 package dev.corral;
 
+import dev.corral.admin.AdminClient;
 import dev.corral.admin.AdminRoutes;
+import dev.corral.config.ConfigException;
 import dev.corral.admin.AdminServer;
 import dev.corral.admin.KeysApi;
 import dev.corral.auth.Authenticator;
@@ -63,9 +65,14 @@ public final class Corral implements AutoCloseable {
             for (String w : settings.warnings()) {
                 log.warn("UNSAFE SETTING: {}", w);
             }
+            if (AdminClient.answers(settings.adminSocket())) {
+                // Checked before anything in the state directory is touched (journals, the store).
+                throw new ConfigException("state_dir: another Corral is running on " + settings.stateDir()
+                        + " (its admin socket " + settings.adminSocket() + " answers); stop it, or give this one its own state_dir");
+            }
             StateDir dir = StateDir.open(settings.stateDir());
             KeyHasher hasher = new KeyHasher(dir.serverSecret());
-            c.store = c.own(SqliteStore.open(dir));
+            c.store = c.own(SqliteStore.open(dir, settings.usage().busyTimeout().toMillis()));
             c.keys = new KeyDirectory(c.store);
             c.keys.refresh();
             ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -75,7 +82,8 @@ public final class Corral implements AutoCloseable {
             });
             c.own(refresher::shutdownNow);
             refresher.scheduleWithFixedDelay(c::refreshKeys, 1, 1, TimeUnit.SECONDS);
-            c.usage = c.own(new UsageRecorder(c.store));
+            // Before serving: earlier runs' journals are replayed into the store (or kept, if it cannot take them).
+            c.usage = c.own(UsageRecorder.start(c.store, dir, settings.usage()));
             c.admission = new Admission(settings.admission(), new LocalBuckets(), new LocalTokenBudgets(c.store), clock);
             refresher.scheduleWithFixedDelay(c.admission::housekeeping, 60, 60, TimeUnit.SECONDS);
             c.health = c.own(new UpstreamHealth(settings.upstream()));
@@ -91,7 +99,7 @@ public final class Corral implements AutoCloseable {
             listeners.addAll(extraListeners);
             RouteTable routes = RouteTable.ollama();
             GatewayPath path = GatewayPath.standard(settings, routes,
-                    new Authenticator(c.keys, hasher, clock), c.admission);
+                    new Authenticator(c.keys, hasher, clock), c.admission, c.usage);
             ReloadingTls tls = null;
             if (settings.tls() != null) {
                 tls = new ReloadingTls(settings.tls());
@@ -109,7 +117,7 @@ public final class Corral implements AutoCloseable {
             new KeysApi(new KeyManager(c.store, hasher, clock), c.keys::refresh, clock).register(adminRoutes);
             c.admin = c.own(AdminServer.start(settings.adminSocket(), adminRoutes));
             c.server = c.own(GatewayServer.start(settings, routes, path, c.health, c.admission, tls, listeners, clock,
-                    Math.max(1, Runtime.getRuntime().availableProcessors())));
+                    Math.max(1, Runtime.getRuntime().availableProcessors()), c.usage::health));
             log.info("Corral listening on {}://{} for Ollama at {} ({} keys, state in {})", tls == null ? "http" : "https",
                     hostPort(c.server.address()), settings.upstream().url(), c.keys.size(), settings.stateDir());
             return c;

@@ -38,6 +38,8 @@ public final class RawConfig {
     @JsonProperty("cors_origins")
     public List<String> corsOrigins = new ArrayList<>();
 
+    public Usage usage = new Usage();
+
     public AdminListener admin = new AdminListener();
 
     /** The operator plane: never the public port. */
@@ -200,6 +202,24 @@ public final class RawConfig {
         /** In-flight requests per key; by default one key cannot hold more than 4. */
         public int concurrency = 4;
         public int weight = 1;
+    }
+
+    /** Usage accounting: records wait in memory (and in the journal in the state dir) until the store takes them. */
+    public static final class Usage {
+        /**
+         * Usage records that may wait for the store (locked, full, read-only, slow) before Corral
+         * refuses new requests with 503 rather than serve what it cannot account for. About 300
+         * bytes of memory each: the default holds about 30 MB, minutes to hours of traffic.
+         */
+        @JsonProperty("max_waiting")
+        public int maxWaiting = 100_000;
+
+        /**
+         * How long one batch of usage records waits for a database another process holds locked
+         * before the writer backs off and tries again (it never gives up).
+         */
+        @JsonProperty("busy_timeout")
+        public String busyTimeout = "2s";
     }
 
     public static final class Log {

@@ -27,7 +27,11 @@ public record Settings(
         Admission admission,
         Tls tls,
         List<String> corsOrigins,
-        Path adminSocket) {
+        Path adminSocket,
+        Usage usage) {
+
+    /** Usage accounting: how many records may wait for the store, how long one write waits on a lock. */
+    public record Usage(int maxWaiting, Duration busyTimeout) {}
 
     /** TLS settings, or null when the listener speaks plain HTTP. */
     public record Tls(Path cert, Path key, Path clientCa, String clientAuth, Map<String, String> clientCertKeys, String hsts,
@@ -92,7 +96,9 @@ public record Settings(
                 maxLine, headerTimeout, bodyTimeout, keepalive, maxFiltered, raw.policy.allowCloudModels,
                 List.copyOf(proxies), raw.log.access, admission, tls, corsOrigins(raw.corsOrigins, c),
                 raw.admin.socket == null || raw.admin.socket.isBlank() ? stateDir.resolve("admin.sock")
-                        : Path.of(expandHome(raw.admin.socket.trim())));
+                        : Path.of(expandHome(raw.admin.socket.trim())),
+                new Usage(c.get("usage.max_waiting", () -> (int) atLeast(raw.usage.maxWaiting, 1)),
+                        c.get("usage.busy_timeout", () -> positive(Units.duration(raw.usage.busyTimeout)))));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(source + ": listen.address: " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"

@@ -35,6 +35,11 @@ public final class GatewayPath {
     }
 
     public static GatewayPath standard(Settings settings, RouteTable routes, Authenticator authenticator, Admission admission) {
+        return standard(settings, routes, authenticator, admission, Accounting.NONE);
+    }
+
+    public static GatewayPath standard(Settings settings, RouteTable routes, Authenticator authenticator, Admission admission,
+                                       Accounting accounting) {
         return new GatewayPath(List.of(
                 new Identify(settings.trustedProxies()),
                 new Classify(routes, RouteTable.publicClasses()),
@@ -42,7 +47,7 @@ public final class GatewayPath {
                         : new ClientCertificates(settings.tls().clientCertKeys())),
                 new Authorize(),
                 new Inspect(new ModelPolicy(settings.allowCloudModels())),
-                new Admit(admission)));
+                new Admit(admission, accounting)));
     }
 
     public List<Stage> stages() {

@@ -38,6 +38,7 @@ public final class Admission implements ExchangeListener {
         boolean inFlight;
         long reserved;
         long promptEstimate;
+        long completionReserve;
         TokenBudgets.Reservation budget;
         volatile FairQueue.Permit permit;
 
@@ -48,6 +49,16 @@ public final class Admission implements ExchangeListener {
 
         public int weight() {
             return limits.weight();
+        }
+
+        /** Prompt tokens estimated at admission (0 for routes that reserve no tokens). */
+        public long promptEstimate() {
+            return promptEstimate;
+        }
+
+        /** Completion tokens reserved at admission (num_predict / max_tokens, or the default). */
+        public long completionReserve() {
+            return completionReserve;
         }
 
         /** Holds the upstream slot; if the ticket was already released, gives it straight back. */
@@ -126,6 +137,7 @@ public final class Admission implements ExchangeListener {
         // A bound beyond any limit a key can have (1e15) counts as that much, so sums cannot overflow.
         long completion = !ex.route().producesCompletion() ? 0
                 : ex.maxTokens() >= 0 ? Math.min(ex.maxTokens(), MAX_BOUND) : cfg.defaultMaxTokens();
+        t.completionReserve = completion;
         long need = t.promptEstimate + completion;
         if (l.tpm() > 0) {
             if (need > l.tpm()) {

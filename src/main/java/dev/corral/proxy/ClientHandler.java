@@ -158,7 +158,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
         if (HealthEndpoint.matches(req)) {
             state = State.SKIP;
-            FullHttpResponse r = HealthEndpoint.response(ctx.alloc(), gw.health, req, exchange.requestId());
+            FullHttpResponse r = HealthEndpoint.response(ctx.alloc(), gw.health, gw.usageHealth.get(), req,
+                    exchange.requestId());
             exchange.status(r.status().code());
             boolean keepAlive = HttpUtil.isKeepAlive(req) && !hasBody(req);
             if (!keepAlive) {

@@ -29,10 +29,14 @@ final class Gateway {
     final Cors cors;
     final ByteBufAllocator alloc;
     final Clock clock;
+    /** How usage accounting stands, for /healthz. */
+    final java.util.function.Supplier<dev.corral.usage.UsageHealth> usageHealth;
     private final List<ExchangeListener> listeners;
 
     Gateway(Settings settings, dev.corral.route.RouteTable routes, GatewayPath path, UpstreamPool pool, UpstreamHealth health, Admission admission,
-            dev.corral.tls.ReloadingTls tls, List<ExchangeListener> listeners, ByteBufAllocator alloc, Clock clock) {
+            dev.corral.tls.ReloadingTls tls, List<ExchangeListener> listeners, ByteBufAllocator alloc, Clock clock,
+            java.util.function.Supplier<dev.corral.usage.UsageHealth> usageHealth) {
+        this.usageHealth = usageHealth;
         this.admission = admission;
         this.tls = tls;
         this.cors = new Cors(settings.corsOrigins());

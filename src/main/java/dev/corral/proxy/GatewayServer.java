@@ -37,13 +37,22 @@ public final class GatewayServer implements AutoCloseable {
     public static GatewayServer start(Settings settings, dev.corral.route.RouteTable routes, GatewayPath path, UpstreamHealth health, Admission admission,
                                       dev.corral.tls.ReloadingTls tls, List<ExchangeListener> listeners, Clock clock,
                                       int threads) throws InterruptedException {
+        return start(settings, routes, path, health, admission, tls, listeners, clock, threads,
+                () -> dev.corral.usage.UsageHealth.OK);
+    }
+
+    /** @param usageHealth how usage accounting stands, reported by /healthz */
+    public static GatewayServer start(Settings settings, dev.corral.route.RouteTable routes, GatewayPath path, UpstreamHealth health, Admission admission,
+                                      dev.corral.tls.ReloadingTls tls, List<ExchangeListener> listeners, Clock clock,
+                                      int threads, java.util.function.Supplier<dev.corral.usage.UsageHealth> usageHealth)
+            throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(threads, "corral-io");
         // Our own pooled allocator, not the global default (Netty 4.2 changed it): its metrics are ours alone.
         PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
         try {
             UpstreamPool pool = new UpstreamPool(settings.upstream(), transport, group, alloc);
-            Gateway gw = new Gateway(settings, routes, path, pool, health, admission, tls, listeners, alloc, clock);
+            Gateway gw = new Gateway(settings, routes, path, pool, health, admission, tls, listeners, alloc, clock, usageHealth);
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())

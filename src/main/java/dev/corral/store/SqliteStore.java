@@ -22,8 +22,13 @@ import java.util.stream.Collectors;
 
 /**
  * The single-host store: one SQLite file in WAL mode, shared safely by the server and the CLI
- * (another process revoking a key bumps {@code keys_version}, which the server polls). One
- * connection, used under a lock: callers are a few background threads, never the event loop.
+ * (another process revoking a key bumps {@code keys_version}, which the server polls).
+ *
+ * <p>Two connections, each under its own lock. Keys, budgets and reports use the main one. Usage
+ * writes use their own, opened on the first write with a short busy timeout: a usage batch waiting
+ * on a database another process holds locked must not hold up the key reload that runs every
+ * second (in WAL mode readers are not blocked by a writer, so the main connection keeps reading).
+ * Callers are background threads, never the event loop.
  */
 public final class SqliteStore implements Store {
     private static final String[] SCHEMA = {
@@ -40,6 +45,15 @@ public final class SqliteStore implements Store {
         "CREATE INDEX IF NOT EXISTS usage_ts ON usage (ts)",
     };
 
+    /**
+     * 1: the first schema (key limit columns were added to it when missing). 2: request ids are
+     * unique in usage, so writing a record twice (a retried batch, a replayed journal) keeps one.
+     */
+    static final int SCHEMA_VERSION = 2;
+
+    /** Default wait of a usage batch on a locked database before the writer backs off and retries. */
+    public static final long DEFAULT_USAGE_BUSY_MILLIS = 2_000;
+
     /** Columns added after the first schema: name and type, added when missing. */
     private static final String[][] KEY_LIMIT_COLUMNS = {
         {"rpm", "INTEGER"}, {"tpm", "INTEGER"}, {"daily_tokens", "INTEGER"}, {"monthly_tokens", "INTEGER"},
@@ -49,42 +63,104 @@ public final class SqliteStore implements Store {
     private final Path file;
     private final Connection conn;
     private final Object lock = new Object();
+    private final long usageBusyMillis;
+    private final Object usageLock = new Object();
+    private Connection usageConn;
+    private boolean closed;
 
-    private SqliteStore(Path file, Connection conn) {
+    private SqliteStore(Path file, Connection conn, long usageBusyMillis) {
         this.file = file;
         this.conn = conn;
+        this.usageBusyMillis = usageBusyMillis;
     }
 
     /** Opens (creating if needed) the database in the state directory. */
     public static SqliteStore open(StateDir dir) {
+        return open(dir, DEFAULT_USAGE_BUSY_MILLIS);
+    }
+
+    /**
+     * Opens (creating or migrating if needed) the database in the state directory.
+     *
+     * @param usageBusyMillis how long one usage batch waits on a locked database before failing
+     *                        (the usage writer then backs off and retries; it never gives up)
+     */
+    public static SqliteStore open(StateDir dir, long usageBusyMillis) {
         Path file = dir.database();
         dir.ensurePrivateFile(file);
+        Connection c = null;
         try {
-            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA busy_timeout = 5000");
                 s.execute("PRAGMA journal_mode = WAL");
                 s.execute("PRAGMA synchronous = NORMAL");
-                for (String sql : SCHEMA) {
-                    s.execute(sql);
-                }
-                java.util.Set<String> have = new java.util.HashSet<>();
-                try (ResultSet rs = s.executeQuery("PRAGMA table_info(keys)")) {
-                    while (rs.next()) {
-                        have.add(rs.getString("name"));
-                    }
-                }
-                for (String[] col : KEY_LIMIT_COLUMNS) {
-                    if (!have.contains(col[0])) {
-                        s.execute("ALTER TABLE keys ADD COLUMN " + col[0] + " " + col[1]);
-                    }
-                }
+            }
+            // A current schema is only read, never written: Corral then starts on a database another
+            // process holds locked, or on a full disk, and its usage writer catches up later.
+            if (schemaVersion(c) < SCHEMA_VERSION) {
+                migrate(c, file);
             }
             dir.ensurePrivateFile(file.resolveSibling(file.getFileName() + "-wal"));
             dir.ensurePrivateFile(file.resolveSibling(file.getFileName() + "-shm"));
-            return new SqliteStore(file, c);
+            return new SqliteStore(file, c, usageBusyMillis);
         } catch (SQLException e) {
-            throw new StoreException(file + ": cannot open the SQLite store: " + e.getMessage(), e);
+            closeQuietly(c);
+            throw new StoreException(file + ": cannot open the SQLite store: " + e.getMessage(), e, reason(e));
+        } catch (RuntimeException e) {
+            closeQuietly(c);
+            throw e;
+        }
+    }
+
+    private static int schemaVersion(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'")) {
+            if (!rs.next()) {
+                return 0;
+            }
+        }
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE name = 'schema'")) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+
+    /** Brings any earlier schema to {@link #SCHEMA_VERSION} in one transaction; every step is safe to repeat. */
+    private static void migrate(Connection c, Path file) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            for (String sql : SCHEMA) {
+                s.execute(sql);
+            }
+            java.util.Set<String> have = new java.util.HashSet<>();
+            try (ResultSet rs = s.executeQuery("PRAGMA table_info(keys)")) {
+                while (rs.next()) {
+                    have.add(rs.getString("name"));
+                }
+            }
+            for (String[] col : KEY_LIMIT_COLUMNS) {
+                if (!have.contains(col[0])) {
+                    s.execute("ALTER TABLE keys ADD COLUMN " + col[0] + " " + col[1]);
+                }
+            }
+            // Request ids are 64 random bits, so an older database should hold no duplicates; if it
+            // does (a collision, or rows written by hand), every row is kept and counted as before:
+            // the later ones get "#<row id>" appended, which frees the unique index to be made.
+            int renamed = s.executeUpdate("UPDATE usage SET request_id = request_id || '#' || id WHERE id NOT IN"
+                    + " (SELECT MIN(id) FROM usage GROUP BY request_id)");
+            if (renamed > 0) {
+                org.slf4j.LoggerFactory.getLogger(SqliteStore.class).warn("{}: {} usage records shared a request id with"
+                        + " an earlier one; their request ids now end in '#<row id>' (all rows kept)", file, renamed);
+            }
+            s.execute("CREATE UNIQUE INDEX IF NOT EXISTS usage_request_id ON usage (request_id)");
+            s.execute("UPDATE meta SET value = " + SCHEMA_VERSION + " WHERE name = 'schema'");
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 
@@ -208,15 +284,25 @@ public final class SqliteStore implements Store {
         }
     }
 
+    /**
+     * Writes a batch in one transaction on the usage connection. Idempotent: a record whose request
+     * id is already stored is skipped (INSERT OR IGNORE on the unique request_id), so a batch retried
+     * after an unclear failure, or a journal replayed after a crash, never counts a request twice.
+     */
     @Override
     public void insertUsage(List<UsageRecord> batch) {
         if (batch.isEmpty()) {
             return;
         }
-        synchronized (lock) {
-            inTransaction(() -> {
-                try (PreparedStatement ps = conn.prepareStatement(
-                        "INSERT INTO usage (ts, request_id, key_id, route, model, status, outcome, prompt_tokens,"
+        synchronized (usageLock) {
+            Connection c = usageConnection();
+            boolean done = false;
+            try (Statement tx = c.createStatement()) {
+                // Explicit BEGIN IMMEDIATE / COMMIT: the batch waits for the write lock up front (busy
+                // timeout), and no driver-side transaction state can go stale after a failed BEGIN.
+                tx.execute("BEGIN IMMEDIATE");
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT OR IGNORE INTO usage (ts, request_id, key_id, route, model, status, outcome, prompt_tokens,"
                                 + " completion_tokens, duration_ms, bytes_in, bytes_out)"
                                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                     for (UsageRecord u : batch) {
@@ -236,8 +322,38 @@ public final class SqliteStore implements Store {
                     }
                     ps.executeBatch();
                 }
-            }, "write " + batch.size() + " usage records");
+                tx.execute("COMMIT");
+                done = true;
+            } catch (SQLException e) {
+                throw fail("write " + batch.size() + " usage records", e);
+            } finally {
+                if (!done) {
+                    // Whatever state the failure left (a half-begun transaction, SQLITE_FULL mid-batch), the
+                    // next attempt starts on a fresh connection; the rollback is only to free the lock sooner.
+                    rollbackQuietly(c);
+                    closeQuietly(c);
+                    usageConn = null;
+                }
+            }
         }
+    }
+
+    /** The usage connection, opened on first use (and again after a failed batch). */
+    private Connection usageConnection() {
+        if (closed) {
+            throw new StoreException(file + ": the store is closed", null, "closed");
+        }
+        if (usageConn == null) {
+            org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+            config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, usageBusyMillis));
+            config.setSynchronous(org.sqlite.SQLiteConfig.SynchronousMode.NORMAL);
+            try {
+                usageConn = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), config.toProperties());
+            } catch (SQLException e) {
+                throw fail("open the usage connection", e);
+            }
+        }
+        return usageConn;
     }
 
     @Override
@@ -298,12 +414,35 @@ public final class SqliteStore implements Store {
 
     @Override
     public void close() {
+        synchronized (usageLock) {
+            closed = true;
+            closeQuietly(usageConn);
+            usageConn = null;
+        }
         synchronized (lock) {
             try {
                 conn.close();
             } catch (SQLException e) {
                 throw fail("close", e);
             }
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // closing after a failure: the first error is the one reported
+            }
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try (Statement s = c.createStatement()) {
+            s.execute("ROLLBACK");
+        } catch (SQLException ignored) {
+            // the transaction is gone with the failure (SQLite rolls back on SQLITE_FULL and I/O errors)
         }
     }
 
@@ -400,6 +539,23 @@ public final class SqliteStore implements Store {
     }
 
     private StoreException fail(String what, SQLException e) {
-        return new StoreException(file + ": " + what + " failed: " + e.getMessage(), e);
+        return new StoreException(file + ": " + what + " failed: " + e.getMessage(), e, reason(e));
+    }
+
+    /** SQLite's primary result code in a few words, without the file name (for /healthz). */
+    static String reason(SQLException e) {
+        if (!(e instanceof org.sqlite.SQLiteException se) || se.getResultCode() == null) {
+            return "error";
+        }
+        return switch (se.getResultCode().code & 0xff) {
+            case 5, 6 -> "database locked";        // SQLITE_BUSY, SQLITE_LOCKED
+            case 13 -> "disk full";                // SQLITE_FULL
+            case 8 -> "read-only";                 // SQLITE_READONLY
+            case 10 -> "I/O error";                // SQLITE_IOERR
+            case 14 -> "cannot open the database"; // SQLITE_CANTOPEN
+            case 11, 26 -> "database damaged";     // SQLITE_CORRUPT, SQLITE_NOTADB
+            case 23 -> "permission denied";        // SQLITE_AUTH
+            default -> "error " + (se.getResultCode().code & 0xff);
+        };
     }
 }

@@ -11,12 +11,15 @@ import java.security.SecureRandom;
 import java.util.Set;
 
 /**
- * The state directory: the server secret and the SQLite database. The directory is 0700 and every
- * file Corral creates in it 0600, so other users of the host can read neither keys' HMACs nor usage.
+ * The state directory: the server secret, the SQLite database and the usage journal. The directory
+ * is 0700 and every file Corral creates in it 0600 (directories in it 0700), so other users of the
+ * host can read neither keys' HMACs nor usage.
  */
 public final class StateDir {
     public static final String SECRET_FILE = "server.secret";
     public static final String DATABASE_FILE = "corral.db";
+    /** Append-only usage journal segments (usage.UsageJournal), one subdirectory per running server. */
+    public static final String JOURNAL_DIR = "usage-journal";
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
 
@@ -55,6 +58,37 @@ public final class StateDir {
 
     public Path database() {
         return dir.resolve(DATABASE_FILE);
+    }
+
+    public Path journal() {
+        return dir.resolve(JOURNAL_DIR);
+    }
+
+    /** Creates directory {@code d} with mode 0700 if it does not exist (its parent must). */
+    public static void createPrivateDirectory(Path d) throws IOException {
+        if (Files.isDirectory(d)) {
+            return;
+        }
+        try {
+            if (posix(d.toAbsolutePath().getParent())) {
+                Files.createDirectory(d, PosixFilePermissions.asFileAttribute(DIR_MODE));
+            } else {
+                Files.createDirectory(d);
+            }
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(d)) {
+                throw e;
+            }
+        }
+    }
+
+    /** Creates the new, empty file {@code f} with mode 0600; fails if it exists. */
+    public static void createPrivateFile(Path f) throws IOException {
+        if (posix(f.toAbsolutePath().getParent())) {
+            Files.createFile(f, PosixFilePermissions.asFileAttribute(FILE_MODE));
+        } else {
+            Files.createFile(f);
+        }
     }
 
     /** The 32-byte server secret keys are HMAC'd with, made on first use and kept 0600. */

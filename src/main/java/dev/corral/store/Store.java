@@ -31,6 +31,11 @@ public interface Store extends AutoCloseable {
     /** Moves on every key change, so servers know when to reload. */
     long keysVersion();
 
+    /**
+     * Stores a batch of usage records, all or none. Idempotent by request id: a record whose request
+     * id is already stored is skipped, so the usage writer may retry a batch and replay its journal
+     * freely. Called by one writer thread; must not hold up the key methods while it waits on a lock.
+     */
     void insertUsage(List<UsageRecord> batch);
 
     /** Records from {@code since} on, oldest first; {@code keyId} null for all keys. */

@@ -68,7 +68,9 @@ public final class TestGateway implements AutoCloseable {
 
     public static TestGateway start(Map<String, String> overrides, SimConfig simConfig, Clock clock) throws Exception {
         Simulator sim = Simulator.start(simConfig);
-        Path state = Files.createTempDirectory("corral-test-");
+        // A test may bring its own state directory (a small tmpfs, a directory left by an earlier run).
+        Path state = overrides.containsKey("state_dir") ? Path.of(overrides.get("state_dir"))
+                : Files.createTempDirectory("corral-test-");
         Map<String, String> o = new HashMap<>();
         o.put("listen.address", "127.0.0.1:0");
         o.put("upstream.url", "http://127.0.0.1:" + sim.port());
