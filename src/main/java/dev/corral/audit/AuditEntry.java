@@ -81,17 +81,21 @@ public record AuditEntry(long seq, String time, String actor, String action, Str
         if (action == null || action.length() > 64 || !ACTION.matcher(action).matches()) {
             throw new IllegalArgumentException("audit action '" + action + "' must look like key.create (lower-case words and dots)");
         }
-        if (target != null) {
-            if (target.isEmpty() || target.length() > 256 || target.chars().anyMatch(Character::isISOControl)) {
-                throw new IllegalArgumentException("audit target must be 1 to 256 characters without control characters");
-            }
+        if (target != null && (target.isEmpty() || target.length() > 256 || target.chars().anyMatch(Character::isISOControl))) {
+            throw new IllegalArgumentException("audit target must be 1 to 256 characters without control characters");
+        }
+        SortedMap<String, Object> d;
+        try {
             CanonicalJson.normalize(target, "target", 0);
+            @SuppressWarnings("unchecked")
+            SortedMap<String, Object> normalized = (SortedMap<String, Object>) CanonicalJson.normalize(
+                    details == null ? Map.of() : details, "details", 0);
+            d = normalized;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("audit " + e.getMessage(), e);
         }
         SecretGuard.checkText("actor", actor);
         SecretGuard.checkText("target", target);
-        @SuppressWarnings("unchecked")
-        SortedMap<String, Object> d = (SortedMap<String, Object>) CanonicalJson.normalize(
-                details == null ? Map.of() : details, "details", 0);
         SecretGuard.checkDetails(d, CanonicalJson.write(d).getBytes(StandardCharsets.UTF_8).length);
         return new Draft(actor, action, target, d);
     }

@@ -10,7 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class RecordingAudit implements Audit {
     /** One recorded call. */
-    public record Recorded(String actor, String action, String target, Map<String, ?> details, String thread) {}
+    public record Recorded(String actor, String action, String target, Map<String, Object> details, String thread) {}
 
     private final Audit checks = Audit.discarding();
     private final List<Recorded> recorded = new CopyOnWriteArrayList<>();
@@ -18,7 +18,9 @@ public final class RecordingAudit implements Audit {
     @Override
     public void record(String actor, String action, String target, Map<String, ?> details) {
         checks.record(actor, action, target, details);
-        recorded.add(new Recorded(actor, action, target, Map.copyOf(details), Thread.currentThread().getName()));
+        Map<String, Object> copy = details == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<String, Object>(details));
+        recorded.add(new Recorded(actor, action, target, copy, Thread.currentThread().getName()));
     }
 
     public List<Recorded> recorded() {
