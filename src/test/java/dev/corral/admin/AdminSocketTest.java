@@ -129,7 +129,7 @@ class AdminSocketTest {
         var settings = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0",
                 "state_dir", gw.stateDir.toString(), "upstream.url", "http://127.0.0.1:" + gw.sim.port()));
         assertThatThrownBy(() -> Corral.start(settings)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("another Corral already answers");
+                .hasMessageContaining("another Corral"); // the audit log's lock, or the admin socket
         java.nio.file.Path dir = Files.createTempDirectory("corral-stale-");
         Files.createFile(dir.resolve("admin.sock")); // what a killed server leaves behind
         var fresh = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0",
