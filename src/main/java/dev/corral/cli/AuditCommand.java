@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** `corral audit`: verify the audit log's hash chain, and list its entries. */
-@Command(name = "audit", description = "Verify and read the audit log (audit.log in the state directory).",
+@Command(name = "audit", mixinStandardHelpOptions = true, versionProvider = CorralCommand.Version.class,
+        description = "Verify and read the audit log (audit.log in the state directory).",
         subcommands = {AuditCommand.Verify.class, AuditCommand.ListEntries.class})
 final class AuditCommand {
 
@@ -41,7 +42,8 @@ final class AuditCommand {
         return f;
     }
 
-    @Command(name = "verify", description = {"Recompute the audit log's hash chain and name the first entry that was"
+    @Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = CorralCommand.Version.class,
+            description = {"Recompute the audit log's hash chain and name the first entry that was"
             + " edited, deleted, inserted or moved.",
             "Truncation is found only with --head: the head hash the server logged at its last start or stop.",
             "Exit codes: 0 intact, 1 tampered or unreadable (one sentence naming the entry), 2 usage."})
@@ -90,7 +92,8 @@ final class AuditCommand {
         }
     }
 
-    @Command(name = "list", description = "List audit entries, oldest first, filtered by time, actor and action.")
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = CorralCommand.Version.class,
+            description = "List audit entries, oldest first, filtered by time, actor and action.")
     static final class ListEntries implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -214,6 +214,9 @@ class TamperTest {
         assertThat(badHead.code()).isEqualTo(2);
         assertThat(badHead.err()).contains("--head");
         assertThat(cli("audit", "verify", "--bogus").code()).isEqualTo(2);
+        Run help = cli("audit", "verify", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("--head").contains("--file").contains("Exit codes");
         Run missing = cli("audit", "verify", "--file", dir.resolve("nope.log").toString());
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).contains("no audit log here");
