@@ -79,9 +79,11 @@ public record AuditEntry(long seq, String time, String actor, String action, Str
             throw new IllegalArgumentException("audit actor '" + actor + "' must look like system, uid:1000 or key:ID");
         }
         if (action == null || action.length() > 64 || !ACTION.matcher(action).matches()) {
-            throw new IllegalArgumentException("audit action '" + action + "' must look like key.create (lower-case words and dots)");
+            throw new IllegalArgumentException("audit action '" + action
+                    + "' must look like key.create (lower-case words and dots)");
         }
-        if (target != null && (target.isEmpty() || target.length() > 256 || target.chars().anyMatch(Character::isISOControl))) {
+        if (target != null
+                && (target.isEmpty() || target.length() > 256 || target.chars().anyMatch(Character::isISOControl))) {
             throw new IllegalArgumentException("audit target must be 1 to 256 characters without control characters");
         }
         SortedMap<String, Object> d;
@@ -226,7 +228,8 @@ public record AuditEntry(long seq, String time, String actor, String action, Str
 
     static String sha256(String canonical) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8)));
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(sha.digest(canonical.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

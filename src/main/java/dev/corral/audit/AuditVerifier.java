@@ -44,7 +44,8 @@ public final class AuditVerifier {
             if (kind == Kind.TRUNCATED) {
                 return file + ": " + kind.label + ": " + detail + ".";
             }
-            return file + " line " + line + (seq == null ? "" : " (seq " + seq + ")") + ": " + kind.label + ": " + detail + ".";
+            String where = seq == null ? "" : " (seq " + seq + ")";
+            return file + " line " + line + where + ": " + kind.label + ": " + detail + ".";
         }
     }
 
@@ -94,8 +95,8 @@ public final class AuditVerifier {
     }
 
     private record Checked(AuditEntry entry, Problem problem) {
-        Checked(Problem problem) {
-            this(null, problem);
+        static Checked bad(long line, Long seq, Kind kind, String detail) {
+            return new Checked(null, new Problem(line, seq, kind, detail));
         }
     }
 
@@ -103,37 +104,39 @@ public final class AuditVerifier {
     private static Checked check(AuditLines.Line line, AuditHead before) {
         long n = line.number();
         if (line.tooLong()) {
-            return new Checked(new Problem(n, null, Kind.UNPARSABLE, "longer than any entry can be (" + AuditLog.MAX_LINE_BYTES + " bytes)"));
+            return Checked.bad(n, null, Kind.UNPARSABLE,
+                    "longer than any entry can be (" + AuditLog.MAX_LINE_BYTES + " bytes)");
         }
         if (!line.terminated()) {
-            return new Checked(new Problem(n, null, Kind.UNTERMINATED, "the file ends without a newline after it: an unfinished"
-                    + " write left by a crash (the server sets it aside when it next starts), or bytes appended by hand"));
+            return Checked.bad(n, null, Kind.UNTERMINATED, "the file ends without a newline after it: an unfinished write"
+                    + " left by a crash (the server sets it aside when it next starts), or bytes appended by hand");
         }
         AuditEntry e;
         try {
             e = AuditEntry.parse(line.bytes());
         } catch (IllegalArgumentException ex) {
-            return new Checked(new Problem(n, null, Kind.UNPARSABLE, "not an audit entry: " + ex.getMessage()));
+            return Checked.bad(n, null, Kind.UNPARSABLE, "not an audit entry: " + ex.getMessage());
         }
         String computed = e.computedHash();
         if (!computed.equals(e.hash())) {
-            return new Checked(new Problem(n, e.seq(), Kind.HASH_MISMATCH, "its contents hash to " + computed + ", not to its recorded hash "
-                    + e.hash() + ", so it was changed after it was written"));
+            return Checked.bad(n, e.seq(), Kind.HASH_MISMATCH, "its contents hash to " + computed
+                    + ", not to its recorded hash " + e.hash() + ", so it was changed after it was written");
         }
         long expected = before.seq() + 1;
         if (e.seq() != expected) {
-            return new Checked(new Problem(n, e.seq(), e.seq() > expected ? Kind.SEQUENCE_GAP : Kind.SEQUENCE_OUT_OF_ORDER,
-                    "expected seq " + expected + " after " + (before.seq() == 0 ? "the start of the log" : "seq " + before.seq())
-                            + ", found seq " + e.seq() + ": an entry was deleted, inserted or moved"));
+            String after = before.seq() == 0 ? "the start of the log" : "seq " + before.seq();
+            return Checked.bad(n, e.seq(), e.seq() > expected ? Kind.SEQUENCE_GAP : Kind.SEQUENCE_OUT_OF_ORDER,
+                    "expected seq " + expected + " after " + after + ", found seq " + e.seq()
+                            + ": an entry was deleted, inserted or moved");
         }
         if (!e.prev().equals(before.hash())) {
-            return new Checked(new Problem(n, e.seq(), Kind.PREV_MISMATCH, "its prev " + e.prev() + " is not the hash of "
-                    + (before.seq() == 0 ? "the genesis (64 zeros)" : "the entry before it (seq " + before.seq() + ")")
-                    + ", so an entry was inserted, removed or replaced before it"));
+            String of = before.seq() == 0 ? "the genesis (64 zeros)" : "the entry before it (seq " + before.seq() + ")";
+            return Checked.bad(n, e.seq(), Kind.PREV_MISMATCH, "its prev " + e.prev() + " is not the hash of " + of
+                    + ", so an entry was inserted, removed or replaced before it");
         }
         if (!Arrays.equals(line.bytes(), e.line().getBytes(StandardCharsets.UTF_8))) {
-            return new Checked(new Problem(n, e.seq(), Kind.NOT_CANONICAL, "its values and hash agree, but the line is not written in"
-                    + " canonical form (spacing, member order or escapes changed), so it was rewritten after it was written"));
+            return Checked.bad(n, e.seq(), Kind.NOT_CANONICAL, "its values and hash agree, but the line is not in"
+                    + " canonical form (spacing, member order or escapes changed), so it was rewritten");
         }
         return new Checked(e, null);
     }

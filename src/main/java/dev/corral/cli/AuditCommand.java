@@ -43,10 +43,10 @@ final class AuditCommand {
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = CorralCommand.Version.class,
-            description = {"Recompute the audit log's hash chain and name the first entry that was"
-            + " edited, deleted, inserted or moved.",
-            "Truncation is found only with --head: the head hash the server logged at its last start or stop.",
-            "Exit codes: 0 intact, 1 tampered or unreadable (one sentence naming the entry), 2 usage."})
+            description = {"Recompute the audit log's hash chain and name the first entry that was edited, deleted,"
+                    + " inserted or moved.",
+                "Truncation is found only with --head: the head hash the server logged at its last start or stop.",
+                "Exit codes: 0 intact, 1 tampered or unreadable (one sentence naming the entry), 2 usage."})
     static final class Verify implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -58,7 +58,8 @@ final class AuditCommand {
                 + " at it or contain it.")
         String head;
 
-        @Option(names = "--file", paramLabel = "PATH", description = "The log to verify (default: audit.log in the state directory).")
+        @Option(names = "--file", paramLabel = "PATH",
+                description = "The log to verify (default: audit.log in the state directory).")
         Path file;
 
         @Override
@@ -111,13 +112,15 @@ final class AuditCommand {
         @Option(names = "--actor", paramLabel = "ACTOR", description = "Only this actor, e.g. system, uid:1000, key:ID.")
         String actor;
 
-        @Option(names = "--action", paramLabel = "ACTION", description = "Only this action, e.g. key.revoke; key.* for all key actions.")
+        @Option(names = "--action", paramLabel = "ACTION",
+                description = "Only this action, e.g. key.revoke; key.* for all key actions.")
         String action;
 
         @Option(names = "--format", defaultValue = "table", description = "table or json (default ${DEFAULT-VALUE}).")
         String format;
 
-        @Option(names = "--file", paramLabel = "PATH", description = "The log to read (default: audit.log in the state directory).")
+        @Option(names = "--file", paramLabel = "PATH",
+                description = "The log to read (default: audit.log in the state directory).")
         Path file;
 
         @Override
