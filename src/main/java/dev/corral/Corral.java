@@ -5,6 +5,10 @@ import dev.corral.admin.AdminRoutes;
 import dev.corral.config.ConfigException;
 import dev.corral.admin.AdminServer;
 import dev.corral.admin.KeysApi;
+import dev.corral.audit.Actions;
+import dev.corral.audit.Audit;
+import dev.corral.audit.AuditHead;
+import dev.corral.audit.AuditLog;
 import dev.corral.auth.Authenticator;
 import dev.corral.auth.KeyManager;
 import dev.corral.auth.KeyDirectory;
@@ -28,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +40,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Corral: state directory, store, keys, usage, upstream health and the gateway listener,
- * started in that order and closed in reverse. {@link #close} is safe after a partial start.
+ * A running Corral: state directory, audit log, store, keys, usage, upstream health and the gateway
+ * listener, started in that order and closed in reverse. {@link #close} is safe after a partial start.
  */
 public final class Corral implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Corral.class);
@@ -50,6 +55,8 @@ public final class Corral implements AutoCloseable {
     private Admission admission;
     private GatewayServer server;
     private AdminServer admin;
+    private AuditLog audit;
+    private volatile boolean serving;
 
     private Corral() {}
 
@@ -71,6 +78,8 @@ public final class Corral implements AutoCloseable {
                         + " (its admin socket " + settings.adminSocket() + " answers); stop it, or give this one its own state_dir");
             }
             StateDir dir = StateDir.open(settings.stateDir());
+            c.audit = c.own(AuditLog.open(dir.path().resolve(AuditLog.FILE_NAME), clock));
+            c.own(c::recordStop); // closed after everything started below: server.stop is written when all has stopped
             KeyHasher hasher = new KeyHasher(dir.serverSecret());
             c.store = c.own(SqliteStore.open(dir, settings.usage().busyTimeout().toMillis()));
             c.keys = new KeyDirectory(c.store);
@@ -120,11 +129,41 @@ public final class Corral implements AutoCloseable {
                     Math.max(1, Runtime.getRuntime().availableProcessors()), c.usage::health));
             log.info("Corral listening on {}://{} for Ollama at {} ({} keys, state in {})", tls == null ? "http" : "https",
                     hostPort(c.server.address()), settings.upstream().url(), c.keys.size(), settings.stateDir());
+            c.audit.record(Audit.SYSTEM, Actions.SERVER_START, null, Map.of("version", version(),
+                    "listen", hostPort(c.server.address()), "tls", tls != null, "upstream", settings.upstream().hostHeader()));
+            c.serving = true;
+            c.logAuditHead();
             return c;
         } catch (InterruptedException | RuntimeException e) {
             c.close();
             throw e;
         }
+    }
+
+    /** Records server.stop, once, if server.start was recorded. */
+    private void recordStop() {
+        if (!serving) {
+            return;
+        }
+        serving = false;
+        try {
+            audit.record(Audit.SYSTEM, Actions.SERVER_STOP, null, Map.of("version", version()));
+            logAuditHead();
+        } catch (RuntimeException e) {
+            log.error("recording server.stop in the audit log failed: {}", e.getMessage());
+        }
+    }
+
+    /** The head an operator keeps to catch a truncated log later (corral audit verify --head). */
+    private void logAuditHead() {
+        AuditHead head = audit.head();
+        log.info("audit log {}: head seq {} hash {} (keep it: 'corral audit verify --head HASH' finds a log cut short)",
+                audit.file(), head.seq(), head.hash());
+    }
+
+    private static String version() {
+        String v = Corral.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 
     /** Reloads keys from the store now, rather than at the next one-second poll. */
@@ -159,6 +198,11 @@ public final class Corral implements AutoCloseable {
 
     public UsageRecorder usage() {
         return usage;
+    }
+
+    /** The audit log: record events with {@link Audit#record}, publish {@link AuditLog#head()}. */
+    public AuditLog audit() {
+        return audit;
     }
 
     public Admission admission() {

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "A secure gateway in front of Ollama: keys, route and model policy, usage accounting.",
         subcommands = {ServeCommand.class, KeysCommand.class, SimulateCommand.class, DemoCommand.class,
                 UsageCommand.class, DoctorCommand.class, HardenCommand.class, TlsCommand.class,
+                AuditCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CorralCommand {
     public static final int OK = 0;

@@ -205,6 +205,11 @@ public record Settings(
         if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
             throw new IllegalArgumentException("'" + raw.url + "' is not an http:// URL with a host (example: http://127.0.0.1:11434)");
         }
+        if (uri.getRawUserInfo() != null) {
+            // Ollama has no authentication to send it to, and it would end up in every log line naming the upstream.
+            throw new IllegalArgumentException("the URL holds a user name or password; Ollama takes none: give only"
+                    + " scheme, host and port (example: http://127.0.0.1:11434)");
+        }
         if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
             throw new IllegalArgumentException("'" + raw.url + "' has a path; Ollama serves at the root, give only scheme, host and port");
         }

@@ -87,6 +87,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anUpstreamUrlWithAPasswordIsRefusedSoItNeverReachesALog() {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(null, Map.of("upstream.url", "http://admin:hunter2@127.0.0.1:11434")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("upstream.url").hasMessageContaining("user name or password")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
     void unitsParse() {
         assertThat(Units.duration("90d")).isEqualTo(Duration.ofDays(90));
         assertThat(Units.duration("250ms")).isEqualTo(Duration.ofMillis(250));

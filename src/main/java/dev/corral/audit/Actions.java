@@ -1,0 +1,28 @@
+package dev.corral.audit;
+
+/**
+ * The actions the audit log knows, as constants so that callers and `corral audit list --action`
+ * agree on the spelling. New ones follow the same shape: {@code thing.verb}, lower case.
+ */
+public final class Actions {
+    public static final String SERVER_START = "server.start";
+    public static final String SERVER_STOP = "server.stop";
+    public static final String KEY_CREATE = "key.create";
+    public static final String KEY_UPDATE = "key.update";
+    public static final String KEY_REVOKE = "key.revoke";
+    public static final String KEY_ROTATE = "key.rotate";
+    public static final String KEY_EXPIRE = "key.expire";
+    public static final String CONFIG_RELOAD = "config.reload";
+    public static final String CONFIG_REJECT = "config.reject";
+    public static final String TLS_RELOAD = "tls.reload";
+    public static final String MODEL_PULL = "model.pull";
+    public static final String MODEL_DELETE = "model.delete";
+    /** A summary of failed authentications from one client address ({@link AuthFailureSummary}). */
+    public static final String AUTH_FAILURES = "auth.failures";
+    public static final String STORE_DEGRADED = "store.degraded";
+    public static final String STORE_RECOVERED = "store.recovered";
+    /** The log set aside an unfinished last line left by a crash ({@link AuditLog#open}). */
+    public static final String AUDIT_RECOVERED = "audit.recovered";
+
+    private Actions() {}
+}
