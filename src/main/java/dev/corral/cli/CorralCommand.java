@@ -9,8 +9,12 @@ import picocli.CommandLine.Command;
 /**
  * The command tree, declared in one place. Exit codes are a contract: 0 ok, 1 failure, 2 usage
  * error. Users see one sentence, never a stack trace, unless they pass --verbose.
+ *
+ * <p>{@code scope = INHERIT} hands --help/-h and --version/-V down to every subcommand, at every
+ * depth, so a command added later answers --help without anyone remembering to ask for it.
  */
-@Command(name = "corral", mixinStandardHelpOptions = true, versionProvider = CorralCommand.Version.class,
+@Command(name = "corral", scope = CommandLine.ScopeType.INHERIT, mixinStandardHelpOptions = true,
+        versionProvider = CorralCommand.Version.class,
         description = "A secure gateway in front of Ollama: keys, route and model policy, usage accounting.",
         subcommands = {ServeCommand.class, KeysCommand.class, SimulateCommand.class, DemoCommand.class,
                 UsageCommand.class, DoctorCommand.class, HardenCommand.class, TlsCommand.class,
