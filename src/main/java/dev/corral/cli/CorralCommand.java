@@ -79,11 +79,27 @@ public final class CorralCommand {
         }
     }
 
+    /** The Maven project version, written into version.properties at build time (also in target/classes). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = CorralCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"corral " + (v == null ? "dev" : v)};
+            return new String[] {"corral " + version()};
+        }
+
+        static String version() {
+            try (java.io.InputStream in = CorralCommand.class.getResourceAsStream("/dev/corral/version.properties")) {
+                if (in != null) {
+                    java.util.Properties p = new java.util.Properties();
+                    p.load(in);
+                    String v = p.getProperty("version", "");
+                    if (!v.isBlank() && !v.contains("${")) {
+                        return v.trim();
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // fall through: an unreadable resource is reported as an unknown version, not a crash
+            }
+            return "(version unknown: built without Maven resource filtering)";
         }
     }
 }

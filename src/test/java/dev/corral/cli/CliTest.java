@@ -122,6 +122,21 @@ class CliTest {
     }
 
     @Test
+    void versionIsTheMavenProjectVersion() throws Exception {
+        // the project's own version, read from pom.xml (the first <version> after corral's artifactId)
+        String pom = Files.readString(Path.of("pom.xml"));
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("<artifactId>corral</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
+        assertThat(m.find()).as("pom.xml names corral's version").isTrue();
+        for (String flag : new String[] {"-V", "--version"}) {
+            Run r = run(flag);
+            assertThat(r.code()).isZero();
+            assertThat(r.out().trim()).isEqualTo("corral " + m.group(1));
+        }
+        assertThat(run("keys", "create", "-V").out().trim()).isEqualTo("corral " + m.group(1));
+    }
+
+    @Test
     void helpListsTheCommands() {
         Run r = run("--help");
         assertThat(r.code()).isZero();
