@@ -3,8 +3,10 @@ package dev.corral.cli;
 import dev.corral.config.ConfigException;
 import dev.corral.store.StoreException;
 import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The command tree, declared in one place. Exit codes are a contract: 0 ok, 1 failure, 2 usage
@@ -24,12 +26,24 @@ public final class CorralCommand {
     public static final int FAILURE = 1;
     public static final int USAGE = 2;
 
+    /** The environment the commands read CORRAL_* variables from; tests hand in their own. */
+    private final Map<String, String> env;
+
+    private CorralCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
     public static int execute(String... args) {
         return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
     }
 
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new CorralCommand());
+        return commandLine(out, err, System.getenv());
+    }
+
+    /** The command tree reading its CORRAL_* variables from {@code env} instead of the process environment. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, Map<String, String> env) {
+        CommandLine cl = new CommandLine(new CorralCommand(Map.copyOf(env)));
         cl.setOut(out);
         cl.setErr(err);
         cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILURE);
@@ -54,6 +68,11 @@ public final class CorralCommand {
             return FAILURE;
         });
         return cl;
+    }
+
+    /** The environment of the command tree {@code spec} belongs to. */
+    static Map<String, String> environment(CommandSpec spec) {
+        return ((CorralCommand) spec.root().userObject()).env;
     }
 
     /** Parses a HOST:PORT flag; a bad one is a usage error naming the flag. */

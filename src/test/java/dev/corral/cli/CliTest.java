@@ -20,9 +20,14 @@ class CliTest {
     record Run(int code, String out, String err) {}
 
     Run run(String... args) {
+        return runWith(java.util.Map.of(), args);
+    }
+
+    /** Runs with {@code env} as the whole environment the commands see. */
+    Run runWith(java.util.Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = CorralCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        int code = CorralCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), env).execute(args);
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -119,6 +124,30 @@ class CliTest {
         assertThat(json.path("rows")).hasSize(2);
         assertThat(run("usage", "--by", "hour", "--state-dir", state).code()).isEqualTo(2);
         assertThat(run("usage", "--since", "soon", "--state-dir", state).code()).isEqualTo(2);
+    }
+
+    @Test
+    void configErrorsFromTheEnvironmentNameTheVariableAndMisspelledOnesAreWarnedAbout() {
+        String state = dir.resolve("state").toString();
+        Run bad = runWith(java.util.Map.of("CORRAL_ADMISSION_QUEUE_SIZE", "many"), "keys", "list", "--state-dir", state);
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).isEqualTo("corral: CORRAL_ADMISSION_QUEUE_SIZE (admission.queue_size): expected a whole number,"
+                + " got \"many\"\n");
+        Run typo = runWith(java.util.Map.of("CORRAL_STATE_DIRR", "/elsewhere", "CORRAL_STATE_DIR", state), "keys", "list");
+        assertThat(typo.code()).isZero();
+        assertThat(typo.err()).containsOnlyOnce("corral: warning: environment variable CORRAL_STATE_DIRR is not a Corral"
+                + " setting and is ignored; did you mean CORRAL_STATE_DIR?");
+        assertThat(run("keys", "list", "--state-dir", state).err()).doesNotContain("warning");
+    }
+
+    @Test
+    void aDurationWithoutAUnitIsRefusedWithTheFix() {
+        Run r = run("keys", "create", "--name", "x", "--expires", "90", "--state-dir", dir.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--expires: '90' has no unit; write 90s");
+        Run since = run("usage", "--since", "7", "--state-dir", dir.toString());
+        assertThat(since.code()).isEqualTo(2);
+        assertThat(since.err()).contains("--since: '7' has no unit; write 7s");
     }
 
     @Test

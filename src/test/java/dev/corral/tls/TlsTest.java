@@ -221,10 +221,10 @@ class TlsTest {
         assertThatThrownBy(() -> new ConfigLoader(Map.of("CORRAL_LISTEN_TLS_CERT", f.cert().toString())).load(null, Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("listen.tls.key: missing");
         assertThatThrownBy(() -> new ConfigLoader(Map.of("CORRAL_LISTEN_TLS_CERT", "/nope.pem", "CORRAL_LISTEN_TLS_KEY",
-                f.key().toString())).load(null, Map.of())).hasMessageContaining("listen.tls.cert: file not found: /nope.pem");
+                f.key().toString())).load(null, Map.of())).hasMessageContaining("CORRAL_LISTEN_TLS_CERT (listen.tls.cert): file not found: /nope.pem");
         assertThatThrownBy(() -> new ConfigLoader(Map.of("CORRAL_LISTEN_TLS_CERT", f.cert().toString(), "CORRAL_LISTEN_TLS_KEY",
                 f.key().toString(), "CORRAL_LISTEN_TLS_CLIENT_AUTH", "required")).load(null, Map.of()))
-                .hasMessageContaining("listen.tls.client_auth: required needs listen.tls.client_ca");
+                .hasMessageContaining("CORRAL_LISTEN_TLS_CLIENT_AUTH (listen.tls.client_auth): required needs listen.tls.client_ca");
         // a public bind is allowed with TLS, and needs no insecure_plaintext
         var s = new ConfigLoader(Map.of("CORRAL_LISTEN_ADDRESS", "0.0.0.0:11443", "CORRAL_LISTEN_TLS_CERT", f.cert().toString(),
                 "CORRAL_LISTEN_TLS_KEY", f.key().toString())).load(null, Map.of());
