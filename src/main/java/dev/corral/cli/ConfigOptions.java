@@ -23,7 +23,8 @@ public final class ConfigOptions {
     Path config;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "Where keys, usage and the server secret live (default: $CORRAL_STATE_DIR, else ~/.local/state/corral).")
+            description = "Where keys, usage and the server secret live (default: $CORRAL_STATE_DIR, else $XDG_STATE_HOME/corral,"
+                    + " else $HOME/.local/state/corral).")
     String stateDir;
 
     @Option(names = "--verbose", description = "Show stack traces on errors.")

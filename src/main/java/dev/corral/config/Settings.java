@@ -226,16 +226,31 @@ public record Settings(
     }
 
     public static Path defaultStateDir() {
-        String xdg = System.getenv("XDG_STATE_HOME");
+        return defaultStateDir(System.getenv(), System.getProperty("user.home"));
+    }
+
+    /**
+     * $XDG_STATE_HOME/corral, else ~/.local/state/corral where ~ is $HOME: under sudo, a service
+     * manager or a container, $HOME is the home the operator chose, while the JVM's user.home is
+     * the account's entry in /etc/passwd; the keys must be where the operator looks for them.
+     */
+    static Path defaultStateDir(Map<String, String> env, String userHome) {
+        String xdg = env.get("XDG_STATE_HOME");
         if (xdg != null && !xdg.isBlank()) {
             return Path.of(xdg, "corral");
         }
-        return Path.of(System.getProperty("user.home"), ".local", "state", "corral");
+        return Path.of(home(env, userHome), ".local", "state", "corral");
+    }
+
+    /** $HOME when set, else the JVM's user.home. */
+    static String home(Map<String, String> env, String userHome) {
+        String home = env.get("HOME");
+        return home != null && !home.isBlank() ? home : userHome;
     }
 
     static String expandHome(String p) {
         if (p.equals("~") || p.startsWith("~/")) {
-            return System.getProperty("user.home") + p.substring(1);
+            return home(System.getenv(), System.getProperty("user.home")) + p.substring(1);
         }
         return p;
     }

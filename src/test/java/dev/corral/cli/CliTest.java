@@ -166,6 +166,43 @@ class CliTest {
     }
 
     @Test
+    void usageByKeyShowsEachKeysName() throws Exception {
+        String state = dir.resolve("state").toString();
+        String alice = run("keys", "create", "--name", "alice", "--state-dir", state).out().trim().substring(4, 16);
+        String bob = run("keys", "create", "--name", "bob the builder", "--state-dir", state).out().trim().substring(4, 16);
+        try (dev.corral.store.SqliteStore store = dev.corral.store.SqliteStore.open(dev.corral.store.StateDir.open(Path.of(state)))) {
+            java.time.Instant now = java.time.Instant.now();
+            store.insertUsage(java.util.List.of(
+                    new dev.corral.usage.UsageRecord(now, "r1", alice, "chat", "m", 200, "completed", 10, 20, 5, 1, 2),
+                    new dev.corral.usage.UsageRecord(now, "r2", bob, "chat", "m", 200, "completed", 1, 2, 5, 1, 2)));
+        }
+        Run table = run("usage", "--by", "key", "--state-dir", state);
+        assertThat(table.code()).isZero();
+        assertThat(table.out()).containsPattern("KEY\\s+NAME\\s+REQUESTS")
+                .containsPattern(alice + "\\s+alice\\s+1\\s+0\\s+10\\s+20\\s+30")
+                .containsPattern(bob + "\\s+bob the builder\\s+1");
+        assertThat(run("usage", "--by", "key", "--format", "csv", "--state-dir", state).out())
+                .contains("key,name,requests,refused,prompt_tokens,completion_tokens,total_tokens")
+                .contains(alice + ",alice,1,0,10,20,30").contains(bob + ",bob the builder,1,0,1,2,3");
+        JsonNode json = new ObjectMapper().readTree(run("usage", "--by", "key", "--format", "json", "--state-dir", state).out());
+        assertThat(json.path("rows").findValuesAsText("name")).containsExactlyInAnyOrder("alice", "bob the builder");
+        // other groupings are unchanged
+        assertThat(run("usage", "--by", "model", "--state-dir", state).out()).doesNotContain("NAME");
+    }
+
+    @Test
+    void theDemoPrintsAUsageCommandThatWorksOnItsOwnState() {
+        Path state = dir.resolve("demo-state");
+        String key = run("keys", "create", "--name", "demo", "--state-dir", state.toString()).out().trim();
+        String text = DemoCommand.instructions("http://127.0.0.1:1", 2, state, key, "crl_meta");
+        String line = text.lines().map(String::trim).filter(l -> l.startsWith("./corral usage")).findFirst().orElseThrow();
+        assertThat(line).contains("--state-dir " + state);
+        Run usage = run(line.substring("./corral ".length()).split(" "));
+        assertThat(usage.code()).isZero();
+        assertThat(usage.out()).contains("NAME");
+    }
+
+    @Test
     void helpListsTheCommands() {
         Run r = run("--help");
         assertThat(r.code()).isZero();

@@ -192,4 +192,13 @@ class ConfigLoaderTest {
         }
         assertThat(CorralVariables.warnings(real)).isEmpty();
     }
+
+    @Test
+    void theDefaultStateDirFollowsXdgStateHomeThenHomeThenTheAccount() {
+        assertThat(Settings.defaultStateDir(Map.of("XDG_STATE_HOME", "/x", "HOME", "/h"), "/account"))
+                .isEqualTo(Path.of("/x/corral"));
+        assertThat(Settings.defaultStateDir(Map.of("HOME", "/h"), "/account")).isEqualTo(Path.of("/h/.local/state/corral"));
+        assertThat(Settings.defaultStateDir(Map.of("HOME", ""), "/account")).isEqualTo(Path.of("/account/.local/state/corral"));
+        assertThat(Settings.defaultStateDir(Map.of(), "/account")).isEqualTo(Path.of("/account/.local/state/corral"));
+    }
 }
