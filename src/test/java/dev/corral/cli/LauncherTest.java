@@ -142,7 +142,7 @@ class LauncherTest {
                 .contains("corral: built target/corral.jar")
                 .doesNotContain("[INFO]");
         assertThat(Files.readString(mavenArgs)).startsWith(dir.resolve("jdk25") + "|")
-                .contains("--sun-misc-unsafe-memory-access=allow").contains("-DskipTests package");
+                .contains("--sun-misc-unsafe-memory-access=allow").contains("-Dmaven.test.skip=true package");
         assertThat(Files.readString(repo.resolve("target/build.log"))).contains("[INFO] BUILD SUCCESS");
         assertThat(javaCalls()).hasSize(1);
     }
