@@ -128,9 +128,9 @@ public final class Corral implements AutoCloseable {
             c.server = c.own(GatewayServer.start(settings, routes, path, c.health, c.admission, tls, listeners, clock,
                     Math.max(1, Runtime.getRuntime().availableProcessors()), c.usage::health));
             log.info("Corral listening on {}://{} for Ollama at {} ({} keys, state in {})", tls == null ? "http" : "https",
-                    hostPort(c.server.address()), settings.upstream().url(), c.keys.size(), settings.stateDir());
+                    hostPort(c.server.address(), settings.listen()), settings.upstream().url(), c.keys.size(), settings.stateDir());
             c.audit.record(Audit.SYSTEM, Actions.SERVER_START, null, Map.of("version", version(),
-                    "listen", hostPort(c.server.address()), "tls", tls != null, "upstream", settings.upstream().hostHeader()));
+                    "listen", hostPort(c.server.address(), settings.listen()), "tls", tls != null, "upstream", settings.upstream().hostHeader()));
             c.serving = true;
             c.logAuditHead();
             return c;
@@ -218,9 +218,21 @@ public final class Corral implements AutoCloseable {
         return admin.socket();
     }
 
-    static String hostPort(InetSocketAddress a) {
-        String h = a.getAddress().getHostAddress();
-        return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
+    /**
+     * The bound address as a user writes it: a wildcard listener shows as 0.0.0.0:PORT or [::]:PORT
+     * (as configured), not as the IPv6 socket's [0:0:0:0:0:0:0:0] that a dual-stack bind reports.
+     */
+    static String hostPort(InetSocketAddress bound, dev.corral.config.HostPort configured) {
+        java.net.InetAddress a = bound.getAddress();
+        String host = configured.host();
+        if (a.isAnyLocalAddress()) {
+            return (host.contains(":") ? "[::]" : "0.0.0.0") + ":" + bound.getPort();
+        }
+        String h = a.getHostAddress();
+        if (host.matches("[0-9a-fA-F:.]+") && host.contains(":") && h.contains(":")) {
+            h = host; // an IPv6 literal as configured ([::1]), not expanded by the JDK ([0:0:0:0:0:0:0:1])
+        }
+        return (h.contains(":") ? "[" + h + "]" : h) + ":" + bound.getPort();
     }
 
     @Override

@@ -3,14 +3,20 @@ package dev.corral.cli;
 import dev.corral.config.ConfigException;
 import dev.corral.store.StoreException;
 import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The command tree, declared in one place. Exit codes are a contract: 0 ok, 1 failure, 2 usage
  * error. Users see one sentence, never a stack trace, unless they pass --verbose.
+ *
+ * <p>{@code scope = INHERIT} hands --help/-h and --version/-V down to every subcommand, at every
+ * depth, so a command added later answers --help without anyone remembering to ask for it.
  */
-@Command(name = "corral", mixinStandardHelpOptions = true, versionProvider = CorralCommand.Version.class,
+@Command(name = "corral", scope = CommandLine.ScopeType.INHERIT, mixinStandardHelpOptions = true,
+        versionProvider = CorralCommand.Version.class,
         description = "A secure gateway in front of Ollama: keys, route and model policy, usage accounting.",
         subcommands = {ServeCommand.class, KeysCommand.class, SimulateCommand.class, DemoCommand.class,
                 UsageCommand.class, DoctorCommand.class, HardenCommand.class, TlsCommand.class,
@@ -21,12 +27,24 @@ public final class CorralCommand {
     public static final int FAILURE = 1;
     public static final int USAGE = 2;
 
+    /** The environment the commands read CORRAL_* variables from; tests hand in their own. */
+    private final Map<String, String> env;
+
+    private CorralCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
     public static int execute(String... args) {
         return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
     }
 
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new CorralCommand());
+        return commandLine(out, err, System.getenv());
+    }
+
+    /** The command tree reading its CORRAL_* variables from {@code env} instead of the process environment. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, Map<String, String> env) {
+        CommandLine cl = new CommandLine(new CorralCommand(Map.copyOf(env)));
         cl.setOut(out);
         cl.setErr(err);
         cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILURE);
@@ -53,6 +71,11 @@ public final class CorralCommand {
         return cl;
     }
 
+    /** The environment of the command tree {@code spec} belongs to. */
+    static Map<String, String> environment(CommandSpec spec) {
+        return ((CorralCommand) spec.root().userObject()).env;
+    }
+
     /** Parses a HOST:PORT flag; a bad one is a usage error naming the flag. */
     static dev.corral.config.HostPort address(String flag, String value) {
         try {
@@ -76,11 +99,27 @@ public final class CorralCommand {
         }
     }
 
+    /** The Maven project version, written into version.properties at build time (also in target/classes). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = CorralCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"corral " + (v == null ? "dev" : v)};
+            return new String[] {"corral " + version()};
+        }
+
+        static String version() {
+            try (java.io.InputStream in = CorralCommand.class.getResourceAsStream("/dev/corral/version.properties")) {
+                if (in != null) {
+                    java.util.Properties p = new java.util.Properties();
+                    p.load(in);
+                    String v = p.getProperty("version", "");
+                    if (!v.isBlank() && !v.contains("${")) {
+                        return v.trim();
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // fall through: an unreadable resource is reported as an unknown version, not a crash
+            }
+            return "(version unknown: built without Maven resource filtering)";
         }
     }
 }

@@ -74,30 +74,7 @@ final class DemoCommand implements Callable<Integer> {
         InetSocketAddress a = corral.address();
         String gw = "http://" + a.getAddress().getHostAddress() + ":" + a.getPort();
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("""
-
-                Corral demo: gateway %s  ->  simulated Ollama http://127.0.0.1:%d
-                State (keys, usage) in %s, removed on exit.
-
-                export KEY=%s
-                export META_KEY=%s   # meta scope only
-
-                Try:
-                  curl -i %s/api/tags                                   # 401: no key
-                  curl -s -H "Authorization: Bearer $KEY" %s/api/tags   # models this key may see
-                  curl -sN -H "Authorization: Bearer $KEY" %s/api/chat \\
-                       -d '{"model":"llama3.2:3b","messages":[{"role":"user","content":"hello"}]}'
-                  curl -sN -H "Authorization: Bearer $KEY" %s/v1/chat/completions \\
-                       -d '{"model":"llama3.2:3b","stream":true,"messages":[{"role":"user","content":"hi"}]}'
-                  curl -i -H "Authorization: Bearer $KEY" %s/api/pull -d '{"model":"llama3"}'     # 404: admin routes are closed
-                  curl -i -H "Authorization: Bearer $KEY" %s/api/chat -d '{"model":"qwen2.5:7b"}' # 403: not in this key's models
-                  curl -i -H "Authorization: Bearer $META_KEY" %s/api/generate -d '{"model":"llama3.2:3b"}' # 403: meta scope
-
-                With a client:  OLLAMA_HOST=%s OLLAMA_API_KEY=$KEY python3 -c 'import ollama; print(ollama.list())'
-                Usage records land in %s/corral.db; the access log is below.
-                Press Ctrl-C to stop.
-
-                """, gw, sim.port(), state, key, metaKey, gw, gw, gw, gw, gw, gw, gw, gw, state);
+        out.print(instructions(gw, sim.port(), state, key, metaKey));
         out.flush();
         UntilStopped.await(() -> {
             corral.close();
@@ -105,6 +82,36 @@ final class DemoCommand implements Callable<Integer> {
             deleteTree(state);
         });
         return CorralCommand.OK;
+    }
+
+    /** What the demo prints: the keys, the commands to try, and how to see the usage they leave. */
+    static String instructions(String gw, int simPort, Path state, String key, String metaKey) {
+        return """
+
+                Corral demo: gateway %1$s  ->  simulated Ollama http://127.0.0.1:%2$d
+                State (keys, usage) in %3$s, removed on exit.
+
+                export KEY=%4$s
+                export META_KEY=%5$s   # meta scope only
+
+                Try:
+                  curl -i %1$s/api/tags                                   # 401: no key
+                  curl -s -H "Authorization: Bearer $KEY" %1$s/api/tags   # models this key may see
+                  curl -sN -H "Authorization: Bearer $KEY" %1$s/api/chat \\
+                       -d '{"model":"llama3.2:3b","messages":[{"role":"user","content":"hello"}]}'
+                  curl -sN -H "Authorization: Bearer $KEY" %1$s/v1/chat/completions \\
+                       -d '{"model":"llama3.2:3b","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+                  curl -i -H "Authorization: Bearer $KEY" %1$s/api/pull -d '{"model":"llama3"}'     # 404: admin routes are closed
+                  curl -i -H "Authorization: Bearer $KEY" %1$s/api/chat -d '{"model":"qwen2.5:7b"}' # 403: not in this key's models
+                  curl -i -H "Authorization: Bearer $META_KEY" %1$s/api/generate -d '{"model":"llama3.2:3b"}' # 403: meta scope
+
+                With a client:  OLLAMA_HOST=%1$s OLLAMA_API_KEY=$KEY python3 -c 'import ollama; print(ollama.list())'
+                What each key used (in another terminal, while the demo runs):
+                  ./corral usage --state-dir %3$s --by key
+                The access log is below.
+                Press Ctrl-C to stop.
+
+                """.formatted(gw, simPort, state, key, metaKey);
     }
 
     private static boolean free(HostPort hp) {

@@ -139,11 +139,15 @@ final class KeysCommand {
                     parsed.add(Scope.parse(s));
                 }
                 patterns = models == null ? List.of() : ModelPatterns.parse(models);
-                if (expires != null) {
-                    expiresAt = Instant.now().plus(Units.duration(expires)).truncatedTo(ChronoUnit.SECONDS);
-                }
             } catch (IllegalArgumentException e) {
                 throw new CorralCommand.UsageError(e.getMessage());
+            }
+            if (expires != null) {
+                try {
+                    expiresAt = Instant.now().plus(Units.duration(expires)).truncatedTo(ChronoUnit.SECONDS);
+                } catch (IllegalArgumentException e) {
+                    throw new CorralCommand.UsageError("--expires: " + e.getMessage());
+                }
             }
             try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
                 KeyIssuer.Issued issued;

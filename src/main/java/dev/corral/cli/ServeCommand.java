@@ -5,6 +5,8 @@ import dev.corral.config.Settings;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -12,6 +14,8 @@ import picocli.CommandLine.Option;
 /** `corral serve`: runs the gateway until stopped (SIGTERM or Ctrl-C close it cleanly). */
 @Command(name = "serve", description = "Run the gateway in front of Ollama.")
 final class ServeCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(Corral.class);
+
     @Mixin
     ConfigOptions config;
 
@@ -30,7 +34,8 @@ final class ServeCommand implements Callable<Integer> {
         if (upstream != null) {
             o.put("upstream.url", upstream);
         }
-        Settings settings = config.load(o);
+        // logged like the start's other warnings, once per start
+        Settings settings = config.load(o, w -> log.warn("{}", w));
         Corral corral = Corral.start(settings);
         UntilStopped.await(corral::close);
         return CorralCommand.OK;

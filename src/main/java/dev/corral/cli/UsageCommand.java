@@ -53,9 +53,15 @@ final class UsageCommand implements Callable<Integer> {
         }
         String keyId = key == null ? null : KeysCommand.keyId(key);
         List<Store.UsageTotals> rows;
+        Map<String, String> names = new java.util.HashMap<>();
         try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
             rows = sa.store.usageTotals(from, keyId, by);
+            if (by.equals("key")) {
+                // keys are revoked, never deleted, so every id in the usage records has its name
+                sa.store.listKeys().forEach(k -> names.put(k.id(), k.name()));
+            }
         }
+        boolean named = by.equals("key");
         PrintWriter out = spec.commandLine().getOut();
         switch (format) {
             case "json" -> {
@@ -66,26 +72,30 @@ final class UsageCommand implements Callable<Integer> {
                 }
                 ArrayNode arr = root.putArray("rows");
                 for (Store.UsageTotals r : rows) {
-                    arr.addObject().put(by, r.group()).put("requests", r.requests()).put("refused", r.refused())
+                    ObjectNode row = arr.addObject().put(by, r.group());
+                    if (named) {
+                        row.put("name", names.getOrDefault(r.group(), ""));
+                    }
+                    row.put("requests", r.requests()).put("refused", r.refused())
                             .put("prompt_tokens", r.promptTokens()).put("completion_tokens", r.completionTokens())
                             .put("total_tokens", r.promptTokens() + r.completionTokens());
                 }
                 out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(root));
             }
             case "csv" -> {
-                out.println(by + ",requests,refused,prompt_tokens,completion_tokens,total_tokens");
+                out.println(by + (named ? ",name" : "") + ",requests,refused,prompt_tokens,completion_tokens,total_tokens");
                 for (Store.UsageTotals r : rows) {
-                    out.println(csv(r.group()) + "," + r.requests() + "," + r.refused() + "," + r.promptTokens() + ","
+                    out.println(csv(r.group()) + (named ? "," + csv(names.getOrDefault(r.group(), "")) : "") + "," + r.requests() + "," + r.refused() + "," + r.promptTokens() + ","
                             + r.completionTokens() + "," + (r.promptTokens() + r.completionTokens()));
                 }
             }
             default -> {
-                String fmt = "%-24s  %10s  %9s  %14s  %17s  %13s%n";
-                out.printf(fmt, by.toUpperCase(java.util.Locale.ROOT), "REQUESTS", "REFUSED", "PROMPT_TOKENS", "COMPLETION_TOKENS",
-                        "TOTAL_TOKENS");
+                String fmt = (named ? "%-12s  %-20s" : "%-24s%s") + "  %10s  %9s  %14s  %17s  %13s%n";
+                out.printf(fmt, by.toUpperCase(java.util.Locale.ROOT), named ? "NAME" : "", "REQUESTS", "REFUSED", "PROMPT_TOKENS",
+                        "COMPLETION_TOKENS", "TOTAL_TOKENS");
                 for (Store.UsageTotals r : rows) {
-                    out.printf(fmt, r.group(), r.requests(), r.refused(), r.promptTokens(), r.completionTokens(),
-                            r.promptTokens() + r.completionTokens());
+                    out.printf(fmt, r.group(), named ? KeysCommand.clip(names.getOrDefault(r.group(), ""), 20) : "", r.requests(),
+                            r.refused(), r.promptTokens(), r.completionTokens(), r.promptTokens() + r.completionTokens());
                 }
                 if (rows.isEmpty()) {
                     spec.commandLine().getErr().println("No usage since " + from + (keyId == null ? "" : " for key " + keyId) + ".");

@@ -32,16 +32,33 @@ import java.util.stream.Collectors;
 public final class ConfigLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
 
     private final Map<String, String> env;
+    private final Map<String, String> flagNames;
 
     public ConfigLoader(Map<String, String> env) {
+        this(env, Map.of());
+    }
+
+    private ConfigLoader(Map<String, String> env, Map<String, String> flagNames) {
         this.env = env;
+        this.flagNames = flagNames;
     }
 
     public static ConfigLoader fromSystem() {
         return new ConfigLoader(System.getenv());
+    }
+
+    /** The same loader, naming the command-line flag (field path → "--listen") in errors about an override. */
+    public ConfigLoader namingFlags(Map<String, String> fieldToFlag) {
+        return new ConfigLoader(env, Map.copyOf(fieldToFlag));
+    }
+
+    /** Warnings about the environment: CORRAL_* variables that Corral does not read (likely misspelled). */
+    public List<String> environmentWarnings() {
+        return CorralVariables.warnings(env);
     }
 
     /**
@@ -52,15 +69,16 @@ public final class ConfigLoader {
         if (file == null && env.get("CORRAL_CONFIG") != null && !env.get("CORRAL_CONFIG").isBlank()) {
             file = Path.of(env.get("CORRAL_CONFIG"));
         }
-        String source = file == null ? "config" : file.toString();
-        ObjectNode tree = YAML.valueToTree(new RawConfig());
+        Origins origins = new Origins(file == null ? null : file.toString());
+        ObjectNode defaults = YAML.valueToTree(new RawConfig());
+        ObjectNode tree = defaults.deepCopy();
         Map<String, JsonNode> leaves = new LinkedHashMap<>();
         collectLeaves(tree, "", leaves);
         if (file != null) {
             JsonNode fromFile = readFile(file);
             if (fromFile != null && !fromFile.isNull()) {
                 if (!fromFile.isObject()) {
-                    throw new ConfigException(source + ": the file must hold a YAML mapping (field: value), not a "
+                    throw new ConfigException(file + ": the file must hold a YAML mapping (field: value), not a "
                             + fromFile.getNodeType().name().toLowerCase(Locale.ROOT));
                 }
                 merge(tree, (ObjectNode) fromFile);
@@ -71,6 +89,7 @@ public final class ConfigLoader {
             String value = env.get(var);
             if (value != null) {
                 set(tree, path, value, leaves.get(path).isArray());
+                origins.set(path, var);
             }
         }
         for (Map.Entry<String, String> o : overrides.entrySet()) {
@@ -78,7 +97,9 @@ public final class ConfigLoader {
                 throw new IllegalArgumentException("unknown config field " + o.getKey());
             }
             set(tree, o.getKey(), o.getValue(), leaves.get(o.getKey()).isArray());
+            origins.set(o.getKey(), flagNames.getOrDefault(o.getKey(), "command line"));
         }
+        new ConfigShape(origins::where).check(defaults, tree);
         RawConfig raw;
         try {
             raw = YAML.treeToValue(tree, RawConfig.class);
@@ -86,18 +107,70 @@ public final class ConfigLoader {
             String field = path(e);
             List<String> known = e.getKnownPropertyIds() == null ? List.of()
                     : e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.toList());
-            throw new ConfigException(source + ": " + field + ": unknown field (known here: " + String.join(", ", known) + ")");
+            String leaf = field.substring(field.lastIndexOf('.') + 1);
+            String hint = Closest.to(leaf, known).map(k -> "did you mean " + k + "? ").orElse("");
+            throw new ConfigException(origins.where(field) + ": unknown field (" + hint + "known here: "
+                    + String.join(", ", known) + ")");
         } catch (JsonMappingException e) {
-            throw new ConfigException(source + ": " + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
+            // ConfigShape catches the wrong kinds it knows; this names what is left without Jackson's class names
+            throw new ConfigException(origins.where(path(e)) + ": cannot be read as " + kind(e));
         } catch (IOException e) {
-            throw new ConfigException(source + ": " + e.getMessage());
+            throw new ConfigException(origins.where("(top level)") + ": " + e.getMessage());
         }
         if (raw.listen == null || raw.upstream == null || raw.limits == null || raw.policy == null || raw.log == null
                 || raw.trustedProxies == null || raw.admission == null || raw.admission.keyDefaults == null || raw.listen.tls == null || raw.corsOrigins == null
                 || raw.admin == null || raw.usage == null) {
-            throw new ConfigException(source + ": a section is empty (null); remove it or give it fields");
+            throw new ConfigException(origins.where("(top level)") + ": a section is empty (null); remove it or give it fields");
         }
-        return Settings.from(raw, source);
+        return Settings.from(raw, origins::where);
+    }
+
+    /** What the value should have been, in the user's terms. */
+    private static String kind(JsonMappingException e) {
+        Class<?> t = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m ? m.getTargetType() : null;
+        if (t == null) {
+            return "this kind of value";
+        }
+        if (t == String.class) {
+            return "text";
+        }
+        if (t == int.class || t == long.class || t == Integer.class || t == Long.class) {
+            return "a whole number";
+        }
+        if (t == boolean.class || t == Boolean.class) {
+            return "true or false";
+        }
+        if (java.util.Collection.class.isAssignableFrom(t)) {
+            return "a list";
+        }
+        return "a section (NAME: value lines)";
+    }
+
+    /**
+     * Where each field's value came from, so an error names the file, the environment variable or
+     * the flag the user has to change: "corral.yaml: limits.body_timeout" or
+     * "CORRAL_LIMITS_BODY_TIMEOUT (limits.body_timeout)".
+     */
+    private static final class Origins {
+        private final String file;
+        private final Map<String, String> byPath = new LinkedHashMap<>();
+
+        Origins(String file) {
+            this.file = file;
+        }
+
+        void set(String path, String origin) {
+            byPath.put(path, origin);
+        }
+
+        String where(String field) {
+            String path = field.replaceAll("\\[\\d+]$", "");
+            String origin = byPath.get(path);
+            if (origin != null) {
+                return origin + " (" + field + ")";
+            }
+            return (file == null ? "config" : file) + ": " + field;
+        }
     }
 
     /** The environment variable that overrides a field path. */

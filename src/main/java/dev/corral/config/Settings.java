@@ -53,7 +53,15 @@ public record Settings(
 
     /** Validates {@code raw}; {@code source} names the file (or "defaults") in every message. */
     public static Settings from(RawConfig raw, String source) {
-        Check c = new Check(source);
+        return from(raw, field -> source + ": " + field);
+    }
+
+    /**
+     * Validates {@code raw}; {@code where} turns a field path into the start of its message, naming
+     * where the value came from ("corral.yaml: upstream.url", "CORRAL_UPSTREAM_URL (upstream.url)").
+     */
+    public static Settings from(RawConfig raw, java.util.function.UnaryOperator<String> where) {
+        Check c = new Check(where);
         HostPort listen = c.get("listen.address", () -> HostPort.parse(raw.listen.address));
         Upstream upstream = c.get("upstream.url", () -> upstream(raw.upstream, c));
         Path stateDir = raw.stateDir == null || raw.stateDir.isBlank()
@@ -91,7 +99,7 @@ public record Settings(
                 c.get("admission.queue_per_key", () -> (int) atLeast(a.queuePerKey, 0)),
                 c.get("admission.queue_timeout", () -> positive(Units.duration(a.queueTimeout))),
                 c.get("admission.default_max_tokens", () -> atLeast(a.defaultMaxTokens, 1)));
-        Tls tls = tls(raw.listen.tls, c, source);
+        Tls tls = tls(raw.listen.tls, c);
         Settings s = new Settings(listen, raw.listen.insecurePlaintext, upstream, stateDir, maxBody, maxHeader,
                 maxLine, headerTimeout, bodyTimeout, keepalive, maxFiltered, raw.policy.allowCloudModels,
                 List.copyOf(proxies), raw.log.access, admission, tls, corsOrigins(raw.corsOrigins, c),
@@ -100,7 +108,7 @@ public record Settings(
                 new Usage(c.get("usage.max_waiting", () -> (int) atLeast(raw.usage.maxWaiting, 1)),
                         c.get("usage.busy_timeout", () -> positive(Units.duration(raw.usage.busyTimeout)))));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
-            throw new ConfigException(source + ": listen.address: " + listen + " is not a loopback address and no TLS"
+            throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
                     + " listen.tls.key, keep it on 127.0.0.1, or set listen.insecure_plaintext: true"
                     + " (CORRAL_LISTEN_INSECURE_PLAINTEXT=true) if a TLS proxy in front of Corral terminates TLS.");
@@ -127,15 +135,15 @@ public record Settings(
         return w;
     }
 
-    private static Tls tls(RawConfig.Tls raw, Check c, String source) {
+    private static Tls tls(RawConfig.Tls raw, Check c) {
         if (raw == null || (blank(raw.cert) && blank(raw.key))) {
             if (raw != null && !blank(raw.clientCa)) {
-                throw new ConfigException(source + ": listen.tls.client_ca: needs listen.tls.cert and listen.tls.key");
+                throw new ConfigException(c.where("listen.tls.client_ca") + ": needs listen.tls.cert and listen.tls.key");
             }
             return null;
         }
         if (blank(raw.cert) || blank(raw.key)) {
-            throw new ConfigException(source + ": listen.tls." + (blank(raw.cert) ? "cert" : "key")
+            throw new ConfigException(c.where("listen.tls." + (blank(raw.cert) ? "cert" : "key"))
                     + ": missing; TLS needs both listen.tls.cert and listen.tls.key");
         }
         Path cert = c.get("listen.tls.cert", () -> readable(raw.cert));
@@ -143,20 +151,20 @@ public record Settings(
         Path ca = blank(raw.clientCa) ? null : c.get("listen.tls.client_ca", () -> readable(raw.clientCa));
         String auth = raw.clientAuth == null ? "none" : raw.clientAuth.trim().toLowerCase(Locale.ROOT);
         if (!List.of("none", "optional", "required").contains(auth)) {
-            throw new ConfigException(source + ": listen.tls.client_auth: must be none, optional or required, got '" + auth + "'");
+            throw new ConfigException(c.where("listen.tls.client_auth") + ": must be none, optional or required, got '" + auth + "'");
         }
         if (!auth.equals("none") && ca == null) {
-            throw new ConfigException(source + ": listen.tls.client_auth: " + auth + " needs listen.tls.client_ca");
+            throw new ConfigException(c.where("listen.tls.client_auth") + ": " + auth + " needs listen.tls.client_ca");
         }
         Map<String, String> keys = raw.clientCertKeys == null ? Map.of() : Map.copyOf(raw.clientCertKeys);
         for (Map.Entry<String, String> e : keys.entrySet()) {
             if (e.getValue() == null || !e.getValue().matches("[a-z0-9]{12}")) {
-                throw new ConfigException(source + ": listen.tls.client_cert_keys: '" + e.getKey()
+                throw new ConfigException(c.where("listen.tls.client_cert_keys") + ": '" + e.getKey()
                         + "' must map to a key id (12 lower-case letters and digits, see corral keys list)");
             }
         }
         if (!keys.isEmpty() && ca == null) {
-            throw new ConfigException(source + ": listen.tls.client_cert_keys: needs listen.tls.client_ca to verify the certificates");
+            throw new ConfigException(c.where("listen.tls.client_cert_keys") + ": needs listen.tls.client_ca to verify the certificates");
         }
         return new Tls(cert, key, ca, auth, keys, raw.hsts == null ? "" : raw.hsts.trim(),
                 c.get("listen.tls.reload_interval", () -> positive(Units.duration(raw.reloadInterval))));
@@ -232,16 +240,31 @@ public record Settings(
     }
 
     public static Path defaultStateDir() {
-        String xdg = System.getenv("XDG_STATE_HOME");
+        return defaultStateDir(System.getenv(), System.getProperty("user.home"));
+    }
+
+    /**
+     * $XDG_STATE_HOME/corral, else ~/.local/state/corral where ~ is $HOME: under sudo, a service
+     * manager or a container, $HOME is the home the operator chose, while the JVM's user.home is
+     * the account's entry in /etc/passwd; the keys must be where the operator looks for them.
+     */
+    static Path defaultStateDir(Map<String, String> env, String userHome) {
+        String xdg = env.get("XDG_STATE_HOME");
         if (xdg != null && !xdg.isBlank()) {
             return Path.of(xdg, "corral");
         }
-        return Path.of(System.getProperty("user.home"), ".local", "state", "corral");
+        return Path.of(home(env, userHome), ".local", "state", "corral");
+    }
+
+    /** $HOME when set, else the JVM's user.home. */
+    static String home(Map<String, String> env, String userHome) {
+        String home = env.get("HOME");
+        return home != null && !home.isBlank() ? home : userHome;
     }
 
     static String expandHome(String p) {
         if (p.equals("~") || p.startsWith("~/")) {
-            return System.getProperty("user.home") + p.substring(1);
+            return home(System.getenv(), System.getProperty("user.home")) + p.substring(1);
         }
         return p;
     }
@@ -267,10 +290,14 @@ public record Settings(
         return d;
     }
 
-    /** Runs one field's parser and turns its failure into "source: field: reason". */
-    private record Check(String source) {
+    /** Runs one field's parser and turns its failure into "where the value came from: field: reason". */
+    private record Check(java.util.function.UnaryOperator<String> whereOf) {
         interface Parser<T> {
             T parse();
+        }
+
+        String where(String field) {
+            return whereOf.apply(field);
         }
 
         <T> T get(String field, Parser<T> parser) {
@@ -279,7 +306,7 @@ public record Settings(
             } catch (ConfigException e) {
                 throw e;
             } catch (RuntimeException e) {
-                throw new ConfigException(source + ": " + field + ": " + e.getMessage());
+                throw new ConfigException(whereOf.apply(field) + ": " + e.getMessage());
             }
         }
     }

@@ -7,7 +7,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
 
 /**
  * Stage 1, accept: the transport pipeline of a client connection, one stage per line: TLS (when
- * configured, with the certificate current at accept time), the byte watch for the header timeout,
+ * configured, with the certificate current at accept time, behind a check that answers plain HTTP
+ * sent to the TLS port with a 400 naming the https:// URL), the byte watch for the header timeout,
  * HTTP/1.1 decoding with hard limits, HSTS on TLS responses, then the gateway.
  */
 final class GatewayInitializer extends ChannelInitializer<Channel> {
@@ -24,6 +25,7 @@ final class GatewayInitializer extends ChannelInitializer<Channel> {
         if (gw.tls != null) {
             io.netty.handler.ssl.SslHandler ssl = gw.tls.current().newHandler(ch.alloc());
             ssl.setHandshakeTimeoutMillis(gw.settings.headerTimeout().toMillis());
+            ch.pipeline().addLast("plain-http", new PlainHttpOnTlsPort());
             ch.pipeline().addLast("tls", ssl);
         }
         ch.pipeline().addLast("bytes", new ByteWatch(handler));

@@ -20,9 +20,14 @@ class CliTest {
     record Run(int code, String out, String err) {}
 
     Run run(String... args) {
+        return runWith(java.util.Map.of(), args);
+    }
+
+    /** Runs with {@code env} as the whole environment the commands see. */
+    Run runWith(java.util.Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = CorralCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        int code = CorralCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), env).execute(args);
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -119,6 +124,82 @@ class CliTest {
         assertThat(json.path("rows")).hasSize(2);
         assertThat(run("usage", "--by", "hour", "--state-dir", state).code()).isEqualTo(2);
         assertThat(run("usage", "--since", "soon", "--state-dir", state).code()).isEqualTo(2);
+    }
+
+    @Test
+    void configErrorsFromTheEnvironmentNameTheVariableAndMisspelledOnesAreWarnedAbout() {
+        String state = dir.resolve("state").toString();
+        Run bad = runWith(java.util.Map.of("CORRAL_ADMISSION_QUEUE_SIZE", "many"), "keys", "list", "--state-dir", state);
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).isEqualTo("corral: CORRAL_ADMISSION_QUEUE_SIZE (admission.queue_size): expected a whole number,"
+                + " got \"many\"\n");
+        Run typo = runWith(java.util.Map.of("CORRAL_STATE_DIRR", "/elsewhere", "CORRAL_STATE_DIR", state), "keys", "list");
+        assertThat(typo.code()).isZero();
+        assertThat(typo.err()).containsOnlyOnce("corral: warning: environment variable CORRAL_STATE_DIRR is not a Corral"
+                + " setting and is ignored; did you mean CORRAL_STATE_DIR?");
+        assertThat(run("keys", "list", "--state-dir", state).err()).doesNotContain("warning");
+    }
+
+    @Test
+    void aDurationWithoutAUnitIsRefusedWithTheFix() {
+        Run r = run("keys", "create", "--name", "x", "--expires", "90", "--state-dir", dir.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--expires: '90' has no unit; write 90s");
+        Run since = run("usage", "--since", "7", "--state-dir", dir.toString());
+        assertThat(since.code()).isEqualTo(2);
+        assertThat(since.err()).contains("--since: '7' has no unit; write 7s");
+    }
+
+    @Test
+    void versionIsTheMavenProjectVersion() throws Exception {
+        // the project's own version, read from pom.xml (the first <version> after corral's artifactId)
+        String pom = Files.readString(Path.of("pom.xml"));
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("<artifactId>corral</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
+        assertThat(m.find()).as("pom.xml names corral's version").isTrue();
+        for (String flag : new String[] {"-V", "--version"}) {
+            Run r = run(flag);
+            assertThat(r.code()).isZero();
+            assertThat(r.out().trim()).isEqualTo("corral " + m.group(1));
+        }
+        assertThat(run("keys", "create", "-V").out().trim()).isEqualTo("corral " + m.group(1));
+    }
+
+    @Test
+    void usageByKeyShowsEachKeysName() throws Exception {
+        String state = dir.resolve("state").toString();
+        String alice = run("keys", "create", "--name", "alice", "--state-dir", state).out().trim().substring(4, 16);
+        String bob = run("keys", "create", "--name", "bob the builder", "--state-dir", state).out().trim().substring(4, 16);
+        try (dev.corral.store.SqliteStore store = dev.corral.store.SqliteStore.open(dev.corral.store.StateDir.open(Path.of(state)))) {
+            java.time.Instant now = java.time.Instant.now();
+            store.insertUsage(java.util.List.of(
+                    new dev.corral.usage.UsageRecord(now, "r1", alice, "chat", "m", 200, "completed", 10, 20, 5, 1, 2),
+                    new dev.corral.usage.UsageRecord(now, "r2", bob, "chat", "m", 200, "completed", 1, 2, 5, 1, 2)));
+        }
+        Run table = run("usage", "--by", "key", "--state-dir", state);
+        assertThat(table.code()).isZero();
+        assertThat(table.out()).containsPattern("KEY\\s+NAME\\s+REQUESTS")
+                .containsPattern(alice + "\\s+alice\\s+1\\s+0\\s+10\\s+20\\s+30")
+                .containsPattern(bob + "\\s+bob the builder\\s+1");
+        assertThat(run("usage", "--by", "key", "--format", "csv", "--state-dir", state).out())
+                .contains("key,name,requests,refused,prompt_tokens,completion_tokens,total_tokens")
+                .contains(alice + ",alice,1,0,10,20,30").contains(bob + ",bob the builder,1,0,1,2,3");
+        JsonNode json = new ObjectMapper().readTree(run("usage", "--by", "key", "--format", "json", "--state-dir", state).out());
+        assertThat(json.path("rows").findValuesAsText("name")).containsExactlyInAnyOrder("alice", "bob the builder");
+        // other groupings are unchanged
+        assertThat(run("usage", "--by", "model", "--state-dir", state).out()).doesNotContain("NAME");
+    }
+
+    @Test
+    void theDemoPrintsAUsageCommandThatWorksOnItsOwnState() {
+        Path state = dir.resolve("demo-state");
+        String key = run("keys", "create", "--name", "demo", "--state-dir", state.toString()).out().trim();
+        String text = DemoCommand.instructions("http://127.0.0.1:1", 2, state, key, "crl_meta");
+        String line = text.lines().map(String::trim).filter(l -> l.startsWith("./corral usage")).findFirst().orElseThrow();
+        assertThat(line).contains("--state-dir " + state);
+        Run usage = run(line.substring("./corral ".length()).split(" "));
+        assertThat(usage.code()).isZero();
+        assertThat(usage.out()).contains("NAME");
     }
 
     @Test

@@ -114,6 +114,36 @@ class TlsTest {
     }
 
     @Test
+    void plainHttpSentToTheTlsPortGets400NamingTheHttpsUrlThenTheConnectionCloses() throws Exception {
+        SelfSigned.Files3 f = SelfSigned.write("localhost", 5, dir.resolve("p"));
+        try (TestGateway gw = tlsGateway(f, Map.of())) {
+            try (dev.corral.testing.RawClient raw = gw.raw()) {
+                raw.send("GET /api/tags HTTP/1.1\r\nHost: localhost:" + gw.port() + "\r\nUser-Agent: curl\r\n\r\n");
+                dev.corral.testing.RawClient.Response r = raw.read();
+                assertThat(r.status()).isEqualTo(400);
+                assertThat(r.header("connection")).isEqualTo("close");
+                assertThat(r.body()).isEqualTo("This port speaks HTTPS: use https://localhost:" + gw.port() + "/ (not http://).\n");
+                assertThat(raw.socket().getInputStream().read()).as("closed after the answer").isEqualTo(-1);
+            }
+            // without a usable Host header, the address the client reached
+            try (dev.corral.testing.RawClient raw = gw.raw()) {
+                raw.send("POST /api/chat HTTP/1.0\r\n\r\n");
+                assertThat(raw.read().body()).contains("use https://127.0.0.1:" + gw.port() + "/");
+            }
+            // bytes that do not look like HTTP still go to TLS, which refuses them without an HTTP answer
+            try (dev.corral.testing.RawClient raw = gw.raw()) {
+                raw.send(new byte[] {0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5});
+                byte[] back = raw.socket().getInputStream().readAllBytes();
+                assertThat(new String(back, StandardCharsets.ISO_8859_1)).doesNotContain("HTTP/1.1");
+            }
+            // and real TLS clients are served as before, on the same port
+            assertThat(get(trusting(f.ca(), null, null), "https://localhost:" + gw.port() + "/api/tags", gw.inferenceKey())
+                    .statusCode()).isEqualTo(200);
+            assertThat(gw.seen().requests()).noneMatch(req -> req.uri().startsWith("/api/chat"));
+        }
+    }
+
+    @Test
     void onlyTls12And13WithForwardSecretAeadSuites() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "the openssl command is not installed");
         SelfSigned.Files3 f = SelfSigned.write("localhost", 5, dir.resolve("b"));
@@ -221,10 +251,10 @@ class TlsTest {
         assertThatThrownBy(() -> new ConfigLoader(Map.of("CORRAL_LISTEN_TLS_CERT", f.cert().toString())).load(null, Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("listen.tls.key: missing");
         assertThatThrownBy(() -> new ConfigLoader(Map.of("CORRAL_LISTEN_TLS_CERT", "/nope.pem", "CORRAL_LISTEN_TLS_KEY",
-                f.key().toString())).load(null, Map.of())).hasMessageContaining("listen.tls.cert: file not found: /nope.pem");
+                f.key().toString())).load(null, Map.of())).hasMessageContaining("CORRAL_LISTEN_TLS_CERT (listen.tls.cert): file not found: /nope.pem");
         assertThatThrownBy(() -> new ConfigLoader(Map.of("CORRAL_LISTEN_TLS_CERT", f.cert().toString(), "CORRAL_LISTEN_TLS_KEY",
                 f.key().toString(), "CORRAL_LISTEN_TLS_CLIENT_AUTH", "required")).load(null, Map.of()))
-                .hasMessageContaining("listen.tls.client_auth: required needs listen.tls.client_ca");
+                .hasMessageContaining("CORRAL_LISTEN_TLS_CLIENT_AUTH (listen.tls.client_auth): required needs listen.tls.client_ca");
         // a public bind is allowed with TLS, and needs no insecure_plaintext
         var s = new ConfigLoader(Map.of("CORRAL_LISTEN_ADDRESS", "0.0.0.0:11443", "CORRAL_LISTEN_TLS_CERT", f.cert().toString(),
                 "CORRAL_LISTEN_TLS_KEY", f.key().toString())).load(null, Map.of());
