@@ -123,7 +123,7 @@ public final class Corral implements AutoCloseable {
                 }, every, every, TimeUnit.MILLISECONDS);
             }
             AdminRoutes adminRoutes = new AdminRoutes();
-            new KeysApi(new KeyManager(c.store, hasher, clock), c.keys::refresh, clock).register(adminRoutes);
+            new KeysApi(new KeyManager(c.store, hasher, clock, c.audit), c.keys::refresh, clock).register(adminRoutes);
             c.admin = c.own(AdminServer.start(settings.adminSocket(), adminRoutes));
             c.server = c.own(GatewayServer.start(settings, routes, path, c.health, c.admission, tls, listeners, clock,
                     Math.max(1, Runtime.getRuntime().availableProcessors()), c.usage::health));

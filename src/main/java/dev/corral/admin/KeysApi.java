@@ -47,7 +47,7 @@ public final class KeysApi {
         KeyManager.Spec spec = KeyJson.spec(call.json());
         KeyIssuer.Issued issued;
         try {
-            issued = keys.create(spec);
+            issued = keys.create(spec, call.actor());
         } catch (IllegalArgumentException e) {
             throw AdminError.badRequest(e.getMessage().replace("--name", "name"));
         }
@@ -68,7 +68,7 @@ public final class KeysApi {
         if (!body.has("limits") || body.size() != 1) {
             throw AdminError.badRequest("the body must be {\"limits\": {...}}: only limits can be changed");
         }
-        KeyRecord k = keys.updateLimits(id, KeyJson.limits(body.get("limits"), true))
+        KeyRecord k = keys.updateLimits(id, KeyJson.limits(body.get("limits"), true), call.actor())
                 .orElseThrow(() -> AdminError.notFound("no key with id " + id));
         reload.run();
         log.info("admin: key {} limits set to {} by {}", id, k.limits().describe(), call.actor());
@@ -77,7 +77,7 @@ public final class KeysApi {
 
     private AdminRoutes.Reply revoke(AdminCall call) {
         String id = id(call);
-        KeyManager.Revoked r = keys.revoke(id);
+        KeyManager.Revoked r = keys.revoke(id, call.actor());
         if (r == KeyManager.Revoked.NOT_FOUND) {
             throw AdminError.notFound("no key with id " + id);
         }

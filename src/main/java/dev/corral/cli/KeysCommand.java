@@ -3,15 +3,14 @@ package dev.corral.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.corral.admin.KeyJson;
 import dev.corral.auth.ApiKey;
-import dev.corral.auth.KeyIssuer;
 import dev.corral.auth.KeyLimits;
-import dev.corral.auth.KeyRecord;
 import dev.corral.auth.Scope;
 import dev.corral.config.Units;
 import dev.corral.policy.ModelPatterns;
 import java.io.PrintWriter;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -128,6 +126,10 @@ final class KeysCommand {
         @picocli.CommandLine.ArgGroup(exclusive = false, heading = "Limits (default: the config's admission.key_defaults)%n")
         LimitOptions limits = new LimitOptions();
 
+        private picocli.CommandLine spec() {
+            return this.spec.commandLine();
+        }
+
         @Override
         public Integer call() {
             KeyLimits keyLimits = limits.parse(false);
@@ -149,23 +151,27 @@ final class KeysCommand {
                     throw new CorralCommand.UsageError("--expires: " + e.getMessage());
                 }
             }
-            try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
-                KeyIssuer.Issued issued;
-                try {
-                    issued = new KeyIssuer(sa.store, sa.hasher, Clock.systemUTC()).create(name, parsed, patterns, expiresAt,
-                            keyLimits);
-                } catch (IllegalArgumentException e) {
-                    throw new CorralCommand.UsageError(e.getMessage());
-                }
-                KeyRecord r = issued.record();
-                PrintWriter err = spec.commandLine().getErr();
-                err.printf("Created key %s for \"%s\" (scopes: %s; models: %s; expires: %s; limits: %s).%n", r.id(), r.name(),
-                        scopes(r), r.models().isEmpty() ? "all" : String.join(", ", r.models()),
-                        r.expiresAt() == null ? "never" : r.expiresAt().toString(), r.limits().describe());
+            ObjectNode spec = JSON.createObjectNode().put("name", name);
+            ArrayNode sc = spec.putArray("scopes");
+            parsed.stream().map(Scope::id).sorted().forEach(sc::add);
+            ArrayNode mo = spec.putArray("models");
+            patterns.forEach(mo::add);
+            if (expiresAt != null) {
+                spec.put("expires_at", expiresAt.toString());
+            }
+            spec.set("limits", limitsJson(keyLimits));
+            try (KeyOps ops = KeyOps.open(config.load(Map.of()))) {
+                ObjectNode r = ops.create(spec);
+                PrintWriter err = spec().getErr();
+                err.printf("Created key %s for \"%s\" (scopes: %s; models: %s; expires: %s; limits: %s).%n", r.path("id").asText(),
+                        r.path("name").asText(), join(r.path("scopes")), r.path("models").isEmpty() ? "all" : join(r.path("models")),
+                        r.path("expires_at").isNull() ? "never" : r.path("expires_at").asText(), describe(r.path("limits")));
+                err.println(ops.live() ? "The running server accepts it now." : "No server is running on this state directory;"
+                        + " one started later will accept it.");
                 err.println("This is the only time the key is shown; Corral keeps only its HMAC. Store it now:");
                 err.flush();
-                spec.commandLine().getOut().println(issued.key());
-                spec.commandLine().getOut().flush();
+                spec().getOut().println(r.path("key").asText());
+                spec().getOut().flush();
             }
             return CorralCommand.OK;
         }
@@ -187,35 +193,21 @@ final class KeysCommand {
             if (!format.equals("table") && !format.equals("json")) {
                 throw new CorralCommand.UsageError("--format must be table or json");
             }
-            try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
-                List<KeyRecord> keys = sa.store.listKeys();
-                Instant now = Instant.now();
+            try (KeyOps ops = KeyOps.open(config.load(Map.of()))) {
+                ArrayNode keys = ops.list();
                 PrintWriter out = spec.commandLine().getOut();
                 if (format.equals("json")) {
-                    ObjectMapper m = new ObjectMapper();
-                    ArrayNode arr = m.createArrayNode();
-                    for (KeyRecord k : keys) {
-                        ObjectNode o = arr.addObject().put("id", k.id()).put("name", k.name())
-                                .put("created_at", k.createdAt().toString())
-                                .put("expires_at", k.expiresAt() == null ? null : k.expiresAt().toString())
-                                .put("revoked_at", k.revokedAt() == null ? null : k.revokedAt().toString())
-                                .put("status", k.status(now)).put("limits", k.limits().describe());
-                        ArrayNode sc = o.putArray("scopes");
-                        k.scopes().stream().map(Scope::id).sorted().forEach(sc::add);
-                        ArrayNode mo = o.putArray("models");
-                        k.models().forEach(mo::add);
-                    }
-                    out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
+                    out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(keys));
                 } else if (keys.isEmpty()) {
                     spec.commandLine().getErr().println("No keys yet. Create one: corral keys create --name NAME");
                 } else {
                     String fmt = "%-12s  %-20s  %-15s  %-24s  %-20s  %-20s  %-8s  %s%n";
                     out.printf(fmt, "ID", "NAME", "SCOPES", "MODELS", "CREATED", "EXPIRES", "STATUS", "LIMITS");
-                    for (KeyRecord k : keys) {
-                        out.printf(fmt, k.id(), clip(k.name(), 20), scopes(k),
-                                clip(k.models().isEmpty() ? "*" : String.join(",", k.models()), 24),
-                                k.createdAt().truncatedTo(ChronoUnit.SECONDS), k.expiresAt() == null ? "never"
-                                        : k.expiresAt().truncatedTo(ChronoUnit.SECONDS), k.status(now), k.limits().describe());
+                    for (JsonNode k : keys) {
+                        out.printf(fmt, k.path("id").asText(), clip(k.path("name").asText(), 20), join(k.path("scopes")),
+                                clip(k.path("models").isEmpty() ? "*" : join(k.path("models")), 24), seconds(k.path("created_at")),
+                                k.path("expires_at").isNull() ? "never" : seconds(k.path("expires_at")), k.path("status").asText(),
+                                describe(k.path("limits")));
                     }
                 }
                 out.flush();
@@ -224,7 +216,7 @@ final class KeysCommand {
         }
     }
 
-    @Command(name = "update", description = {"Change a key's limits; running servers apply them within 2 seconds.",
+    @Command(name = "update", description = {"Change a key's limits; a running server applies them before the command returns.",
             "A value of 'default' goes back to the config's default; 0 means unlimited."})
     static final class Update implements Callable<Integer> {
         @Spec
@@ -247,13 +239,10 @@ final class KeysCommand {
                         + " --concurrency or --weight");
             }
             KeyLimits update = limits.parse(true);
-            try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
-                KeyRecord k = sa.store.findKey(keyId).orElseThrow(() ->
-                        new CorralCommand.Failure("no key with id " + keyId + " (see corral keys list)"));
-                KeyLimits next = k.limits().with(update);
-                sa.store.updateKeyLimits(keyId, next);
-                spec.commandLine().getErr().println("Updated key " + keyId + " (\"" + k.name() + "\"): limits " + next.describe()
-                        + ". Running servers apply them within 2 seconds.");
+            try (KeyOps ops = KeyOps.open(config.load(Map.of()))) {
+                ObjectNode k = ops.update(keyId, limitsJson(update));
+                spec.commandLine().getErr().println("Updated key " + keyId + " (\"" + k.path("name").asText() + "\"): limits "
+                        + describe(k.path("limits")) + (ops.live() ? ". The running server applies them now." : "."));
             }
             return CorralCommand.OK;
         }
@@ -267,7 +256,7 @@ final class KeysCommand {
         return keyId;
     }
 
-    @Command(name = "revoke", description = "Revoke a key; running servers refuse it within 2 seconds.")
+    @Command(name = "revoke", description = "Revoke a key; a running server refuses it before the command returns.")
     static final class Revoke implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -281,24 +270,52 @@ final class KeysCommand {
         @Override
         public Integer call() {
             String keyId = keyId(id);
-            try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
-                var existing = sa.store.findKey(keyId);
-                if (existing.isEmpty()) {
-                    throw new CorralCommand.Failure("no key with id " + keyId + " (see corral keys list)");
-                }
-                if (!sa.store.revokeKey(keyId, Instant.now())) {
+            try (KeyOps ops = KeyOps.open(config.load(Map.of()))) {
+                ObjectNode k = ops.revoke(keyId);
+                if (k.path("already_revoked").asBoolean()) {
                     spec.commandLine().getErr().println("Key " + keyId + " was already revoked.");
                     return CorralCommand.OK;
                 }
-                spec.commandLine().getErr().println("Revoked key " + keyId + " (\"" + existing.get().name()
-                        + "\"). Running servers refuse it within 2 seconds.");
+                spec.commandLine().getErr().println("Revoked key " + keyId + " (\"" + k.path("name").asText() + "\")."
+                        + (ops.live() ? " The running server refuses it from now on." : ""));
             }
             return CorralCommand.OK;
         }
     }
 
-    static String scopes(KeyRecord r) {
-        return r.scopes().stream().map(Scope::id).sorted().collect(Collectors.joining(","));
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static String join(JsonNode array) {
+        List<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return String.join(",", out);
+    }
+
+    static String seconds(JsonNode instant) {
+        return Instant.parse(instant.asText()).truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    /** Limits as JSON for the admin API: set fields only; -1 ("default") becomes null. */
+    static ObjectNode limitsJson(KeyLimits l) {
+        ObjectNode o = JSON.createObjectNode();
+        Object[][] fields = {{"rpm", l.rpm()}, {"tpm", l.tpm()}, {"daily_tokens", l.dailyTokens()},
+            {"monthly_tokens", l.monthlyTokens()}, {"concurrency", l.concurrency()}, {"weight", l.weight()}};
+        for (Object[] f : fields) {
+            if (f[1] != null) {
+                long v = ((Number) f[1]).longValue();
+                if (v < 0) {
+                    o.putNull((String) f[0]);
+                } else {
+                    o.put((String) f[0], v);
+                }
+            }
+        }
+        return o;
+    }
+
+    /** "rpm=60 tpm=unlimited", or "defaults", from the admin API's limits object. */
+    static String describe(JsonNode limits) {
+        return KeyLimits.DEFAULTS.with(KeyJson.limits(limits, true)).describe();
     }
 
     static String clip(String s, int n) {

@@ -74,6 +74,22 @@ class AdminSocketTest {
         assertThat(updated.body().path("limits").path("rpm").isNull()).isTrue();
         assertThat(updated.body().path("limits").path("tpm").asLong()).isEqualTo(5000);
         assertThat(gw.corral.admission().limits(principal(id)).tpm()).as("in force at once").isEqualTo(5000);
+        admin.call("POST", "/admin/v1/keys/" + id + "/revoke", null);
+
+        // each change is in the audit log, with the socket's caller as the actor and no secret
+        java.io.StringWriter out = new java.io.StringWriter();
+        assertThat(dev.corral.cli.CorralCommand.commandLine(new java.io.PrintWriter(out), new java.io.PrintWriter(new java.io.StringWriter()))
+                .execute("audit", "list", "--format", "json", "--state-dir", gw.stateDir.toString())).isZero();
+        com.fasterxml.jackson.databind.JsonNode entries = JSON.readTree(out.toString());
+        java.util.List<String> actions = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode e : entries) {
+            if (id.equals(e.path("target").asText())) {
+                actions.add(e.path("action").asText());
+                assertThat(e.path("actor").asText()).startsWith("uid:");
+            }
+        }
+        assertThat(actions).containsExactly("key.create", "key.update", "key.revoke");
+        assertThat(out.toString()).doesNotContain(key.substring(17));
     }
 
     static dev.corral.auth.Principal principal(String id) {
