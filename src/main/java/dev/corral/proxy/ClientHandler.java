@@ -461,7 +461,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        if (cause instanceof IOException || cause instanceof javax.net.ssl.SSLException
+                || cause.getCause() instanceof javax.net.ssl.SSLException) {
+            // a client gone, or bytes that are not TLS (scanners): one debug line, not a stack trace per probe
             log.debug("client connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             log.warn("client connection {} failed", ctx.channel().remoteAddress(), cause);
