@@ -2,10 +2,10 @@ package dev.corral.admin;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.corral.auth.ApiKey;
-import dev.corral.auth.KeyIssuer;
-import dev.corral.auth.KeyManager;
-import dev.corral.auth.KeyRecord;
+import dev.corral.access.ApiKey;
+import dev.corral.access.KeyIssuer;
+import dev.corral.access.KeyManager;
+import dev.corral.store.KeyRecord;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Clock;
 import org.slf4j.Logger;

@@ -1,8 +1,8 @@
 package dev.corral.cli;
 
 import dev.corral.Corral;
-import dev.corral.auth.KeyIssuer;
-import dev.corral.auth.Scope;
+import dev.corral.access.KeyIssuer;
+import dev.corral.store.Scope;
 import dev.corral.config.ConfigLoader;
 import dev.corral.config.HostPort;
 import dev.corral.config.Settings;

@@ -1,6 +1,6 @@
 package dev.corral.cli;
 
-import dev.corral.auth.KeyHasher;
+import dev.corral.access.KeyHasher;
 import dev.corral.config.Settings;
 import dev.corral.store.SqliteStore;
 import dev.corral.store.StateDir;

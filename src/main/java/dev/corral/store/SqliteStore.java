@@ -1,8 +1,5 @@
 package dev.corral.store;
 
-import dev.corral.auth.KeyRecord;
-import dev.corral.auth.Scope;
-import dev.corral.usage.UsageRecord;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -238,7 +235,7 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public boolean updateKeyLimits(String id, dev.corral.auth.KeyLimits limits) {
+    public boolean updateKeyLimits(String id, dev.corral.store.KeyLimits limits) {
         synchronized (lock) {
             boolean[] changed = new boolean[1];
             inTransaction(() -> {
@@ -482,7 +479,7 @@ public final class SqliteStore implements Store {
         }
         String models = rs.getString("models");
         List<String> modelList = models.isBlank() ? List.of() : Arrays.asList(models.split(","));
-        dev.corral.auth.KeyLimits limits = new dev.corral.auth.KeyLimits(nullableLong(rs, "rpm"), nullableLong(rs, "tpm"),
+        dev.corral.store.KeyLimits limits = new dev.corral.store.KeyLimits(nullableLong(rs, "rpm"), nullableLong(rs, "tpm"),
                 nullableLong(rs, "daily_tokens"), nullableLong(rs, "monthly_tokens"), nullableInt(rs, "concurrency"),
                 nullableInt(rs, "weight"));
         return new KeyRecord(rs.getString("id"), rs.getString("name"), rs.getBytes("hmac"), Set.copyOf(scopes),
@@ -490,7 +487,7 @@ public final class SqliteStore implements Store {
                 instant(rs, "revoked_at"), limits);
     }
 
-    private static void setLimits(PreparedStatement ps, int at, dev.corral.auth.KeyLimits l) throws SQLException {
+    private static void setLimits(PreparedStatement ps, int at, dev.corral.store.KeyLimits l) throws SQLException {
         Long[] longs = {l.rpm(), l.tpm(), l.dailyTokens(), l.monthlyTokens(),
             l.concurrency() == null ? null : l.concurrency().longValue(), l.weight() == null ? null : l.weight().longValue()};
         for (int i = 0; i < longs.length; i++) {

@@ -1,7 +1,5 @@
 package dev.corral.store;
 
-import dev.corral.auth.KeyRecord;
-import dev.corral.usage.UsageRecord;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -23,7 +21,7 @@ public interface Store extends AutoCloseable {
     boolean revokeKey(String id, Instant at);
 
     /** Replaces a key's limit overrides; false when there is no such key. */
-    boolean updateKeyLimits(String id, dev.corral.auth.KeyLimits limits);
+    boolean updateKeyLimits(String id, dev.corral.store.KeyLimits limits);
 
     /** Tokens (prompt + completion) a key used from {@code since} on, from the usage records. */
     long tokensSince(String keyId, Instant since);

@@ -2,8 +2,8 @@ package dev.corral.usage;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.corral.gateway.Exchange;
-import dev.corral.gateway.ExchangeListener;
+import dev.corral.pipeline.Exchange;
+import dev.corral.pipeline.ExchangeListener;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.concurrent.TimeUnit;

@@ -1,5 +1,6 @@
 package dev.corral.usage;
 
+import dev.corral.store.UsageRecord;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;

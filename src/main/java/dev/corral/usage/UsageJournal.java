@@ -1,5 +1,6 @@
 package dev.corral.usage;
 
+import dev.corral.store.UsageRecord;
 import dev.corral.store.StateDir;
 import java.io.FileOutputStream;
 import java.io.IOException;

@@ -1,12 +1,13 @@
 package dev.corral.usage;
 
+import dev.corral.store.UsageRecord;
 import dev.corral.config.Settings;
-import dev.corral.gateway.Accounting;
-import dev.corral.gateway.Exchange;
-import dev.corral.gateway.ExchangeListener;
-import dev.corral.gateway.Outcome;
-import dev.corral.gateway.Refusal;
-import dev.corral.gateway.RefusalKind;
+import dev.corral.pipeline.Accounting;
+import dev.corral.pipeline.Exchange;
+import dev.corral.pipeline.ExchangeListener;
+import dev.corral.pipeline.Outcome;
+import dev.corral.pipeline.Refusal;
+import dev.corral.pipeline.RefusalKind;
 import dev.corral.store.StateDir;
 import dev.corral.store.Store;
 import dev.corral.store.StoreException;

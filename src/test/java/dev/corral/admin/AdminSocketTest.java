@@ -92,9 +92,9 @@ class AdminSocketTest {
         assertThat(out.toString()).doesNotContain(key.substring(17));
     }
 
-    static dev.corral.auth.Principal principal(String id) {
+    static dev.corral.access.Principal principal(String id) {
         var k = gw.corral.store().findKey(id).orElseThrow();
-        return new dev.corral.auth.Principal(k.id(), k.name(), k.scopes(), dev.corral.policy.ModelPatterns.of(k.models()), k.limits());
+        return new dev.corral.access.Principal(k.id(), k.name(), k.scopes(), dev.corral.access.ModelPatterns.of(k.models()), k.limits());
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.corral.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.corral.auth.ApiKey;
+import dev.corral.access.ApiKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -107,10 +107,10 @@ class CliTest {
         try (dev.corral.store.SqliteStore store = dev.corral.store.SqliteStore.open(dev.corral.store.StateDir.open(Path.of(state)))) {
             java.time.Instant now = java.time.Instant.now();
             store.insertUsage(java.util.List.of(
-                    new dev.corral.usage.UsageRecord(now, "r1", id, "chat", "llama3.2:3b", 200, "completed", 10, 20, 5, 1, 2),
-                    new dev.corral.usage.UsageRecord(now, "r2", id, "chat", "qwen2.5:7b", 200, "completed", 1, 2, 5, 1, 2),
-                    new dev.corral.usage.UsageRecord(now, "r3", id, "chat", "qwen2.5:7b", 429, "refused", -1, -1, 0, 1, 2),
-                    new dev.corral.usage.UsageRecord(now.minus(java.time.Duration.ofDays(30)), "old", id, "chat", "x", 200,
+                    new dev.corral.store.UsageRecord(now, "r1", id, "chat", "llama3.2:3b", 200, "completed", 10, 20, 5, 1, 2),
+                    new dev.corral.store.UsageRecord(now, "r2", id, "chat", "qwen2.5:7b", 200, "completed", 1, 2, 5, 1, 2),
+                    new dev.corral.store.UsageRecord(now, "r3", id, "chat", "qwen2.5:7b", 429, "refused", -1, -1, 0, 1, 2),
+                    new dev.corral.store.UsageRecord(now.minus(java.time.Duration.ofDays(30)), "old", id, "chat", "x", 200,
                             "completed", 1000, 1000, 5, 1, 2)));
         }
         Run total = run("usage", "--state-dir", state);
@@ -173,8 +173,8 @@ class CliTest {
         try (dev.corral.store.SqliteStore store = dev.corral.store.SqliteStore.open(dev.corral.store.StateDir.open(Path.of(state)))) {
             java.time.Instant now = java.time.Instant.now();
             store.insertUsage(java.util.List.of(
-                    new dev.corral.usage.UsageRecord(now, "r1", alice, "chat", "m", 200, "completed", 10, 20, 5, 1, 2),
-                    new dev.corral.usage.UsageRecord(now, "r2", bob, "chat", "m", 200, "completed", 1, 2, 5, 1, 2)));
+                    new dev.corral.store.UsageRecord(now, "r1", alice, "chat", "m", 200, "completed", 10, 20, 5, 1, 2),
+                    new dev.corral.store.UsageRecord(now, "r2", bob, "chat", "m", 200, "completed", 1, 2, 5, 1, 2)));
         }
         Run table = run("usage", "--by", "key", "--state-dir", state);
         assertThat(table.code()).isZero();

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.corral.auth.ApiKey;
-import dev.corral.auth.Credentials;
+import dev.corral.access.ApiKey;
+import dev.corral.access.Credentials;
 import dev.corral.route.RouteClass;
 import dev.corral.route.RouteMatch;
 import dev.corral.route.RouteTable;
-import dev.corral.usage.UsageTap;
+import dev.corral.relay.UsageTap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpHeaders;

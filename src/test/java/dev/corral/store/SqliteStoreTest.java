@@ -3,7 +3,6 @@ package dev.corral.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.corral.usage.UsageRecord;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,19 +1,19 @@
 package dev.corral.testing;
 
 import dev.corral.Corral;
-import dev.corral.auth.KeyHasher;
-import dev.corral.auth.KeyIssuer;
-import dev.corral.auth.Scope;
+import dev.corral.access.KeyHasher;
+import dev.corral.access.KeyIssuer;
+import dev.corral.store.Scope;
 import dev.corral.config.ConfigLoader;
 import dev.corral.config.HostPort;
 import dev.corral.config.Settings;
-import dev.corral.gateway.ExchangeListener;
+import dev.corral.pipeline.ExchangeListener;
 import dev.corral.sim.SimConfig;
 import dev.corral.sim.SimRecorder;
 import dev.corral.sim.Simulator;
 import dev.corral.store.StateDir;
 import dev.corral.usage.AccessLog;
-import dev.corral.usage.UsageRecord;
+import dev.corral.store.UsageRecord;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -52,7 +52,7 @@ public final class TestGateway implements AutoCloseable {
     }
 
     /** A key with its own limits. */
-    public String key(String name, dev.corral.auth.KeyLimits limits) {
+    public String key(String name, dev.corral.store.KeyLimits limits) {
         String key = issuer.create(name, EnumSet.of(Scope.INFERENCE), List.of(), null, limits).key();
         corral.reloadKeys();
         return key;

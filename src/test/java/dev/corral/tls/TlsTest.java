@@ -3,7 +3,7 @@ package dev.corral.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.corral.auth.ApiKey;
+import dev.corral.access.ApiKey;
 import dev.corral.config.ConfigException;
 import dev.corral.config.ConfigLoader;
 import dev.corral.config.HostPort;
@@ -191,7 +191,7 @@ class TlsTest {
     }
 
     static ReloadingTls reloader(TestGateway gw) throws Exception {
-        var f = dev.corral.proxy.GatewayServer.class.getDeclaredMethod("tls");
+        var f = dev.corral.server.GatewayServer.class.getDeclaredMethod("tls");
         return (ReloadingTls) f.invoke(gw.corral.server());
     }
 
@@ -204,8 +204,8 @@ class TlsTest {
         String botKey;
         dev.corral.store.StateDir sd = dev.corral.store.StateDir.open(state);
         try (var store = dev.corral.store.SqliteStore.open(sd)) {
-            botKey = new dev.corral.auth.KeyIssuer(store, new dev.corral.auth.KeyHasher(sd.serverSecret()), java.time.Clock.systemUTC())
-                    .create("build-bot", java.util.EnumSet.of(dev.corral.auth.Scope.INFERENCE), List.of(), null).key();
+            botKey = new dev.corral.access.KeyIssuer(store, new dev.corral.access.KeyHasher(sd.serverSecret()), java.time.Clock.systemUTC())
+                    .create("build-bot", java.util.EnumSet.of(dev.corral.store.Scope.INFERENCE), List.of(), null).key();
         }
         String yaml = "listen:\n  address: 127.0.0.1:0\n  tls:\n    cert: " + server.cert() + "\n    key: " + server.key()
                 + "\n    client_ca: " + bot.ca() + "\n    client_auth: optional\n    client_cert_keys:\n      \"CN=build-bot\": "

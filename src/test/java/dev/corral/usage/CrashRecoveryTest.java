@@ -1,10 +1,11 @@
 package dev.corral.usage;
 
+import dev.corral.store.UsageRecord;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.corral.auth.KeyHasher;
-import dev.corral.auth.KeyIssuer;
-import dev.corral.auth.Scope;
+import dev.corral.access.KeyHasher;
+import dev.corral.access.KeyIssuer;
+import dev.corral.store.Scope;
 import dev.corral.config.HostPort;
 import dev.corral.sim.SimConfig;
 import dev.corral.sim.Simulator;
@@ -56,7 +57,7 @@ class CrashRecoveryTest {
         Child(Path state, int simPort) throws Exception {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                    "dev.corral.Main", "serve", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:" + simPort,
+                    "dev.corral.cli.Main", "serve", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:" + simPort,
                     "--state-dir", state.toString());
             Map<String, String> env = pb.environment();
             env.keySet().removeIf(k -> k.startsWith("CORRAL_"));
@@ -168,7 +169,7 @@ class CrashRecoveryTest {
                     UsageRecord r = byId.get(e.getKey());
                     assertThat(r.outcome()).isEqualTo("interrupted");
                     assertThat(r.status()).isZero();
-                    assertThat(r.keyId()).isEqualTo(dev.corral.auth.ApiKey.idOf(key));
+                    assertThat(r.keyId()).isEqualTo(dev.corral.access.ApiKey.idOf(key));
                     assertThat(r.model()).isEqualTo("llama3.2:3b");
                     assertThat(r.route()).isEqualTo("generate");
                     // The reservation: the prompt estimate (body bytes / 4) and the completion tokens reserved.

@@ -1,5 +1,6 @@
 package dev.corral.usage;
 
+import dev.corral.store.UsageRecord;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

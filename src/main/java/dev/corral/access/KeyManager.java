@@ -1,0 +1,88 @@
+package dev.corral.access;
+
+import dev.corral.store.Scope;
+import dev.corral.store.KeyLimits;
+import dev.corral.store.KeyRecord;
+import dev.corral.audit.Actions;
+import dev.corral.audit.Audit;
+import dev.corral.store.Store;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The key operations an operator performs: create, list, show, change limits, revoke. The same
+ * code runs in the server (for the CLI, through the admin socket, so a change is in force when
+ * the command returns) and in the CLI against the store directly when no server is running.
+ * Invalid input is an {@link IllegalArgumentException} whose message names the field. Every
+ * change is written to the audit log with its actor once it is in the store.
+ */
+public final class KeyManager {
+    /** A key to create; {@code expiresAt} null for never. */
+    public record Spec(String name, Set<Scope> scopes, List<String> models, Instant expiresAt, KeyLimits limits) {}
+
+    /** What a revocation did. */
+    public enum Revoked { REVOKED, ALREADY_REVOKED, NOT_FOUND }
+
+    private final Store store;
+    private final KeyIssuer issuer;
+    private final Clock clock;
+    private final Audit audit;
+
+    public KeyManager(Store store, KeyHasher hasher, Clock clock, Audit audit) {
+        this.store = store;
+        this.issuer = new KeyIssuer(store, hasher, clock);
+        this.clock = clock;
+        this.audit = audit;
+    }
+
+    public KeyIssuer.Issued create(Spec spec, String actor) {
+        KeyIssuer.Issued issued = issuer.create(spec.name(), spec.scopes(), spec.models(), spec.expiresAt(),
+                spec.limits() == null ? KeyLimits.DEFAULTS : spec.limits());
+        KeyRecord r = issued.record();
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("name", r.name());
+        details.put("scopes", r.scopes().stream().map(Scope::id).sorted().toList());
+        details.put("models", r.models());
+        details.put("expires_at", r.expiresAt() == null ? null : r.expiresAt().toString());
+        details.put("limits", r.limits().describe());
+        audit.record(actor, Actions.KEY_CREATE, r.id(), details);
+        return issued;
+    }
+
+    public List<KeyRecord> list() {
+        return store.listKeys();
+    }
+
+    public Optional<KeyRecord> find(String id) {
+        return store.findKey(id);
+    }
+
+    /** Applies {@code update} over the key's limits (negative fields go back to the defaults); empty when there is no such key. */
+    public Optional<KeyRecord> updateLimits(String id, KeyLimits update, String actor) {
+        Optional<KeyRecord> k = store.findKey(id);
+        if (k.isEmpty()) {
+            return k;
+        }
+        KeyLimits next = k.get().limits().with(update);
+        store.updateKeyLimits(id, next);
+        audit.record(actor, Actions.KEY_UPDATE, id, Map.of("limits", next.describe(), "was", k.get().limits().describe()));
+        return store.findKey(id);
+    }
+
+    public Revoked revoke(String id, String actor) {
+        Optional<KeyRecord> k = store.findKey(id);
+        if (k.isEmpty()) {
+            return Revoked.NOT_FOUND;
+        }
+        if (!store.revokeKey(id, clock.instant())) {
+            return Revoked.ALREADY_REVOKED;
+        }
+        audit.record(actor, Actions.KEY_REVOKE, id, Map.of("name", k.get().name()));
+        return Revoked.REVOKED;
+    }
+}

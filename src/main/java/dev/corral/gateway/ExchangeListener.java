@@ -1,6 +1,0 @@
-package dev.corral.gateway;
-
-/** Told once about every finished exchange: usage records, the access log and metrics listen here. */
-public interface ExchangeListener {
-    void onComplete(Exchange exchange);
-}

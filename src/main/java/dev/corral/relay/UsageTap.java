@@ -1,0 +1,220 @@
+package dev.corral.relay;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.async.ByteBufferFeeder;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reads token counts from a response as it streams past, without holding the response: Ollama's
+ * final NDJSON object ({@code prompt_eval_count}, {@code eval_count}), OpenAI's {@code usage}
+ * object or chunk, Responses' {@code response.usage} and Anthropic's {@code message.usage} /
+ * {@code usage} events (shared/ollama-upstream.md, "Token counts"). The last value seen wins, which
+ * is the final count in every format. It never changes or consumes the bytes it is shown, and a
+ * response it cannot parse only turns it off: the tap never breaks the stream.
+ */
+public final class UsageTap {
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final int MAX_SSE_LINE = 1 << 20;
+
+    private enum Mode { JSON, SSE, OFF }
+
+    private Mode mode;
+    private JsonParser streamParser;
+    private final List<String> path = new ArrayList<>();
+    private long prompt = -1;
+    private long completion = -1;
+    private int events;
+    private boolean error;
+
+    private byte[] line = new byte[256];
+    private int lineLength;
+    private boolean lineOverflow;
+
+    private UsageTap(Mode mode) {
+        this.mode = mode;
+    }
+
+    /** A tap for a response of this content type: JSON and NDJSON are parsed, SSE read by event. */
+    public static UsageTap forContentType(String contentType) {
+        String t = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+        if (t.startsWith("text/event-stream")) {
+            return new UsageTap(Mode.SSE);
+        }
+        if (t.startsWith("application/json") || t.startsWith("application/x-ndjson")) {
+            return new UsageTap(Mode.JSON);
+        }
+        return new UsageTap(Mode.OFF);
+    }
+
+    public long promptTokens() {
+        return prompt;
+    }
+
+    public long completionTokens() {
+        return completion;
+    }
+
+    /** JSON objects (NDJSON lines, SSE data events) seen so far. */
+    public int events() {
+        return events;
+    }
+
+    /** True when a top-level {"error": ...} went by (a mid-stream error line). */
+    public boolean sawError() {
+        return error;
+    }
+
+    /** Looks at the readable bytes of {@code buf} without moving its indexes. */
+    public void feed(ByteBuf buf) {
+        if (mode == Mode.OFF || !buf.isReadable()) {
+            return;
+        }
+        try {
+            if (mode == Mode.JSON) {
+                for (ByteBuffer nio : buf.nioBuffers()) {
+                    feedJson(nio);
+                }
+            } else {
+                feedSse(buf);
+            }
+        } catch (IOException | RuntimeException e) {
+            mode = Mode.OFF;
+            closeParser();
+        }
+    }
+
+    public void close() {
+        closeParser();
+    }
+
+    private void feedJson(ByteBuffer nio) throws IOException {
+        if (streamParser == null) {
+            streamParser = JSON.createNonBlockingByteBufferParser();
+        }
+        ((ByteBufferFeeder) streamParser.getNonBlockingInputFeeder()).feedInput(nio);
+        drain(streamParser);
+    }
+
+    private void drain(JsonParser p) throws IOException {
+        JsonToken t;
+        while ((t = p.nextToken()) != null && t != JsonToken.NOT_AVAILABLE) {
+            switch (t) {
+                case START_OBJECT, START_ARRAY -> {
+                    String name = p.currentName();
+                    path.add(name == null ? "" : name);
+                }
+                case END_OBJECT, END_ARRAY -> {
+                    if (!path.isEmpty()) {
+                        path.remove(path.size() - 1);
+                    }
+                    if (path.isEmpty() && t == JsonToken.END_OBJECT) {
+                        events++;
+                    }
+                }
+                case VALUE_NUMBER_INT -> number(p.currentName(), p.getLongValue());
+                case VALUE_STRING, VALUE_NULL, VALUE_TRUE, VALUE_FALSE, VALUE_NUMBER_FLOAT -> {
+                    if (path.size() == 1 && "error".equals(p.currentName()) && t == JsonToken.VALUE_STRING) {
+                        error = true;
+                    }
+                }
+                default -> { }
+            }
+            if (t == JsonToken.START_OBJECT && path.size() == 2 && "error".equals(path.get(1))) {
+                error = true;
+            }
+        }
+    }
+
+    /** Applies one integer field, if it is a count in one of the known places. */
+    private void number(String field, long value) {
+        if (field == null) {
+            return;
+        }
+        int depth = path.size();
+        if (depth == 1) {
+            // Ollama native: {"done": true, "prompt_eval_count": N, "eval_count": M}
+            if (field.equals("prompt_eval_count")) {
+                prompt = value;
+            } else if (field.equals("eval_count")) {
+                completion = value;
+            }
+            return;
+        }
+        String parent = path.get(depth - 1);
+        if (!parent.equals("usage")) {
+            return;
+        }
+        // {"usage": ...} at the top, or {"response": {"usage"}} (Responses), {"message": {"usage"}} (Anthropic)
+        boolean placed = depth == 2 || (depth == 3 && (path.get(1).equals("response") || path.get(1).equals("message")));
+        if (!placed) {
+            return;
+        }
+        switch (field) {
+            case "prompt_tokens", "input_tokens" -> prompt = value;
+            case "completion_tokens", "output_tokens" -> completion = value;
+            default -> { }
+        }
+    }
+
+    private void feedSse(ByteBuf buf) throws IOException {
+        int end = buf.writerIndex();
+        for (int i = buf.readerIndex(); i < end; i++) {
+            byte b = buf.getByte(i);
+            if (b == '\n') {
+                endLine();
+            } else if (lineLength < MAX_SSE_LINE) {
+                if (lineLength == line.length) {
+                    line = java.util.Arrays.copyOf(line, Math.min(MAX_SSE_LINE, line.length * 2));
+                }
+                line[lineLength++] = b;
+            } else {
+                lineOverflow = true;
+            }
+        }
+    }
+
+    private void endLine() throws IOException {
+        int len = lineLength;
+        if (len > 0 && line[len - 1] == '\r') {
+            len--;
+        }
+        boolean overflow = lineOverflow;
+        lineLength = 0;
+        lineOverflow = false;
+        if (overflow || len < 5 || line[0] != 'd' || line[1] != 'a' || line[2] != 't' || line[3] != 'a' || line[4] != ':') {
+            return;
+        }
+        int start = 5;
+        if (start < len && line[start] == ' ') {
+            start++;
+        }
+        if (len - start == 6 && new String(line, start, 6, java.nio.charset.StandardCharsets.US_ASCII).equals("[DONE]")) {
+            return;
+        }
+        try (JsonParser p = JSON.createParser(line, start, len - start)) {
+            path.clear();
+            drain(p);
+        } catch (IOException e) {
+            // One unreadable event does not stop the tap; its counts are simply not read.
+            path.clear();
+        }
+    }
+
+    private void closeParser() {
+        if (streamParser != null) {
+            try {
+                streamParser.close();
+            } catch (IOException ignored) {
+                // nothing held but memory
+            }
+            streamParser = null;
+        }
+    }
+}

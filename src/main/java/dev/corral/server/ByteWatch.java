@@ -1,0 +1,19 @@
+package dev.corral.server;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+/** Sits before the HTTP decoder and tells the connection handler that bytes arrived (header timeout). */
+final class ByteWatch extends ChannelInboundHandlerAdapter {
+    private final ClientHandler handler;
+
+    ByteWatch(ClientHandler handler) {
+        this.handler = handler;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        handler.onBytes();
+        ctx.fireChannelRead(msg);
+    }
+}
