@@ -15,18 +15,20 @@ import dev.corral.access.KeyDirectory;
 import dev.corral.access.KeyHasher;
 import dev.corral.config.Settings;
 import dev.corral.pipeline.ExchangeListener;
-import dev.corral.pipeline.GatewayPath;
-import dev.corral.admission.Admission;
+import dev.corral.pipeline.RequestPath;
+import dev.corral.server.IoThreads;
+import dev.corral.upstream.UpstreamPool;
+import dev.corral.admission.AdmissionControl;
+import dev.corral.admission.AuthFailureLimiter;
 import dev.corral.tls.ReloadingTls;
 import dev.corral.admission.LocalBuckets;
 import dev.corral.admission.LocalTokenBudgets;
 import dev.corral.server.GatewayServer;
-import dev.corral.server.UpstreamHealth;
+import dev.corral.upstream.UpstreamHealth;
 import dev.corral.route.RouteTable;
 import dev.corral.store.SqliteStore;
 import dev.corral.store.StateDir;
 import dev.corral.store.Store;
-import dev.corral.usage.AccessLog;
 import dev.corral.usage.UsageRecorder;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -52,7 +54,7 @@ public final class Corral implements AutoCloseable {
     private KeyDirectory keys;
     private UsageRecorder usage;
     private UpstreamHealth health;
-    private Admission admission;
+    private AdmissionControl admission;
     private GatewayServer server;
     private AdminServer admin;
     private AuditLog audit;
@@ -93,22 +95,19 @@ public final class Corral implements AutoCloseable {
             refresher.scheduleWithFixedDelay(c::refreshKeys, 1, 1, TimeUnit.SECONDS);
             // Before serving: earlier runs' journals are replayed into the store (or kept, if it cannot take them).
             c.usage = c.own(UsageRecorder.start(c.store, dir, settings.usage()));
-            c.admission = new Admission(settings.admission(), new LocalBuckets(), new LocalTokenBudgets(c.store), clock);
+            LocalBuckets buckets = new LocalBuckets();
+            c.admission = new AdmissionControl(settings.admission(), buckets, new LocalTokenBudgets(c.store), clock);
             refresher.scheduleWithFixedDelay(c.admission::housekeeping, 60, 60, TimeUnit.SECONDS);
             c.health = c.own(new UpstreamHealth(settings.upstream()));
             c.health.probe();
             c.health.start();
 
-            List<ExchangeListener> listeners = new ArrayList<>();
-            listeners.add(c.admission); // settle first: slots free as soon as an exchange ends
-            listeners.add(c.usage);
-            if (settings.accessLog()) {
-                listeners.add(new AccessLog());
-            }
-            listeners.addAll(extraListeners);
+            IoThreads io = c.own(IoThreads.start(Math.max(1, Runtime.getRuntime().availableProcessors())));
+            UpstreamPool pool = new UpstreamPool(settings.upstream(), io.transport(), io.group(), io.alloc());
             RouteTable routes = RouteTable.ollama();
-            GatewayPath path = GatewayPath.standard(settings, routes,
-                    new Authenticator(c.keys, hasher, clock), c.admission, c.usage);
+            RequestPath path = RequestPath.standard(new RequestPath.Parts(settings, routes,
+                    new Authenticator(c.keys, hasher, clock), new AuthFailureLimiter(buckets, settings.admission()),
+                    c.admission, c.usage, c.usage::health, pool, c.health, extraListeners));
             ReloadingTls tls = null;
             if (settings.tls() != null) {
                 tls = new ReloadingTls(settings.tls());
@@ -125,8 +124,7 @@ public final class Corral implements AutoCloseable {
             AdminRoutes adminRoutes = new AdminRoutes();
             new KeysApi(new KeyManager(c.store, hasher, clock, c.audit), c.keys::refresh, clock).register(adminRoutes);
             c.admin = c.own(AdminServer.start(settings.adminSocket(), adminRoutes));
-            c.server = c.own(GatewayServer.start(settings, routes, path, c.health, c.admission, tls, listeners, clock,
-                    Math.max(1, Runtime.getRuntime().availableProcessors()), c.usage::health));
+            c.server = c.own(GatewayServer.start(settings, path, io, pool, tls, clock));
             log.info("Corral listening on {}://{} for Ollama at {} ({} keys, state in {})", tls == null ? "http" : "https",
                     hostPort(c.server.address(), settings.listen()), settings.upstream().url(), c.keys.size(), settings.stateDir());
             c.audit.record(Audit.SYSTEM, Actions.SERVER_START, null, Map.of("version", version(),
@@ -205,7 +203,7 @@ public final class Corral implements AutoCloseable {
         return audit;
     }
 
-    public Admission admission() {
+    public AdmissionControl admission() {
         return admission;
     }
 

@@ -1,7 +1,7 @@
 package dev.corral.access;
 
-import dev.corral.pipeline.Refusal;
-import dev.corral.pipeline.RefusalKind;
+import dev.corral.refusal.Refusal;
+import dev.corral.refusal.RefusalKind;
 
 /** Decides whether a principal may use a model: cloud models first, then the key's allowlist. */
 public final class ModelPolicy {
@@ -23,6 +23,11 @@ public final class ModelPolicy {
                     "model '" + model + "' is not allowed for this key");
         }
         return null;
+    }
+
+    /** True when model listings must be filtered for this principal (some model is hidden from it). */
+    public boolean filtersListings(Principal principal) {
+        return !allowCloud || !principal.models().allowsAll();
     }
 
     /** True when the principal may see this model in a listing. */

@@ -1,45 +1,42 @@
 package dev.corral.pipeline;
 
-import dev.corral.admission.Admission;
+import dev.corral.admission.AdmissionControl;
+import dev.corral.refusal.Refusal;
+import dev.corral.route.Route;
+import dev.corral.route.RouteClass;
+import dev.corral.usage.Accounting;
 
 /**
- * Stage 7, admit: request rate, in-flight requests and tokens of the key (reserved now, settled
- * with Ollama's counts when the exchange finishes). Waiting for a free upstream slot, in fair
- * order across keys, follows in the connection handler, since it is asynchronous.
- *
- * <p>Usage accounting is asked first, before anything is taken: when it cannot take another record
- * the request is refused (503) rather than served unaccounted. An admitted request is then noted
- * durably with its reservation, so that it is accounted for even if the process dies mid-request.
+ * The key's request rate, its requests in flight and its tokens (reserved now, settled with
+ * Ollama's counts when the exchange ends: {@link SettleAdmission}). Usage accounting is asked
+ * first, before anything is taken: when it cannot take another record the request is refused
+ * (503) rather than served unaccounted. An admitted request is then noted durably with its
+ * reservation, so it is accounted for even if the process dies mid-request.
  */
-public final class Admit implements Stage {
-    private final Admission admission;
+public final class Admit implements Step {
+    private final AdmissionControl admission;
     private final Accounting accounting;
 
-    public Admit(Admission admission) {
-        this(admission, Accounting.NONE);
-    }
-
-    public Admit(Admission admission, Accounting accounting) {
+    public Admit(AdmissionControl admission, Accounting accounting) {
         this.admission = admission;
         this.accounting = accounting;
     }
 
     @Override
-    public boolean needsBody() {
-        return true;
-    }
-
-    @Override
-    public Refusal apply(Exchange exchange) {
+    public Decision apply(Exchange ex) {
         Refusal full = accounting.refuseIfFull();
         if (full != null) {
-            return full;
+            return Decision.refuse(full);
         }
-        Refusal refusal = admission.admit(exchange);
-        if (refusal == null) {
-            Admission.Ticket t = exchange.admission();
-            accounting.admitted(exchange, t.promptEstimate(), t.completionReserve());
+        Route route = ex.route();
+        AdmissionControl.Decision d = admission.admit(ex.principal(), route.routeClass() == RouteClass.INFERENCE,
+                route.producesCompletion(), ex.maxTokens(), ex.tally().bytesIn());
+        if (d.refusal() != null) {
+            return Decision.refuse(d.refusal());
         }
-        return refusal;
+        ex.ticket(d.ticket());
+        accounting.admitted(ex.requestId(), ex.startedAt(), ex.keyId(), route.name(), ex.model(), ex.tally().bytesIn(),
+                d.ticket().promptEstimate(), d.ticket().completionReserve());
+        return Decision.CONTINUE;
     }
 }

@@ -1,46 +1,48 @@
 package dev.corral.pipeline;
 
+import dev.corral.refusal.RefusalKind;
+import dev.corral.refusal.Refusal;
 import dev.corral.access.ClientCertificates;
 import dev.corral.access.Authenticator;
 import dev.corral.access.Credentials;
-import dev.corral.admission.Admission;
+import dev.corral.admission.AuthFailureLimiter;
 
 /**
- * Stage 4: the caller's key becomes a principal, or the request gets 401. The client is told the
+ * The caller's key becomes a principal, or the request gets 401. The client is told the
  * same thing whatever went wrong; the reason goes to the access log only. Failures are counted per
  * client address: after a burst, that address's failed attempts get 429 instead of 401. A valid
  * key is never refused for other clients' failures: every local app shares 127.0.0.1, and one
  * retrying a stale key must not lock out the rest (guessing a 256-bit secret is hopeless anyway).
  */
-public final class Authenticate implements Stage {
+public final class Authenticate implements Step {
     static final String MESSAGE = "unauthorized: a valid API key is required (Authorization: Bearer <key>)";
 
     private final Authenticator authenticator;
-    private final Admission admission;
+    private final AuthFailureLimiter failures;
     private final ClientCertificates certificates;
 
-    public Authenticate(Authenticator authenticator, Admission admission, ClientCertificates certificates) {
+    public Authenticate(Authenticator authenticator, AuthFailureLimiter failures, ClientCertificates certificates) {
         this.authenticator = authenticator;
-        this.admission = admission;
+        this.failures = failures;
         this.certificates = certificates;
     }
 
     @Override
-    public Refusal apply(Exchange exchange) {
+    public Decision apply(Exchange exchange) {
         Credentials.Presented presented = Credentials.from(exchange.request().headers());
         String certKey = presented.failure() == dev.corral.access.AuthFailure.MISSING
                 ? certificates.keyFor(exchange.clientCertificate()) : null;
         Authenticator.Result result = certKey != null ? authenticator.byKeyId(certKey) : authenticator.authenticate(presented);
         if (result.ok()) {
             exchange.principal(result.principal());
-            return null;
+            return Decision.CONTINUE;
         }
         if (result.keyId() != null) {
             exchange.keyId(result.keyId());
         }
-        if (admission.failedAuth(exchange.clientAddress())) {
-            return admission.addressRefusal();
+        if (failures.failed(exchange.clientAddress())) {
+            return Decision.refuse(failures.refusal());
         }
-        return Refusal.of(RefusalKind.UNAUTHORIZED, "auth_" + result.failure().code(), MESSAGE);
+        return Decision.refuse(Refusal.of(RefusalKind.UNAUTHORIZED, "auth_" + result.failure().code(), MESSAGE));
     }
 }

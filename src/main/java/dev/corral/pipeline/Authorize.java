@@ -1,20 +1,22 @@
 package dev.corral.pipeline;
 
+import dev.corral.refusal.RefusalKind;
+import dev.corral.refusal.Refusal;
 import dev.corral.store.Scope;
 import dev.corral.route.RouteClass;
 
-/** Stage 5: the principal's scopes against the route's class. */
-public final class Authorize implements Stage {
+/** the principal's scopes against the route's class. */
+public final class Authorize implements Step {
 
     @Override
-    public Refusal apply(Exchange exchange) {
+    public Decision apply(Exchange exchange) {
         RouteClass needed = exchange.route().routeClass();
         for (Scope s : exchange.principal().scopes()) {
             if (s.allows(needed)) {
-                return null;
+                return Decision.CONTINUE;
             }
         }
-        return Refusal.of(RefusalKind.FORBIDDEN, "scope",
-                "this key may not use " + needed.name().toLowerCase(java.util.Locale.ROOT) + " routes");
+        return Decision.refuse(Refusal.of(RefusalKind.FORBIDDEN, "scope",
+                "this key may not use " + needed.name().toLowerCase(java.util.Locale.ROOT) + " routes"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.corral.pipeline;
 
+import dev.corral.refusal.Refusal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corral.route.Dialect;

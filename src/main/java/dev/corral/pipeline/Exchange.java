@@ -1,17 +1,21 @@
 package dev.corral.pipeline;
 
 import dev.corral.access.Principal;
+import dev.corral.admission.Ticket;
 import dev.corral.route.Dialect;
 import dev.corral.route.Route;
 import dev.corral.route.RouteMatch;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.InetAddress;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 
 /**
- * One request's journey through the gateway: what the stages learned about it and how it ended.
- * Confined to the connection's event loop, except that listeners read it after {@link #finish}.
+ * One request's journey: who sent what (fixed when it arrives), what the steps found out (client
+ * address, route, principal, model, token bound, ticket) and how it ended ({@link Tally}).
+ * Confined to the connection's event loop, except that settle listeners read it after it finished.
  */
 public final class Exchange {
     private final String requestId;
@@ -19,127 +23,89 @@ public final class Exchange {
     private final long startNanos;
     private final HttpRequest request;
     private final InetAddress peer;
+    private final X509Certificate clientCertificate;
+    private final EventLoop loop;
+    private final Tally tally = new Tally();
 
     private InetAddress clientAddress;
+    private String corsOrigin;
     private RouteMatch match;
     private Principal principal;
     private String keyId;
-    private String model;
     private ByteBuf body;
-
-    private java.security.cert.X509Certificate clientCertificate;
+    private boolean bodyRead;
+    private String model;
     private long maxTokens = -1;
     private boolean stream;
     private boolean hideUsage;
-    private Object admission;
+    private Ticket ticket;
 
-    private int status;
-    private Outcome outcome;
-    private String reason;
-    private long bytesIn;
-    private long bytesOut;
-    private long promptTokens = -1;
-    private long completionTokens = -1;
-    private int events;
-    private long durationNanos;
-    private boolean finished;
-
-    public Exchange(String requestId, Instant startedAt, long startNanos, HttpRequest request, InetAddress peer) {
+    public Exchange(String requestId, Instant startedAt, long startNanos, HttpRequest request, InetAddress peer,
+                    X509Certificate clientCertificate, EventLoop loop) {
         this.requestId = requestId;
         this.startedAt = startedAt;
         this.startNanos = startNanos;
         this.request = request;
         this.peer = peer;
+        this.clientCertificate = clientCertificate;
+        this.loop = loop;
         this.clientAddress = peer;
     }
 
     public String requestId() { return requestId; }
     public Instant startedAt() { return startedAt; }
     public HttpRequest request() { return request; }
+    /** The TCP peer; see {@link #clientAddress} for the client behind a trusted proxy. */
     public InetAddress peer() { return peer; }
+    /** The TLS client certificate, verified against listen.tls.client_ca, or null. */
+    public X509Certificate clientCertificate() { return clientCertificate; }
+    /** The connection's event loop: where waits complete and timers run. */
+    public EventLoop loop() { return loop; }
+    public Tally tally() { return tally; }
+
     public InetAddress clientAddress() { return clientAddress; }
-    public void clientAddress(InetAddress a) { this.clientAddress = a; }
+    public void clientAddress(InetAddress a) { clientAddress = a; }
+
+    /** The request's Origin when cors_origins allows it: responses then carry it. */
+    public String corsOrigin() { return corsOrigin; }
+    public void corsOrigin(String o) { corsOrigin = o; }
 
     public RouteMatch match() { return match; }
-    public void match(RouteMatch m) { this.match = m; }
+    public void match(RouteMatch m) { match = m; }
     public Route route() { return match == null ? null : match.route(); }
 
     /** The dialect refusals are written in: the route's, or guessed from the path. */
-    public Dialect dialect() {
-        return match == null ? Dialect.OLLAMA : match.dialect();
-    }
+    public Dialect dialect() { return match == null ? Dialect.OLLAMA : match.dialect(); }
 
     public Principal principal() { return principal; }
-    public void principal(Principal p) { this.principal = p; this.keyId = p.keyId(); }
+    public void principal(Principal p) { principal = p; keyId = p.keyId(); }
+    /** The key that was presented (also when it was refused as revoked or expired), or null. */
     public String keyId() { return keyId; }
-    public void keyId(String id) { this.keyId = id; }
+    public void keyId(String id) { keyId = id; }
+
+    /** The request body, read whole; the connection owns and releases what it read. */
+    public ByteBuf body() { return body; }
+    public boolean bodyRead() { return bodyRead; }
+    public void body(ByteBuf b) { body = b; bodyRead = true; }
 
     public String model() { return model; }
-    public void model(String m) { this.model = m; }
-
-    /** The request body, read whole; owned by the connection handler, which releases it. */
-    public ByteBuf body() { return body; }
-    public void body(ByteBuf b) { this.body = b; }
-
-    /** The TLS client certificate, verified against listen.tls.client_ca, or null. */
-    public java.security.cert.X509Certificate clientCertificate() { return clientCertificate; }
-    public void clientCertificate(java.security.cert.X509Certificate c) { this.clientCertificate = c; }
-
-    /** num_predict / max_tokens the request set, or -1. */
+    public void model(String m) { model = m; }
+    /** The request's completion bound (num_predict, max_tokens), -1 for none. */
     public long maxTokens() { return maxTokens; }
-    public void maxTokens(long n) { this.maxTokens = n; }
-    /** The request asked for a streamed answer. */
+    public void maxTokens(long n) { maxTokens = n; }
+    /** The answer streams. */
     public boolean stream() { return stream; }
-    public void stream(boolean s) { this.stream = s; }
-    /** Corral asked Ollama for a usage chunk the client did not ask for: hide it from the client. */
+    public void stream(boolean s) { stream = s; }
+    /** Corral asked Ollama for a usage chunk the client did not ask for: the relay hides it. */
     public boolean hideUsage() { return hideUsage; }
-    public void hideUsage(boolean h) { this.hideUsage = h; }
-    /** What the admit stage holds for this exchange (reservations, slots); released when it finishes. */
-    @SuppressWarnings("unchecked")
-    public <T> T admission() { return (T) admission; }
-    public void admission(Object a) { this.admission = a; }
+    public void hideUsage(boolean h) { hideUsage = h; }
 
-    public void addBytesIn(long n) { bytesIn += n; }
-    public void addBytesOut(long n) { bytesOut += n; }
-    public long bytesIn() { return bytesIn; }
-    public long bytesOut() { return bytesOut; }
+    /** What admission granted, or null before (and for refused requests). */
+    public Ticket ticket() { return ticket; }
+    public void ticket(Ticket t) { ticket = t; }
 
-    public void tokens(long prompt, long completion, int eventCount) {
-        this.promptTokens = prompt;
-        this.completionTokens = completion;
-        this.events = eventCount;
-    }
-
-    /** -1 when Ollama reported no count. */
-    public long promptTokens() { return promptTokens; }
-    public long completionTokens() { return completionTokens; }
-    /** Stream objects or events seen in the response. */
-    public int events() { return events; }
-
-    public void status(int s) { this.status = s; }
-    public int status() { return status; }
-    public Outcome outcome() { return outcome; }
-    public String reason() { return reason; }
-    public long durationNanos() { return durationNanos; }
-    public boolean finished() { return finished; }
-
-    /**
-     * Ends the exchange, once: the first call wins and returns true; later calls (the disconnect
-     * path racing the completion path) are ignored and return false.
-     */
-    public boolean finish(Outcome o, int finalStatus, String why, long nowNanos) {
-        if (finished) {
-            return false;
-        }
-        finished = true;
-        outcome = o;
-        if (finalStatus > 0) {
-            status = finalStatus;
-        }
-        if (why != null) {
-            reason = why;
-        }
-        durationNanos = nowNanos - startNanos;
-        return true;
+    /** Ends the exchange, once; true for the first call. */
+    public boolean finish(Outcome o, int status, String reason) {
+        return tally.finish(o, status, reason, System.nanoTime() - startNanos);
     }
 }

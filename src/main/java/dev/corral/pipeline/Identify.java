@@ -1,15 +1,16 @@
 package dev.corral.pipeline;
 
+import dev.corral.refusal.Refusal;
 import dev.corral.config.Cidr;
 import java.net.InetAddress;
 import java.util.List;
 
 /**
- * Stage 2: who is on the other end. The client address is the TCP peer, unless the peer is a
+ * who is on the other end. The client address is the TCP peer, unless the peer is a
  * configured trusted proxy: then X-Forwarded-For is read right to left and the first address that
  * is not itself a trusted proxy is the client. By default no proxy is trusted.
  */
-public final class Identify implements Stage {
+public final class Identify implements Step {
     private final List<Cidr> trusted;
 
     public Identify(List<Cidr> trusted) {
@@ -17,9 +18,9 @@ public final class Identify implements Stage {
     }
 
     @Override
-    public Refusal apply(Exchange exchange) {
+    public Decision apply(Exchange exchange) {
         if (trusted.isEmpty() || !isTrusted(exchange.peer())) {
-            return null;
+            return Decision.CONTINUE;
         }
         List<String> values = exchange.request().headers().getAll("X-Forwarded-For");
         InetAddress client = exchange.peer();
@@ -38,7 +39,7 @@ public final class Identify implements Stage {
             }
         }
         exchange.clientAddress(client);
-        return null;
+        return Decision.CONTINUE;
     }
 
     private boolean isTrusted(InetAddress a) {

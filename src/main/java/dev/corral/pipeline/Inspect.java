@@ -1,5 +1,7 @@
 package dev.corral.pipeline;
 
+import dev.corral.refusal.RefusalKind;
+import dev.corral.refusal.Refusal;
 import dev.corral.access.ModelPolicy;
 import dev.corral.route.FormFields;
 import dev.corral.route.GoBody;
@@ -22,7 +24,7 @@ import java.util.regex.Pattern;
  * body is forwarded byte for byte, except that a streaming OpenAI request that did not ask for
  * token counts is made to ask (and the client never sees them).
  */
-public final class Inspect implements Stage {
+public final class Inspect implements Step {
     private static final int MAX_MODEL_NAME = 512;
     /** Ollama's model names: [host/][namespace/]model[:tag], each part letters, digits, '.', '_', '-'. */
     private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?");
@@ -35,12 +37,11 @@ public final class Inspect implements Stage {
     }
 
     @Override
-    public boolean needsBody() {
-        return true;
+    public Decision apply(Exchange exchange) {
+        return Decision.refuseIf(decide(exchange));
     }
 
-    @Override
-    public Refusal apply(Exchange exchange) {
+    private Refusal decide(Exchange exchange) {
         Route route = exchange.route();
         String model;
         switch (route.body()) {
@@ -93,7 +94,7 @@ public final class Inspect implements Stage {
             return denied;
         }
         // Only a request policy lets through is rewritten.
-        if (shape.asksForUsage() && exchange.stream() && !includesUsage(body.values())) {
+        if (shape.usage().mustAsk() && exchange.stream() && !includesUsage(body.values())) {
             exchange.body(Unpooled.wrappedBuffer(body.replacing(Set.of("stream_options"), ASK_FOR_USAGE)));
             exchange.hideUsage(true);
         }

@@ -50,12 +50,12 @@ public final class OllamaRequests {
     public static final RequestShape OPENAI_CHAT = RequestShape.of(GoStruct.named("ChatCompletionRequest")
             .field("model", STRING).field("stream", BOOL).field("stream_options", GoType.structPtr(STREAM_OPTIONS))
             .field("max_tokens", INT_PTR).field("_debug_render_only", BOOL).build(), CompletionLimit.field("max_tokens"))
-            .askingForUsage();
+            .askingForUsage(RequestShape.StreamUsage.FINAL_CHUNK_IF_ASKED);
 
     public static final RequestShape OPENAI_COMPLETIONS = RequestShape.of(GoStruct.named("CompletionRequest")
             .field("model", STRING).field("stream", BOOL).field("stream_options", GoType.structPtr(STREAM_OPTIONS))
             .field("max_tokens", INT_PTR).field("_debug_render_only", BOOL).build(), CompletionLimit.field("max_tokens"))
-            .askingForUsage();
+            .askingForUsage(RequestShape.StreamUsage.EVERY_CHUNK_IF_ASKED);
 
     public static final RequestShape OPENAI_EMBEDDINGS = RequestShape.of(GoStruct.named("EmbedRequest")
             .field("model", STRING).field("encoding_format", STRING).field("dimensions", INT).build(), CompletionLimit.NONE);

@@ -13,25 +13,40 @@ import java.util.Map;
  * @param modelFields     the fields naming the model, first non-empty wins (Ollama's {@code cmp.Or(req.Model, req.Name)})
  * @param completionLimit where the request bounds its completion tokens
  * @param streamsByDefault the response streams when "stream" is absent or null (Ollama's native routes)
- * @param asksForUsage    an OpenAI stream carries token counts only if asked (stream_options.include_usage)
+ * @param usage           whether an OpenAI stream carries token counts only if asked (stream_options.include_usage),
+ *                        and where they then come
  */
 public record RequestShape(GoStruct struct, List<String> modelFields, CompletionLimit completionLimit,
-                           boolean streamsByDefault, boolean asksForUsage) {
+                           boolean streamsByDefault, StreamUsage usage) {
+
+    /** Where a streamed answer's token counts come from when the request asks for them. */
+    public enum StreamUsage {
+        /** Always in the answer (Ollama's final object, the Responses and Anthropic events). */
+        ALWAYS,
+        /** Only if asked: then one extra chunk with {@code "choices": []} before [DONE] (chat completions). */
+        FINAL_CHUNK_IF_ASKED,
+        /** Only if asked: then every chunk carries a zero {@code usage} and the last the real one (completions). */
+        EVERY_CHUNK_IF_ASKED;
+
+        public boolean mustAsk() {
+            return this != ALWAYS;
+        }
+    }
 
     public static RequestShape of(GoStruct struct, CompletionLimit limit) {
-        return new RequestShape(struct, List.of("model"), limit, false, false);
+        return new RequestShape(struct, List.of("model"), limit, false, StreamUsage.ALWAYS);
     }
 
     public RequestShape modelOrName() {
-        return new RequestShape(struct, List.of("model", "name"), completionLimit, streamsByDefault, asksForUsage);
+        return new RequestShape(struct, List.of("model", "name"), completionLimit, streamsByDefault, usage);
     }
 
     public RequestShape streamingByDefault() {
-        return new RequestShape(struct, modelFields, completionLimit, true, asksForUsage);
+        return new RequestShape(struct, modelFields, completionLimit, true, usage);
     }
 
-    public RequestShape askingForUsage() {
-        return new RequestShape(struct, modelFields, completionLimit, streamsByDefault, true);
+    public RequestShape askingForUsage(StreamUsage where) {
+        return new RequestShape(struct, modelFields, completionLimit, streamsByDefault, where);
     }
 
     /** The model Ollama will use: the first model field that is not empty, or "". */

@@ -24,6 +24,11 @@ public record Route(String name, Set<HttpMethod> methods, String pattern, RouteC
         OPENAI_DATA
     }
 
+    /** Where a streamed answer's token counts come from; {@code ALWAYS} for routes without a JSON body. */
+    public RequestShape.StreamUsage streamUsage() {
+        return shape == null ? RequestShape.StreamUsage.ALWAYS : shape.usage();
+    }
+
     /** Whether answers on this route hold completion tokens (embeddings do not). */
     public boolean producesCompletion() {
         return shape == null || shape.completionLimit().source() != RequestShape.CompletionLimit.Source.NONE;

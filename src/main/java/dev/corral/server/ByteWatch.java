@@ -5,9 +5,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /** Sits before the HTTP decoder and tells the connection handler that bytes arrived (header timeout). */
 final class ByteWatch extends ChannelInboundHandlerAdapter {
-    private final ClientHandler handler;
+    private final Connection handler;
 
-    ByteWatch(ClientHandler handler) {
+    ByteWatch(Connection handler) {
         this.handler = handler;
     }
 

@@ -2,13 +2,10 @@ package dev.corral.usage;
 
 import dev.corral.store.UsageRecord;
 import dev.corral.config.Settings;
-import dev.corral.pipeline.Accounting;
-import dev.corral.pipeline.Exchange;
-import dev.corral.pipeline.ExchangeListener;
-import dev.corral.pipeline.Outcome;
-import dev.corral.pipeline.Refusal;
-import dev.corral.pipeline.RefusalKind;
+import dev.corral.refusal.Refusal;
+import dev.corral.refusal.RefusalKind;
 import dev.corral.store.StateDir;
+import java.time.Instant;
 import dev.corral.store.Store;
 import dev.corral.store.StoreException;
 import java.util.ArrayList;
@@ -46,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #close} drains for up to 10 s; what is not stored by then stays in the journal for the
  * next start.
  */
-public final class UsageRecorder implements ExchangeListener, Accounting, AutoCloseable {
+public final class UsageRecorder implements Accounting, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UsageRecorder.class);
     /** Outcome of a request that was admitted but whose end the process did not live to see. */
     public static final String INTERRUPTED = "interrupted";
@@ -154,21 +151,14 @@ public final class UsageRecorder implements ExchangeListener, Accounting, AutoCl
     }
 
     @Override
-    public void admitted(Exchange e, long promptEstimate, long completionReserve) {
-        journal.begin(e.requestId(), e.startedAt(), e.keyId(), e.route() == null ? null : e.route().name(), e.model(),
-                e.bytesIn(), promptEstimate, completionReserve);
+    public void admitted(String requestId, Instant startedAt, String keyId, String route, String model, long bytesIn,
+                         long promptEstimate, long completionReserve) {
+        journal.begin(requestId, startedAt, keyId, route, model, bytesIn, promptEstimate, completionReserve);
     }
 
     @Override
-    public void onComplete(Exchange e) {
-        if (e.keyId() == null || BACKLOG_REASON.equals(e.reason())) {
-            return;
-        }
-        UsageRecord r = new UsageRecord(e.startedAt(), e.requestId(), e.keyId(),
-                e.route() == null ? null : e.route().name(), e.model(), e.status(), e.outcome().code(),
-                e.promptTokens(), e.completionTokens(), TimeUnit.NANOSECONDS.toMillis(e.durationNanos()),
-                e.bytesIn(), e.bytesOut());
-        if (e.outcome() == Outcome.REFUSED && waiting.get() >= maxWaiting && !journal.hasOpenBegin(r.requestId())) {
+    public void finished(UsageRecord r, boolean refused) {
+        if (refused && waiting.get() >= maxWaiting && !journal.hasOpenBegin(r.requestId())) {
             long n = notRecorded.incrementAndGet();
             if (n == 1 || n % 10_000 == 0) {
                 log.warn("usage accounting is full: {} refused requests were logged in the access log only", n);

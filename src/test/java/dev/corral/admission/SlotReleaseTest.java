@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class SlotReleaseTest {
     static final KeyLimits TRACKED = new KeyLimits(null, 1_000_000L, 1_000_000_000L, null, 2, null);
 
-    static void zero(Admission a, String key) {
+    static void zero(AdmissionControl a, String key) {
         Eventually.await("in-flight and upstream slots back at zero", Duration.ofSeconds(10),
                 () -> a.inFlight(ApiKey.idOf(key)) == 0 && a.queue().inUse() == 0 && a.queue().waiting() == 0);
     }
@@ -43,7 +43,7 @@ class SlotReleaseTest {
     void everyPathThroughAWorkingUpstreamGivesTheSlotsBack() throws Exception {
         try (TestGateway gw = TestGateway.start(Map.of("upstream.first_byte_timeout", "300ms"),
                 SimConfig.defaults(new HostPort("127.0.0.1", 0)))) {
-            Admission a = gw.corral.admission();
+            AdmissionControl a = gw.corral.admission();
             String key = gw.key("tracked", TRACKED);
             String body = "{\"model\":\"llama3.2:3b\",\"prompt\":\"x\"}";
             // finished

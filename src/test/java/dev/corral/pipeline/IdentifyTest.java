@@ -20,8 +20,8 @@ class IdentifyTest {
         for (String v : xff) {
             req.headers().add("X-Forwarded-For", v);
         }
-        Exchange ex = new Exchange("r", Instant.now(), 0, req, InetAddress.getByName(peer));
-        assertThat(new Identify(trusted).apply(ex)).isNull();
+        Exchange ex = new Exchange("r", Instant.now(), 0, req, InetAddress.getByName(peer), null, null);
+        assertThat(new Identify(trusted).apply(ex)).isSameAs(Decision.CONTINUE);
         return ex.clientAddress();
     }
 

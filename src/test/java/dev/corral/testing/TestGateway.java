@@ -12,7 +12,7 @@ import dev.corral.sim.SimConfig;
 import dev.corral.sim.SimRecorder;
 import dev.corral.sim.Simulator;
 import dev.corral.store.StateDir;
-import dev.corral.usage.AccessLog;
+import dev.corral.pipeline.AccessLog;
 import dev.corral.store.UsageRecord;
 import java.io.IOException;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dev.corral.server;
+package dev.corral.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,9 +1,7 @@
-package dev.corral.usage;
+package dev.corral.pipeline;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.corral.pipeline.Exchange;
-import dev.corral.pipeline.ExchangeListener;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +26,7 @@ public final class AccessLog implements ExchangeListener {
     }
 
     public static String line(Exchange e) {
+        Tally t = e.tally();
         StringWriter w = new StringWriter(256);
         try (JsonGenerator g = JSON.createGenerator(w)) {
             g.writeStartObject();
@@ -39,20 +38,20 @@ public final class AccessLog implements ExchangeListener {
             g.writeStringField("path", e.match() == null || e.match().path() == null ? null : truncate(e.match().path()));
             g.writeStringField("key_id", e.keyId());
             g.writeStringField("model", e.model() == null ? null : truncate(e.model()));
-            g.writeNumberField("status", e.status());
-            g.writeStringField("outcome", e.outcome().code());
-            if (e.reason() != null) {
-                g.writeStringField("reason", e.reason());
+            g.writeNumberField("status", t.status());
+            g.writeStringField("outcome", t.outcome().code());
+            if (t.reason() != null) {
+                g.writeStringField("reason", t.reason());
             }
-            if (e.promptTokens() >= 0) {
-                g.writeNumberField("prompt_tokens", e.promptTokens());
+            if (t.promptTokens() >= 0) {
+                g.writeNumberField("prompt_tokens", t.promptTokens());
             }
-            if (e.completionTokens() >= 0) {
-                g.writeNumberField("completion_tokens", e.completionTokens());
+            if (t.completionTokens() >= 0) {
+                g.writeNumberField("completion_tokens", t.completionTokens());
             }
-            g.writeNumberField("bytes_in", e.bytesIn());
-            g.writeNumberField("bytes_out", e.bytesOut());
-            g.writeNumberField("duration_ms", TimeUnit.NANOSECONDS.toMillis(e.durationNanos()));
+            g.writeNumberField("bytes_in", t.bytesIn());
+            g.writeNumberField("bytes_out", t.bytesOut());
+            g.writeNumberField("duration_ms", TimeUnit.NANOSECONDS.toMillis(t.durationNanos()));
             g.writeEndObject();
         } catch (IOException impossible) {
             throw new IllegalStateException(impossible);

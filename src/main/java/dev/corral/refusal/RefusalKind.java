@@ -1,4 +1,4 @@
-package dev.corral.pipeline;
+package dev.corral.refusal;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
 

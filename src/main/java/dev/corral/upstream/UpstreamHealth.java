@@ -1,4 +1,4 @@
-package dev.corral.server;
+package dev.corral.upstream;
 
 import dev.corral.config.Settings;
 import java.net.URI;
@@ -69,11 +69,11 @@ public final class UpstreamHealth implements AutoCloseable {
         }
     }
 
-    void reportSuccess() {
+    public void reportSuccess() {
         report(true, null);
     }
 
-    void reportFailure(Throwable cause) {
+    public void reportFailure(Throwable cause) {
         report(false, cause == null ? "connection failed" : String.valueOf(cause.getMessage()));
     }
 

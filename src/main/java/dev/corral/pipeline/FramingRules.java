@@ -1,7 +1,7 @@
-package dev.corral.server;
+package dev.corral.pipeline;
 
-import dev.corral.pipeline.Refusal;
-import dev.corral.pipeline.RefusalKind;
+import dev.corral.refusal.Refusal;
+import dev.corral.refusal.RefusalKind;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;

@@ -1,4 +1,4 @@
-package dev.corral.server;
+package dev.corral.upstream;
 
 import dev.corral.config.Settings;
 import dev.corral.net.Transport;
@@ -22,13 +22,13 @@ import java.util.concurrent.TimeUnit;
  * Keep-alive connections to Ollama, one idle list per event loop: a client connection only ever
  * uses upstream connections of its own loop, so nothing is locked or handed between threads.
  */
-final class UpstreamPool {
+public final class UpstreamPool {
     private static final int MAX_IDLE_PER_LOOP = 64;
 
     private final Bootstrap bootstrap;
     private final Map<EventLoop, ArrayDeque<Channel>> idle = new ConcurrentHashMap<>();
 
-    UpstreamPool(Settings.Upstream upstream, Transport transport, EventLoopGroup group, ByteBufAllocator alloc) {
+    public UpstreamPool(Settings.Upstream upstream, Transport transport, EventLoopGroup group, ByteBufAllocator alloc) {
         long poolIdle = upstream.poolIdleTimeout().toMillis();
         this.bootstrap = new Bootstrap()
                 .group(group)
@@ -92,7 +92,7 @@ final class UpstreamPool {
     }
 
     /** Idle connections across loops, for tests. */
-    int idleCount() {
+    public int idleCount() {
         int n = 0;
         for (ArrayDeque<Channel> q : idle.values()) {
             n += q.size();
@@ -100,7 +100,7 @@ final class UpstreamPool {
         return n;
     }
 
-    void closeAll() {
+    public void closeAll() {
         for (ArrayDeque<Channel> q : idle.values()) {
             for (Channel ch : q.toArray(new Channel[0])) {
                 ch.close();

@@ -1,4 +1,4 @@
-package dev.corral.server;
+package dev.corral.upstream;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -13,7 +13,7 @@ import java.util.Set;
  * every header the Connection header names. Framing headers are dropped too: the proxy re-frames
  * each side itself.
  */
-final class HopByHop {
+public final class HopByHop {
     private static final Set<String> ALWAYS = Set.of(
             "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
             "proxy-authorization", "proxy-authenticate", "content-length", "host", "expect", "http2-settings");
@@ -24,7 +24,7 @@ final class HopByHop {
     private HopByHop() {}
 
     /** Request headers for Ollama: end-to-end only, no credentials, no Accept-Encoding (the usage tap reads plain bytes). */
-    static void copyRequest(HttpHeaders from, HttpHeaders to) {
+    public static void copyRequest(HttpHeaders from, HttpHeaders to) {
         Set<String> named = connectionTokens(from);
         for (Map.Entry<String, String> h : from) {
             String name = h.getKey().toLowerCase(Locale.ROOT);
@@ -38,7 +38,7 @@ final class HopByHop {
     }
 
     /** Response headers for the client: end-to-end only. */
-    static void copyResponse(HttpHeaders from, HttpHeaders to) {
+    public static void copyResponse(HttpHeaders from, HttpHeaders to) {
         Set<String> named = connectionTokens(from);
         for (Map.Entry<String, String> h : from) {
             String name = h.getKey().toLowerCase(Locale.ROOT);
@@ -62,5 +62,5 @@ final class HopByHop {
         return out;
     }
 
-    static final AsciiString REQUEST_ID = AsciiString.cached("X-Request-Id");
+    public static final AsciiString REQUEST_ID = AsciiString.cached("X-Request-Id");
 }

@@ -1,65 +1,57 @@
-package dev.corral.server;
+package dev.corral.upstream;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The end of an upstream connection's pipeline: hands what Ollama sends to the forwarder the
- * connection is lent to, and closes the connection if anything arrives while it sits idle in the pool.
+ * The end of an upstream connection's pipeline: hands what Ollama sends to the call the connection
+ * is lent to, and closes the connection if anything arrives while it sits idle in the pool.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final UpstreamPool pool;
-    private Forwarder forwarder;
+    private UpstreamCall call;
 
     UpstreamHandler(UpstreamPool pool) {
         this.pool = pool;
     }
 
-    void bind(Forwarder f) {
-        this.forwarder = f;
+    void bind(UpstreamCall c) {
+        this.call = c;
     }
 
     void unbind() {
-        this.forwarder = null;
+        this.call = null;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        Forwarder f = forwarder;
-        if (f == null) {
+        UpstreamCall c = call;
+        if (c == null || !(msg instanceof HttpObject o)) {
             // Ollama never speaks first: bytes on an idle connection mean it is not fit for reuse.
             ReferenceCountUtil.release(msg);
             ctx.close();
             return;
         }
-        if (msg instanceof HttpResponse r) {
-            f.onResponse(r);
-        }
-        if (msg instanceof HttpContent c) {
-            f.onContent(c);
-        } else if (!(msg instanceof HttpResponse)) {
-            ReferenceCountUtil.release(msg);
-        }
+        c.onMessage(o);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        Forwarder f = forwarder;
-        if (f != null) {
-            f.flushClient();
+        UpstreamCall c = call;
+        if (c != null) {
+            c.onReadComplete();
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        Forwarder f = forwarder;
-        forwarder = null;
-        if (f != null) {
-            f.onUpstreamClosed();
+        UpstreamCall c = call;
+        call = null;
+        if (c != null) {
+            c.onClosed();
         } else {
             pool.remove(ctx.channel());
         }
@@ -67,7 +59,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && forwarder == null) {
+        if (evt instanceof IdleStateEvent && call == null) {
             ctx.close();
         }
         ReferenceCountUtil.release(evt);
@@ -75,9 +67,9 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Forwarder f = forwarder;
-        if (f != null) {
-            f.onUpstreamException(cause);
+        UpstreamCall c = call;
+        if (c != null) {
+            c.onException(cause);
         }
         ctx.close();
     }

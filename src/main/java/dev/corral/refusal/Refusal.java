@@ -1,4 +1,4 @@
-package dev.corral.pipeline;
+package dev.corral.refusal;
 
 /**
  * A decision not to forward: what the client is told and, apart, why (for logs).

@@ -1,0 +1,63 @@
+package dev.corral.pipeline;
+
+import dev.corral.access.ModelPolicy;
+import dev.corral.config.Settings;
+import dev.corral.route.RouteTable;
+import dev.corral.upstream.HopByHop;
+import dev.corral.upstream.UpstreamCall;
+import dev.corral.upstream.UpstreamHealth;
+import dev.corral.upstream.UpstreamPool;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * Sends an admitted request to Ollama and relays the answer: the request as Ollama gets it (the
+ * classified path re-encoded, Ollama's own Host, no client credentials or hop-by-hop headers, a
+ * request id), on an {@link UpstreamCall}, with a {@link Relay} writing the answer to the client.
+ */
+public final class Forward {
+    private final UpstreamPool pool;
+    private final UpstreamHealth health;
+    private final Settings.Upstream upstream;
+    private final ModelPolicy policy;
+    private final int maxListingBytes;
+
+    public Forward(UpstreamPool pool, UpstreamHealth health, Settings.Upstream upstream, ModelPolicy policy, int maxListingBytes) {
+        this.pool = pool;
+        this.health = health;
+        this.upstream = upstream;
+        this.policy = policy;
+        this.maxListingBytes = maxListingBytes;
+    }
+
+    /** Starts the call; the connection keeps the handle for writability and departure. */
+    public Forwarding start(Exchange ex, ClientSink sink) {
+        Relay relay = new Relay(ex, sink, policy, maxListingBytes, upstream.firstByteTimeout().toSeconds());
+        UpstreamCall call = new UpstreamCall(pool, health, upstream, ex.loop(), relay);
+        relay.call(call);
+        call.start(request(ex));
+        return relay;
+    }
+
+    FullHttpRequest request(Exchange ex) {
+        HttpRequest in = ex.request();
+        ByteBuf body = ex.body() == null ? Unpooled.EMPTY_BUFFER : ex.body().retainedDuplicate();
+        String uri = in.uri();
+        int q = uri.indexOf('?');
+        String target = RouteTable.encodePath(ex.match().path()) + (q < 0 ? "" : uri.substring(q));
+        FullHttpRequest out = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, in.method(), target, body);
+        HopByHop.copyRequest(in.headers(), out.headers());
+        out.headers().set(HttpHeaderNames.HOST, upstream.hostHeader());
+        if (body.isReadable() || !(in.method().equals(HttpMethod.GET) || in.method().equals(HttpMethod.HEAD))) {
+            out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        }
+        out.headers().set(HopByHop.REQUEST_ID, ex.requestId());
+        return out;
+    }
+}

@@ -1,0 +1,302 @@
+package dev.corral.upstream;
+
+import dev.corral.config.Settings;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request to Ollama on a pooled connection of the caller's event loop: connect (or reuse),
+ * send, hand the answer to a {@link Listener} as it comes, give the connection back when the
+ * answer is read to its end. It owns the upstream's timeouts (first byte, silence between chunks)
+ * and one retry: a reused connection that Ollama had already closed, before anything came back,
+ * is safe to send again on a fresh one; nothing is ever sent twice once Ollama may have started.
+ * {@link #cancel} closes the connection at once, whatever the state, since Ollama cancels its work
+ * when its connection closes. Confined to the event loop.
+ */
+public final class UpstreamCall {
+    /** Why a call ended without a complete answer. */
+    public enum Failure {
+        CONNECT, CLOSED_BEFORE_RESPONSE, MALFORMED_RESPONSE, PROTOCOL_SWITCH, FIRST_BYTE_TIMEOUT,
+        CLOSED_MID_RESPONSE, MALFORMED_BODY, IDLE_TIMEOUT
+    }
+
+    /** Receives the answer. After {@link #onContent} with the last part or {@link #onFailure}, nothing more comes. */
+    public interface Listener {
+        /** The final (non-1xx) response head. */
+        void onResponse(HttpResponse head);
+
+        /** A part of the body; the listener owns it. */
+        void onContent(HttpContent content);
+
+        /** The end of one read batch from Ollama: the moment to flush. */
+        void onReadComplete();
+
+        void onFailure(Failure failure, Throwable cause);
+    }
+
+    private final UpstreamPool pool;
+    private final UpstreamHealth health;
+    private final Settings.Upstream cfg;
+    private final EventLoop loop;
+    private final Listener listener;
+    private FullHttpRequest request;
+    private Channel channel;
+    private ChannelFuture connecting;
+    private boolean reused;
+    private boolean retried;
+    private boolean responded;
+    private boolean interim;
+    private boolean done;
+    private boolean keepAlive;
+    private ScheduledFuture<?> timer;
+    private long lastActivity;
+    private Throwable lastCause;
+
+    public UpstreamCall(UpstreamPool pool, UpstreamHealth health, Settings.Upstream cfg, EventLoop loop, Listener listener) {
+        this.pool = pool;
+        this.health = health;
+        this.cfg = cfg;
+        this.loop = loop;
+        this.listener = listener;
+    }
+
+    /** Sends {@code req} (the call owns it from now on). */
+    public void start(FullHttpRequest req) {
+        this.request = req;
+        Channel idle = pool.poll(loop);
+        if (idle != null) {
+            reused = true;
+            attach(idle);
+        } else {
+            connect();
+        }
+    }
+
+    /** Reads Ollama only as fast as the client takes the answer. */
+    public void autoRead(boolean on) {
+        if (channel != null && !done) {
+            channel.config().setAutoRead(on);
+        }
+    }
+
+    /** The client went away: stop Ollama's work now. Safe in any state, and more than once. */
+    public void cancel() {
+        if (done) {
+            return;
+        }
+        end();
+        ChannelFuture c = connecting;
+        if (c != null) {
+            c.cancel(false);
+            c.channel().close();
+        }
+        closeChannel();
+    }
+
+    private void connect() {
+        reused = false;
+        ChannelFuture f = pool.connect(loop);
+        connecting = f;
+        f.addListener((ChannelFutureListener) cf -> {
+            connecting = null;
+            if (done) {
+                cf.channel().close();
+                return;
+            }
+            if (!cf.isSuccess()) {
+                health.reportFailure(cf.cause());
+                fail(Failure.CONNECT, cf.cause());
+                return;
+            }
+            attach(cf.channel());
+        });
+    }
+
+    private void attach(Channel ch) {
+        channel = ch;
+        ch.pipeline().get(UpstreamHandler.class).bind(this);
+        ch.writeAndFlush(request.retainedDuplicate()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        schedule(cfg.firstByteTimeout().toMillis(), this::firstByteTimedOut);
+    }
+
+    void onMessage(HttpObject msg) {
+        if (done) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse r && !responded && !onHead(r)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpContent c) {
+            onBody(c);
+        }
+    }
+
+    /** False when the head ended the call or was an interim response. */
+    private boolean onHead(HttpResponse r) {
+        if (r.decoderResult().isFailure()) {
+            fail(Failure.MALFORMED_RESPONSE, r.decoderResult().cause());
+            return false;
+        }
+        int code = r.status().code();
+        if (code < 200) {
+            if (code == 101) {
+                fail(Failure.PROTOCOL_SWITCH, null);
+            } else {
+                interim = true; // its empty last part follows; the real response comes after
+            }
+            return false;
+        }
+        responded = true;
+        keepAlive = HttpUtil.isKeepAlive(r);
+        health.reportSuccess();
+        lastActivity = System.nanoTime();
+        schedule(cfg.idleTimeout().toMillis(), this::checkIdle);
+        listener.onResponse(r);
+        return true;
+    }
+
+    private void onBody(HttpContent c) {
+        boolean last = c instanceof LastHttpContent;
+        if (interim) {
+            c.release();
+            interim = !last;
+            return;
+        }
+        if (!responded) {
+            c.release();
+            return;
+        }
+        if (c.decoderResult().isFailure()) {
+            Throwable cause = c.decoderResult().cause();
+            c.release();
+            fail(Failure.MALFORMED_BODY, cause);
+            return;
+        }
+        lastActivity = System.nanoTime();
+        if (last) {
+            giveBack();
+        }
+        listener.onContent(c);
+    }
+
+    void onReadComplete() {
+        if (!done) {
+            listener.onReadComplete();
+        }
+    }
+
+    void onException(Throwable cause) {
+        lastCause = cause;
+    }
+
+    /** The connection closed while lent to this call. */
+    void onClosed() {
+        channel = null;
+        if (done) {
+            return;
+        }
+        if (!responded) {
+            if (reused && !retried) {
+                // A pooled connection Ollama had already closed and nothing came back: safe to send
+                // again on a fresh connection, once.
+                retried = true;
+                cancelTimer();
+                connect();
+                return;
+            }
+            fail(Failure.CLOSED_BEFORE_RESPONSE, lastCause);
+        } else {
+            fail(Failure.CLOSED_MID_RESPONSE, lastCause);
+        }
+    }
+
+    private void firstByteTimedOut() {
+        if (!done && !responded) {
+            fail(Failure.FIRST_BYTE_TIMEOUT, null);
+        }
+    }
+
+    private void checkIdle() {
+        if (done) {
+            return;
+        }
+        long idle = cfg.idleTimeout().toNanos();
+        long quiet = System.nanoTime() - lastActivity;
+        if (quiet >= idle) {
+            fail(Failure.IDLE_TIMEOUT, null);
+            return;
+        }
+        timer = loop.schedule(this::checkIdle, idle - quiet, TimeUnit.NANOSECONDS);
+    }
+
+    private void fail(Failure f, Throwable cause) {
+        if (done) {
+            return;
+        }
+        end();
+        closeChannel();
+        listener.onFailure(f, cause != null ? cause : lastCause);
+    }
+
+    /** The answer was read to its end: the connection goes back to the pool (or is closed). */
+    private void giveBack() {
+        end();
+        Channel ch = channel;
+        channel = null;
+        if (ch == null) {
+            return;
+        }
+        ch.pipeline().get(UpstreamHandler.class).unbind();
+        if (keepAlive && ch.isActive()) {
+            pool.release(ch);
+        } else {
+            ch.close();
+        }
+    }
+
+    private void end() {
+        done = true;
+        cancelTimer();
+        if (request != null) {
+            request.release();
+            request = null;
+        }
+    }
+
+    private void closeChannel() {
+        Channel ch = channel;
+        channel = null;
+        if (ch != null) {
+            UpstreamHandler h = ch.pipeline().get(UpstreamHandler.class);
+            if (h != null) {
+                h.unbind();
+            }
+            ch.close();
+        }
+    }
+
+    private void schedule(long millis, Runnable task) {
+        cancelTimer();
+        timer = loop.schedule(task, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+}
