@@ -1,0 +1,197 @@
+package dev.corral.server;
+
+import dev.corral.pipeline.ClientSink;
+import dev.corral.pipeline.Exchange;
+import dev.corral.pipeline.Forwarding;
+import dev.corral.pipeline.LocalAnswer;
+import dev.corral.pipeline.Outcome;
+import dev.corral.pipeline.ReadBody;
+import dev.corral.pipeline.RequestPath;
+import dev.corral.refusal.Refusal;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the answer to a connection's current exchange, whichever kind it is (a refusal, a local
+ * answer, or, as the {@link ClientSink} of a forwarded exchange, Ollama's answer), and ends the
+ * exchange exactly once, telling the path's settle listeners. What the connection does next (read
+ * the next request, skip the rest of this one, close) it is told through {@link Next}.
+ */
+final class Answers implements ClientSink {
+    private static final Logger log = LoggerFactory.getLogger(Answers.class);
+
+    /** The connection's part once an answer is out. */
+    interface Next {
+        /** Ready for the next request. */
+        void idle();
+
+        /** Answered before the request was read to its end: drop the rest of it, then be idle. */
+        void skipRest();
+
+        /** Close the connection now. */
+        void close();
+
+        /** The answer being written is the connection's last: drop everything else; it closes once written. */
+        void lastAnswer();
+
+        boolean closing();
+    }
+
+    private final ChannelHandlerContext ctx;
+    private final RequestPath path;
+    private final Next next;
+    private Exchange exchange;
+    private Forwarding forwarding;
+    private boolean keepAliveAfter;
+
+    Answers(ChannelHandlerContext ctx, RequestPath path, Next next) {
+        this.ctx = ctx;
+        this.path = path;
+        this.next = next;
+    }
+
+    void begin(Exchange ex) {
+        exchange = ex;
+        forwarding = null;
+    }
+
+    Exchange current() {
+        return exchange;
+    }
+
+    void forward() {
+        forwarding = path.forward(exchange, this);
+    }
+
+    Forwarding forwarding() {
+        return forwarding;
+    }
+
+    /** A local answer (health, preflight): not an exchange, so no usage record and no access-log line. */
+    void answer(LocalAnswer a) {
+        Exchange ex = exchange;
+        exchange = null;
+        boolean keepAlive = Responses.keepAlive(ex.request(), a.close());
+        write(Responses.answer(ctx.alloc(), ex, a, keepAlive), keepAlive, true);
+    }
+
+    /** Refuses in the client's dialect; a refusal before the request's body was read closes if one follows. */
+    @Override
+    public void refuse(Refusal refusal, Outcome outcome) {
+        forwarding = null;
+        Exchange ex = exchange;
+        boolean unread = !ex.bodyRead();
+        Refusal r = unread && ReadBody.hasBody(ex.request()) ? refusal.closing() : refusal;
+        boolean keepAlive = Responses.keepAlive(ex.request(), r.close());
+        FullHttpResponse resp = Responses.refusal(ctx.alloc(), ex, r, keepAlive);
+        ex.tally().status(r.status());
+        ex.tally().addBytesOut(resp.content().readableBytes());
+        finish(outcome, r.status(), r.reason());
+        if (r.status() >= 500) {
+            log.warn("request {} failed: {} {}", ex.requestId(), r.status(), r.reason());
+        } else {
+            log.debug("request {} refused: {} {}", ex.requestId(), r.status(), r.reason());
+        }
+        write(resp, keepAlive, unread);
+    }
+
+    private void write(FullHttpResponse resp, boolean keepAlive, boolean unread) {
+        if (!keepAlive) {
+            next.lastAnswer();
+            ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        if (unread) {
+            next.skipRest();
+        } else {
+            next.idle();
+        }
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    @Override
+    public void head(HttpResponse head, boolean bodyless) {
+        keepAliveAfter = Responses.frame(head, exchange, bodyless, next.closing());
+        ctx.write(head, ctx.voidPromise());
+    }
+
+    @Override
+    public void content(HttpContent part) {
+        ctx.write(part, ctx.voidPromise());
+    }
+
+    @Override
+    public void last(HttpContent part) {
+        Exchange ex = exchange;
+        ctx.writeAndFlush(part).addListener(f -> completed(ex, f.isSuccess()));
+    }
+
+    @Override
+    public void full(HttpResponse head, ByteBuf content) {
+        Exchange ex = exchange;
+        FullHttpResponse resp = Responses.full(head, content);
+        keepAliveAfter = Responses.frame(resp, ex, false, next.closing());
+        ctx.writeAndFlush(resp).addListener(f -> completed(ex, f.isSuccess()));
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    public void abort(Outcome outcome, String reason) {
+        forwarding = null;
+        finish(outcome, 0, reason);
+        next.close();
+    }
+
+    private void completed(Exchange ex, boolean written) {
+        if (exchange != ex) {
+            return;
+        }
+        forwarding = null;
+        if (!written) {
+            finish(Outcome.CLIENT_GONE, 499, "client_write_failed");
+            next.close();
+            return;
+        }
+        finish(Outcome.COMPLETED, 0, null);
+        if (keepAliveAfter && !next.closing()) {
+            next.idle();
+        } else {
+            next.close();
+        }
+    }
+
+    /** The client went away: stop Ollama's work, and end the exchange as the client's doing. */
+    void clientGone() {
+        Forwarding f = forwarding;
+        forwarding = null;
+        if (f != null) {
+            f.clientGone();
+        }
+        if (exchange != null && !exchange.tally().finished()) {
+            finish(Outcome.CLIENT_GONE, 499, "client_closed");
+        }
+    }
+
+    private void finish(Outcome outcome, int status, String reason) {
+        Exchange ex = exchange;
+        if (ex != null && ex.finish(outcome, status, reason)) {
+            path.settle(ex);
+        }
+    }
+}
