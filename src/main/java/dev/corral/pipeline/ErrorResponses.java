@@ -14,8 +14,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Renders a refusal once, in the dialect of the route the client called (shared/ollama-upstream.md,
- * "Errors"): Ollama {@code {"error": "..."}}, OpenAI {@code {"error": {"message", "type", "param",
+ * Renders a refusal once, in the dialect of the route the client called, as Ollama's own errors
+ * look (its server, openai/ and anthropic/ packages): Ollama {@code {"error": "..."}}, OpenAI {@code {"error": {"message", "type", "param",
  * "code"}}}, Anthropic {@code {"type": "error", "error": {"type", "message"}}}.
  */
 public final class ErrorResponses {

@@ -6,7 +6,7 @@ import dev.corral.route.RouteTable;
 import dev.corral.upstream.HopByHop;
 import dev.corral.upstream.UpstreamCall;
 import dev.corral.upstream.UpstreamHealth;
-import dev.corral.upstream.UpstreamPool;
+import dev.corral.upstream.UpstreamConnections;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -21,14 +21,14 @@ import io.netty.handler.codec.http.HttpVersion;
  * classified path re-encoded, Ollama's own Host, no client credentials or hop-by-hop headers, a
  * request id), on an {@link UpstreamCall}, with a {@link Relay} writing the answer to the client.
  */
-public final class Forward {
-    private final UpstreamPool pool;
+public final class Forward implements Forwarder {
+    private final UpstreamConnections pool;
     private final UpstreamHealth health;
     private final Settings.Upstream upstream;
     private final ModelPolicy policy;
     private final int maxListingBytes;
 
-    public Forward(UpstreamPool pool, UpstreamHealth health, Settings.Upstream upstream, ModelPolicy policy, int maxListingBytes) {
+    public Forward(UpstreamConnections pool, UpstreamHealth health, Settings.Upstream upstream, ModelPolicy policy, int maxListingBytes) {
         this.pool = pool;
         this.health = health;
         this.upstream = upstream;
@@ -36,7 +36,7 @@ public final class Forward {
         this.maxListingBytes = maxListingBytes;
     }
 
-    /** Starts the call; the connection keeps the handle for writability and departure. */
+    @Override
     public Forwarding start(Exchange ex, ClientSink sink) {
         Relay relay = new Relay(ex, sink, policy, maxListingBytes, upstream.firstByteTimeout().toSeconds());
         UpstreamCall call = new UpstreamCall(pool, health, upstream, ex.loop(), relay);

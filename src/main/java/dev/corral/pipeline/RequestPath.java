@@ -51,10 +51,10 @@ public final class RequestPath {
                         UpstreamPool pool, UpstreamHealth upstreamHealth, List<ExchangeListener> extraListeners) {}
 
     private final List<Step> steps;
-    private final Forward forward;
+    private final Forwarder forward;
     private final List<ExchangeListener> settle;
 
-    public RequestPath(List<Step> steps, Forward forward, List<ExchangeListener> settle) {
+    public RequestPath(List<Step> steps, Forwarder forward, List<ExchangeListener> settle) {
         this.steps = List.copyOf(steps);
         this.forward = forward;
         this.settle = List.copyOf(settle);

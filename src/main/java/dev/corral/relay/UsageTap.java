@@ -15,7 +15,7 @@ import java.util.Locale;
  * Reads token counts from a response as it streams past, without holding the response: Ollama's
  * final NDJSON object ({@code prompt_eval_count}, {@code eval_count}), OpenAI's {@code usage}
  * object or chunk, Responses' {@code response.usage} and Anthropic's {@code message.usage} /
- * {@code usage} events (shared/ollama-upstream.md, "Token counts"). The last value seen wins, which
+ * {@code usage} events (as Ollama's api/types.go and openai/ write them). The last value seen wins, which
  * is the final count in every format. It never changes or consumes the bytes it is shown, and a
  * response it cannot parse only turns it off: the tap never breaks the stream.
  */

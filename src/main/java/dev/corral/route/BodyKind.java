@@ -1,6 +1,6 @@
 package dev.corral.route;
 
-/** What a route's request body is, and so how the inspect stage reads it. */
+/** What a route's request body is, and so how the inspect step reads it. */
 public enum BodyKind {
     /** No body expected (GET, HEAD, DELETE). */
     NONE,

@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The table of Ollama's real routes (shared/ollama-upstream.md, "Routes") and the classifier that
+ * The table of Ollama's real routes (Ollama's server/routes.go) and the classifier that
  * reads a request target the way Ollama's router does: percent-decoded path, exact and
  * case-sensitive segments, no cleaning of "." or "..". Anything not in the table does not exist
  * upstream and is refused.

@@ -144,6 +144,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
                     ctx.writeAndFlush(Responses.continue100(ctx.alloc()));
                 }
                 timers.body(ctx.executor());
+                drainBacklog(); // parts of this body that came while a step was waiting
             }
             case REFUSE -> answers.refuse(d.refusal(), Outcome.REFUSED);
             case ANSWER -> answers.answer(d.answer());
@@ -218,7 +219,12 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
         answers.begin(null);
         state = State.IDLE;
         timers.keepAlive(ctx.executor());
-        if (backlog.isEmpty()) {
+        drainBacklog();
+    }
+
+    /** Handles what waited in the backlog, in order, for as long as the connection can take it. */
+    private void drainBacklog() {
+        if (backlog.isEmpty() || replaying) {
             return;
         }
         replaying = true;
@@ -237,6 +243,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
     @Override
     public void skipRest() {
         state = State.SKIP;
+        drainBacklog(); // the rest of the request may have come while it was being answered
     }
 
     @Override

@@ -45,7 +45,7 @@ public final class UpstreamCall {
         void onFailure(Failure failure, Throwable cause);
     }
 
-    private final UpstreamPool pool;
+    private final UpstreamConnections pool;
     private final UpstreamHealth health;
     private final Settings.Upstream cfg;
     private final EventLoop loop;
@@ -63,7 +63,7 @@ public final class UpstreamCall {
     private long lastActivity;
     private Throwable lastCause;
 
-    public UpstreamCall(UpstreamPool pool, UpstreamHealth health, Settings.Upstream cfg, EventLoop loop, Listener listener) {
+    public UpstreamCall(UpstreamConnections pool, UpstreamHealth health, Settings.Upstream cfg, EventLoop loop, Listener listener) {
         this.pool = pool;
         this.health = health;
         this.cfg = cfg;

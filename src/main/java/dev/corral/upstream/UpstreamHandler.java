@@ -14,6 +14,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final UpstreamPool pool;
     private UpstreamCall call;
 
+    /** @param pool where an idle connection is forgotten when it closes (null when none keeps it) */
     UpstreamHandler(UpstreamPool pool) {
         this.pool = pool;
     }
@@ -52,7 +53,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         call = null;
         if (c != null) {
             c.onClosed();
-        } else {
+        } else if (pool != null) {
             pool.remove(ctx.channel());
         }
     }

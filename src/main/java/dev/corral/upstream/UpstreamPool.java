@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * Keep-alive connections to Ollama, one idle list per event loop: a client connection only ever
  * uses upstream connections of its own loop, so nothing is locked or handed between threads.
  */
-public final class UpstreamPool {
+public final class UpstreamPool implements UpstreamConnections {
     private static final int MAX_IDLE_PER_LOOP = 64;
 
     private final Bootstrap bootstrap;
@@ -51,7 +51,8 @@ public final class UpstreamPool {
     }
 
     /** An idle, open connection on {@code loop}, or null. Call on {@code loop}. */
-    Channel poll(EventLoop loop) {
+    @Override
+    public Channel poll(EventLoop loop) {
         ArrayDeque<Channel> q = idle.get(loop);
         if (q == null) {
             return null;
@@ -66,12 +67,14 @@ public final class UpstreamPool {
     }
 
     /** Opens a new connection registered on {@code loop}. */
-    ChannelFuture connect(EventLoop loop) {
+    @Override
+    public ChannelFuture connect(EventLoop loop) {
         return bootstrap.clone(loop).connect();
     }
 
     /** Takes back a connection whose response was read to the end. Call on its loop. */
-    void release(Channel ch) {
+    @Override
+    public void release(Channel ch) {
         if (!ch.isActive()) {
             return;
         }
