@@ -106,7 +106,7 @@ public final class Corral implements AutoCloseable {
             UpstreamPool pool = new UpstreamPool(settings.upstream(), io.transport(), io.group(), io.alloc());
             RouteTable routes = RouteTable.ollama();
             RequestPath path = RequestPath.standard(new RequestPath.Parts(settings, routes,
-                    new Authenticator(c.keys, hasher, clock), new AuthFailureLimiter(buckets, settings.admission()),
+                    new Authenticator(c.keys, hasher, clock), new AuthFailureLimiter(buckets, settings.admission().failedAuth()),
                     c.admission, c.usage, c.usage::health, pool, c.health, extraListeners));
             ReloadingTls tls = null;
             if (settings.tls() != null) {

@@ -33,7 +33,7 @@ public final class AdmissionControl {
         this.rates = new RateLimits(buckets);
         this.budgets = budgets;
         this.clock = clock;
-        this.queue = new FairQueue(cfg.upstreamConcurrency(), cfg.queueSize(), cfg.queuePerKey());
+        this.queue = new FairQueue(cfg.queue().upstreamConcurrency(), cfg.queue().size(), cfg.queue().perKey());
     }
 
     public FairQueue queue() {
@@ -41,11 +41,11 @@ public final class AdmissionControl {
     }
 
     public Duration queueTimeout() {
-        return cfg.queueTimeout();
+        return cfg.queue().timeout();
     }
 
     public EffectiveLimits limits(Principal p) {
-        return EffectiveLimits.of(p.limits(), cfg);
+        return EffectiveLimits.of(p.limits(), cfg.keyDefaults());
     }
 
     /** Requests in flight for a key now (tests check it returns to zero on every path). */

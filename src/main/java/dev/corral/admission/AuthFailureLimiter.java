@@ -16,10 +16,10 @@ public final class AuthFailureLimiter {
     private final long burst;
     private final long perMinute;
 
-    public AuthFailureLimiter(Buckets buckets, Settings.Admission cfg) {
+    public AuthFailureLimiter(Buckets buckets, Settings.FailedAuth cfg) {
         this.buckets = buckets;
-        this.burst = cfg.failedAuthBurst();
-        this.perMinute = cfg.failedAuthPerMinute();
+        this.burst = cfg.burst();
+        this.perMinute = cfg.perMinute();
     }
 
     /** Counts a failed attempt; true when the address is now over its limit. */

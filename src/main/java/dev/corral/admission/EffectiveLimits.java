@@ -9,7 +9,7 @@ import dev.corral.store.KeyLimits;
  */
 public record EffectiveLimits(long rpm, long burst, long tpm, long daily, long monthly, int concurrency, int weight) {
 
-    public static EffectiveLimits of(KeyLimits k, Settings.Admission d) {
+    public static EffectiveLimits of(KeyLimits k, Settings.KeyDefaults d) {
         return new EffectiveLimits(k.rpm() != null ? k.rpm() : d.rpm(), d.burst(), k.tpm() != null ? k.tpm() : d.tpm(),
                 k.dailyTokens() != null ? k.dailyTokens() : d.dailyTokens(),
                 k.monthlyTokens() != null ? k.monthlyTokens() : d.monthlyTokens(),

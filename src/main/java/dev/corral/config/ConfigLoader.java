@@ -30,7 +30,9 @@ import java.util.stream.Collectors;
  * is {@code CORRAL_LIMITS_MAX_BODY_BYTES}; lists take comma-separated values.
  */
 public final class ConfigLoader {
+    // Field names are RawConfig's, snake_cased: each field is spelled once, in RawConfig.
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);

@@ -1,6 +1,5 @@
 package dev.corral.config;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,7 +13,6 @@ public final class RawConfig {
     public Upstream upstream = new Upstream();
 
     /** Where keys, usage and the server secret live. Default: $XDG_STATE_HOME/corral or ~/.local/state/corral. */
-    @JsonProperty("state_dir")
     public String stateDir = null;
 
     public Limits limits = new Limits();
@@ -24,7 +22,6 @@ public final class RawConfig {
      * Client addresses (CIDR or single IP) whose X-Forwarded-For is believed. By default no proxies
      * are trusted: the client address is the TCP peer.
      */
-    @JsonProperty("trusted_proxies")
     public List<String> trustedProxies = new ArrayList<>();
 
     public Log log = new Log();
@@ -35,7 +32,6 @@ public final class RawConfig {
      * Browser origins allowed to call the API (CORS), e.g. https://chat.example.com. By default none:
      * preflights are refused and no response carries Access-Control-Allow-Origin.
      */
-    @JsonProperty("cors_origins")
     public List<String> corsOrigins = new ArrayList<>();
 
     public Usage usage = new Usage();
@@ -59,7 +55,6 @@ public final class RawConfig {
          * Serving plain HTTP on a non-loopback address sends keys and prompts in clear text; Corral
          * refuses to start that way unless this is true, and then warns at every start.
          */
-        @JsonProperty("insecure_plaintext")
         public boolean insecurePlaintext = false;
 
         /** TLS termination; off until cert and key are given. */
@@ -74,74 +69,55 @@ public final class RawConfig {
         public String key = null;
 
         /** PEM CA certificates that sign client certificates (mTLS). */
-        @JsonProperty("client_ca")
         public String clientCa = null;
 
         /** none, optional or required: whether clients present a certificate signed by client_ca. */
-        @JsonProperty("client_auth")
         public String clientAuth = "none";
 
         /** Client certificate subject DN or SAN → key id: machines authenticate with their certificate. */
-        @JsonProperty("client_cert_keys")
         public java.util.Map<String, String> clientCertKeys = new java.util.LinkedHashMap<>();
 
         /** Strict-Transport-Security on every TLS response; empty to send none. */
         public String hsts = "max-age=31536000";
 
         /** How often the files are checked for a renewed certificate (certbot). */
-        @JsonProperty("reload_interval")
         public String reloadInterval = "10s";
     }
 
     public static final class Upstream {
         /** Ollama's own address. Keep Ollama on loopback (OLLAMA_HOST=127.0.0.1:11434). */
         public String url = "http://127.0.0.1:11434";
-
-        @JsonProperty("connect_timeout")
         public String connectTimeout = "5s";
 
         /** Loading a large model can take minutes before Ollama sends the first byte. */
-        @JsonProperty("first_byte_timeout")
         public String firstByteTimeout = "10m";
 
         /** Longest silence allowed between two chunks of a response. */
-        @JsonProperty("idle_timeout")
         public String idleTimeout = "5m";
 
         /** How long an unused keep-alive connection to Ollama stays in the pool. */
-        @JsonProperty("pool_idle_timeout")
         public String poolIdleTimeout = "60s";
 
         /** How often Corral checks that Ollama answers (GET /api/version). */
-        @JsonProperty("health_interval")
         public String healthInterval = "5s";
     }
 
     public static final class Limits {
         /** Inference bodies are read whole for inspection; images in chat make them large, so 16 MiB. */
-        @JsonProperty("max_body_bytes")
         public String maxBodyBytes = "16MiB";
-
-        @JsonProperty("max_header_bytes")
         public String maxHeaderBytes = "16KiB";
-
-        @JsonProperty("max_request_line_bytes")
         public String maxRequestLineBytes = "8KiB";
 
         /** Time allowed to send a request's headers once its first byte arrived (slowloris). */
-        @JsonProperty("header_timeout")
         public String headerTimeout = "10s";
 
         /** Time allowed to send a whole request body. */
-        @JsonProperty("body_timeout")
         public String bodyTimeout = "60s";
 
         /** How long an idle client keep-alive connection is kept open. */
-        @JsonProperty("keepalive_timeout")
         public String keepaliveTimeout = "75s";
 
         /** Largest upstream response Corral buffers to filter (model lists for keys with a model allowlist). */
-        @JsonProperty("max_filtered_response_bytes")
         public String maxFilteredResponseBytes = "8MiB";
     }
 
@@ -150,43 +126,32 @@ public final class RawConfig {
          * Models named "*:cloud" or "*-cloud" run on ollama.com, billed to the Ollama owner's
          * account. Refused unless true.
          */
-        @JsonProperty("allow_cloud_models")
         public boolean allowCloudModels = false;
     }
 
     /** Rate, token and concurrency limits, and the fair queue in front of Ollama. 0 means unlimited. */
     public static final class Admission {
         /** Limits of every key that sets none of its own (corral keys create/update --rpm ...). */
-        @JsonProperty("key_defaults")
         public KeyDefaults keyDefaults = new KeyDefaults();
 
         /** Requests that fail authentication, per client address: a burst, then this many a minute. */
-        @JsonProperty("failed_auth_per_minute")
         public long failedAuthPerMinute = 30;
-
-        @JsonProperty("failed_auth_burst")
         public long failedAuthBurst = 10;
 
         /**
          * Inference requests Ollama runs at once. Ollama's default is one request per loaded model
          * (OLLAMA_NUM_PARALLEL=1); raise it with OLLAMA_NUM_PARALLEL or several loaded models.
          */
-        @JsonProperty("upstream_concurrency")
         public int upstreamConcurrency = 1;
 
         /** Requests waiting for the upstream, in all and per key. */
-        @JsonProperty("queue_size")
         public int queueSize = 256;
-
-        @JsonProperty("queue_per_key")
         public int queuePerKey = 32;
 
         /** Longest wait in the queue before 503. */
-        @JsonProperty("queue_timeout")
         public String queueTimeout = "120s";
 
         /** Completion tokens reserved when a request sets no num_predict / max_tokens. */
-        @JsonProperty("default_max_tokens")
         public long defaultMaxTokens = 2048;
     }
 
@@ -195,9 +160,7 @@ public final class RawConfig {
         /** Requests a key may send at once above its steady rate; 0 = one minute's worth. */
         public long burst = 0;
         public long tpm = 0;
-        @JsonProperty("daily_tokens")
         public long dailyTokens = 0;
-        @JsonProperty("monthly_tokens")
         public long monthlyTokens = 0;
         /** In-flight requests per key; by default one key cannot hold more than 4. */
         public int concurrency = 4;
@@ -211,14 +174,12 @@ public final class RawConfig {
          * refuses new requests with 503 rather than serve what it cannot account for. About 300
          * bytes of memory each: the default holds about 30 MB, minutes to hours of traffic.
          */
-        @JsonProperty("max_waiting")
         public int maxWaiting = 100_000;
 
         /**
          * How long one batch of usage records waits for a database another process holds locked
          * before the writer backs off and tries again (it never gives up).
          */
-        @JsonProperty("busy_timeout")
         public String busyTimeout = "2s";
     }
 

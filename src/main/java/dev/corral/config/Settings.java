@@ -37,10 +37,17 @@ public record Settings(
     public record Tls(Path cert, Path key, Path clientCa, String clientAuth, Map<String, String> clientCertKeys, String hsts,
                       Duration reloadInterval) {}
 
-    /** Admission settings, validated. */
-    public record Admission(long rpm, long burst, long tpm, long dailyTokens, long monthlyTokens, int concurrency, int weight,
-                            long failedAuthPerMinute, long failedAuthBurst, int upstreamConcurrency, int queueSize,
-                            int queuePerKey, Duration queueTimeout, long defaultMaxTokens) {}
+    /** Admission settings, validated, in the groups they are used in. */
+    public record Admission(KeyDefaults keyDefaults, FailedAuth failedAuth, Queue queue, long defaultMaxTokens) {}
+
+    /** The limits of every key that sets none of its own; 0 = unlimited. */
+    public record KeyDefaults(long rpm, long burst, long tpm, long dailyTokens, long monthlyTokens, int concurrency, int weight) {}
+
+    /** Failed authentication per client address: a burst, then this many a minute. */
+    public record FailedAuth(long perMinute, long burst) {}
+
+    /** The fair queue in front of Ollama's slots. */
+    public record Queue(int upstreamConcurrency, int size, int perKey, Duration timeout) {}
 
     /** Where Ollama is and how long Corral waits for it. */
     public record Upstream(URI url, String host, int port, Duration connectTimeout, Duration firstByteTimeout,
@@ -85,19 +92,22 @@ public record Settings(
         RawConfig.Admission a = raw.admission;
         RawConfig.KeyDefaults k = a.keyDefaults;
         Admission admission = new Admission(
-                c.get("admission.key_defaults.rpm", () -> atLeast(k.rpm, 0)),
-                c.get("admission.key_defaults.burst", () -> atLeast(k.burst, 0)),
-                c.get("admission.key_defaults.tpm", () -> atLeast(k.tpm, 0)),
-                c.get("admission.key_defaults.daily_tokens", () -> atLeast(k.dailyTokens, 0)),
-                c.get("admission.key_defaults.monthly_tokens", () -> atLeast(k.monthlyTokens, 0)),
-                c.get("admission.key_defaults.concurrency", () -> (int) atLeast(k.concurrency, 0)),
-                c.get("admission.key_defaults.weight", () -> (int) atLeast(k.weight, 1)),
-                c.get("admission.failed_auth_per_minute", () -> atLeast(a.failedAuthPerMinute, 1)),
-                c.get("admission.failed_auth_burst", () -> atLeast(a.failedAuthBurst, 1)),
-                c.get("admission.upstream_concurrency", () -> (int) atLeast(a.upstreamConcurrency, 1)),
-                c.get("admission.queue_size", () -> (int) atLeast(a.queueSize, 0)),
-                c.get("admission.queue_per_key", () -> (int) atLeast(a.queuePerKey, 0)),
-                c.get("admission.queue_timeout", () -> positive(Units.duration(a.queueTimeout))),
+                new KeyDefaults(
+                        c.get("admission.key_defaults.rpm", () -> atLeast(k.rpm, 0)),
+                        c.get("admission.key_defaults.burst", () -> atLeast(k.burst, 0)),
+                        c.get("admission.key_defaults.tpm", () -> atLeast(k.tpm, 0)),
+                        c.get("admission.key_defaults.daily_tokens", () -> atLeast(k.dailyTokens, 0)),
+                        c.get("admission.key_defaults.monthly_tokens", () -> atLeast(k.monthlyTokens, 0)),
+                        c.get("admission.key_defaults.concurrency", () -> (int) atLeast(k.concurrency, 0)),
+                        c.get("admission.key_defaults.weight", () -> (int) atLeast(k.weight, 1))),
+                new FailedAuth(
+                        c.get("admission.failed_auth_per_minute", () -> atLeast(a.failedAuthPerMinute, 1)),
+                        c.get("admission.failed_auth_burst", () -> atLeast(a.failedAuthBurst, 1))),
+                new Queue(
+                        c.get("admission.upstream_concurrency", () -> (int) atLeast(a.upstreamConcurrency, 1)),
+                        c.get("admission.queue_size", () -> (int) atLeast(a.queueSize, 0)),
+                        c.get("admission.queue_per_key", () -> (int) atLeast(a.queuePerKey, 0)),
+                        c.get("admission.queue_timeout", () -> positive(Units.duration(a.queueTimeout)))),
                 c.get("admission.default_max_tokens", () -> atLeast(a.defaultMaxTokens, 1)));
         Tls tls = tls(raw.listen.tls, c);
         Settings s = new Settings(listen, raw.listen.insecurePlaintext, upstream, stateDir, maxBody, maxHeader,

@@ -122,7 +122,7 @@ class ConfigLoaderTest {
         assertThat(error(Map.of(), "admission:\n  queue_size: 5.5\n"))
                 .isEqualTo(f + ": admission.queue_size: expected a whole number, got 5.5");
         assertThat(error(Map.of(), "listen: 127.0.0.1:0\n"))
-                .isEqualTo(f + ": listen: is a section (listen.address, listen.tls, ...), not a value;"
+                .isEqualTo(f + ": listen: is a section (listen.address, listen.insecure_plaintext, ...), not a value;"
                         + " did you mean listen.address: 127.0.0.1:0?");
         assertThat(error(Map.of(), "policy: true\n")).contains("did you mean policy.allow_cloud_models: true?");
         assertThat(error(Map.of(), "policy:\n  allow_cloud_models: maybe\n"))
@@ -164,8 +164,8 @@ class ConfigLoaderTest {
         // values from the environment are text; whole numbers and booleans in it are read as such
         Settings s = new ConfigLoader(Map.of("CORRAL_ADMISSION_KEY_DEFAULTS_DAILY_TOKENS", "1e6",
                 "CORRAL_ADMISSION_QUEUE_SIZE", "1_000", "CORRAL_POLICY_ALLOW_CLOUD_MODELS", "TRUE")).load(null, Map.of());
-        assertThat(s.admission().dailyTokens()).isEqualTo(1_000_000);
-        assertThat(s.admission().queueSize()).isEqualTo(1000);
+        assertThat(s.admission().keyDefaults().dailyTokens()).isEqualTo(1_000_000);
+        assertThat(s.admission().queue().size()).isEqualTo(1000);
         assertThat(s.allowCloudModels()).isTrue();
     }
 
