@@ -231,6 +231,7 @@ class AdmissionTest {
             allReleased(gw, a);
 
             // a client that leaves while queued leaves the queue at once
+            gw.seen().clear();
             CompletableFuture<HttpResponse<String>> again = postAsync(gw, "/api/generate", a, body,
                     "X-Sim-Tokens", "40", "X-Sim-Tokens-Per-Second", "20");
             Eventually.await("the slot to be taken", Duration.ofSeconds(5), () -> gw.corral.admission().queue().inUse() == 1);
