@@ -104,6 +104,11 @@ public final class Exchange {
     public Ticket ticket() { return ticket; }
     public void ticket(Ticket t) { ticket = t; }
 
+    /** Ollama's response head arrived now. */
+    void firstByte() {
+        tally.firstByte(System.nanoTime() - startNanos);
+    }
+
     /** Ends the exchange, once; true for the first call. */
     public boolean finish(Outcome o, int status, String reason) {
         return tally.finish(o, status, reason, System.nanoTime() - startNanos);

@@ -66,6 +66,7 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
     @Override
     public void onResponse(HttpResponse r) {
         int code = r.status().code();
+        ex.firstByte();
         ex.tally().status(code);
         tap = UsageTap.forContentType(r.headers().get(HttpHeaderNames.CONTENT_TYPE));
         Route route = ex.route();

@@ -15,6 +15,7 @@ public final class Tally {
     private long completionTokens = -1;
     private int events;
     private long durationNanos;
+    private long firstByteNanos = -1;
     private boolean finished;
 
     public int status() { return status; }
@@ -32,6 +33,9 @@ public final class Tally {
     /** Stream objects or events seen in the response. */
     public int events() { return events; }
     public long durationNanos() { return durationNanos; }
+    /** From the request's arrival to Ollama's response head; -1 when Ollama never answered. */
+    public long firstByteNanos() { return firstByteNanos; }
+    void firstByte(long nanos) { firstByteNanos = nanos; }
     public boolean finished() { return finished; }
 
     public void tokens(long prompt, long completion, int eventCount) {
