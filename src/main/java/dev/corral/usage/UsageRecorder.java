@@ -99,7 +99,7 @@ public final class UsageRecorder implements Accounting, AutoCloseable {
     // ---- start: earlier runs ----
 
     private void replay() {
-        try (UsageJournal.Recovery rec = journal.recover()) {
+        try (JournalRecovery rec = journal.recover()) {
             List<UsageRecord> records = rec.records();
             if (records.isEmpty()) {
                 rec.discard();
