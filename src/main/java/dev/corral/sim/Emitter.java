@@ -76,7 +76,7 @@ final class Emitter {
         }
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, Formats.contentType(kind, true));
-        head.headers().set(HttpHeaderNames.DATE, SimHandler.httpDate());
+        head.headers().set(HttpHeaderNames.DATE, SimResponse.httpDate());
         HttpUtil.setTransferEncodingChunked(head, true);
         if (!keepAlive) {
             head.headers().set(HttpHeaderNames.CONNECTION, "close");
@@ -96,7 +96,7 @@ final class Emitter {
         finished = true;
         next = gen.completionTokens();
         recorder.generation(record(false));
-        SimHandler.writeBytes(ctx, HttpResponseStatus.OK, Formats.contentType(kind, false), Formats.single(kind, gen),
+        SimResponse.write(ctx, HttpResponseStatus.OK, Formats.contentType(kind, false), Formats.single(kind, gen),
                 keepAlive, recorder);
         onDone.run();
     }

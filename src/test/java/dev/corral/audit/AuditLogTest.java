@@ -198,7 +198,7 @@ class AuditLogTest {
         assertThat(recovered.prev()).isEqualTo(head3);
         assertThat(recovered.details()).containsEntry("file", aside.getFileName().toString())
                 .containsEntry("bytes", 40L).containsEntry("after_seq", 3L)
-                .containsEntry("sha256", AuditLog.sha256(torn));
+                .containsEntry("sha256", AuditTail.sha256(torn));
         assertThat(AuditVerifier.verify(file(), head3).ok()).as("the chain goes on from the last whole entry").isTrue();
     }
 

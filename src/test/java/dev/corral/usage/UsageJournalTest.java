@@ -129,7 +129,7 @@ class UsageJournalTest {
         assertThat(segmentFiles(dead.directory()).size()).isGreaterThan(1);
 
         UsageJournal next = UsageJournal.open(root, 4096);
-        try (UsageJournal.Recovery rec = next.recover()) {
+        try (JournalRecovery rec = next.recover()) {
             Map<String, UsageRecord> byId = new LinkedHashMap<>();
             rec.records().forEach(r -> assertThat(byId.put(r.requestId(), r)).as("one record per request").isNull());
             assertThat(byId).hasSize(61);
@@ -165,7 +165,7 @@ class UsageJournalTest {
         assertThat(Files.size(seg)).isEqualTo(whole.length + torn.length());
 
         UsageJournal next = UsageJournal.open(root, 1 << 20);
-        try (UsageJournal.Recovery rec = next.recover()) {
+        try (JournalRecovery rec = next.recover()) {
             assertThat(rec.tornLines()).isEqualTo(1);
             assertThat(rec.records()).extracting(UsageRecord::requestId).containsExactlyInAnyOrder("a", "b", "c");
             assertThat(rec.records()).filteredOn(r -> r.requestId().equals("c")).extracting(UsageRecord::outcome)
@@ -185,7 +185,7 @@ class UsageJournalTest {
                 + "\"prompt\":1,\"completion\":1,\"duration_ms\":3,\"bytes_in\":4,\"bytes_out\":5}\n";
         Map<String, UsageRecord> begins = new LinkedHashMap<>();
         Map<String, UsageRecord> ends = new LinkedHashMap<>();
-        int torn = UsageJournal.readLines(text.getBytes(StandardCharsets.ISO_8859_1), begins, ends);
+        int torn = JournalReplay.readLines(text.getBytes(StandardCharsets.ISO_8859_1), begins, ends);
         assertThat(torn).isEqualTo(2);
         assertThat(begins).containsOnlyKeys("x");
         assertThat(ends).containsOnlyKeys("w");
@@ -196,7 +196,7 @@ class UsageJournalTest {
         UsageJournal live = UsageJournal.open(root, 4096);
         live.begin("in-flight", T, "k", "chat", "m", 8, 2, 50);
         UsageJournal other = UsageJournal.open(root, 4096);
-        try (UsageJournal.Recovery rec = other.recover()) {
+        try (JournalRecovery rec = other.recover()) {
             assertThat(rec.records()).isEmpty();
             rec.discard();
         }
