@@ -1,6 +1,7 @@
 package dev.corral;
 
 import dev.corral.admin.AdminClient;
+import dev.corral.admin.AdminKeys;
 import dev.corral.admin.AdminRoutes;
 import dev.corral.config.ConfigException;
 import dev.corral.admin.AdminServer;
@@ -55,6 +56,7 @@ public final class Corral implements AutoCloseable {
     private UsageRecorder usage;
     private UpstreamHealth health;
     private AdmissionControl admission;
+    private RequestPath path;
     private GatewayServer server;
     private AdminServer admin;
     private AuditLog audit;
@@ -105,8 +107,9 @@ public final class Corral implements AutoCloseable {
             IoThreads io = c.own(IoThreads.start(Math.max(1, Runtime.getRuntime().availableProcessors())));
             UpstreamPool pool = new UpstreamPool(settings.upstream(), io.transport(), io.group(), io.alloc());
             RouteTable routes = RouteTable.ollama();
-            RequestPath path = RequestPath.standard(new RequestPath.Parts(settings, routes,
-                    new Authenticator(c.keys, hasher, clock), new AuthFailureLimiter(buckets, settings.admission().failedAuth()),
+            Authenticator authenticator = new Authenticator(c.keys, hasher, clock);
+            AuthFailureLimiter authFailures = new AuthFailureLimiter(buckets, settings.admission().failedAuth());
+            RequestPath path = c.path = RequestPath.standard(new RequestPath.Parts(settings, routes, authenticator, authFailures,
                     c.admission, c.usage, c.usage::health, pool, c.health, extraListeners));
             ReloadingTls tls = null;
             if (settings.tls() != null) {
@@ -123,7 +126,7 @@ public final class Corral implements AutoCloseable {
             }
             AdminRoutes adminRoutes = new AdminRoutes();
             new KeysApi(new KeyManager(c.store, hasher, clock, c.audit), c.keys::refresh, clock).register(adminRoutes);
-            c.admin = c.own(AdminServer.start(settings.adminSocket(), adminRoutes));
+            c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures)));
             c.server = c.own(GatewayServer.start(settings, path, io, pool, tls, clock));
             log.info("Corral listening on {}://{} for Ollama at {} ({} keys, state in {})", tls == null ? "http" : "https",
                     hostPort(c.server.address(), settings.listen()), settings.upstream().url(), c.keys.size(), settings.stateDir());
@@ -209,6 +212,16 @@ public final class Corral implements AutoCloseable {
 
     public GatewayServer server() {
         return server;
+    }
+
+    /** The exchanges in progress now. */
+    public dev.corral.pipeline.LiveExchanges live() {
+        return path.live();
+    }
+
+    /** The admin TCP listener's address, or null when admin.listen is off. */
+    public InetSocketAddress adminAddress() {
+        return admin.tcpAddress();
     }
 
     /** The admin socket the CLI reaches this server on. */

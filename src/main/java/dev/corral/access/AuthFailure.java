@@ -8,7 +8,9 @@ public enum AuthFailure {
     MALFORMED,
     UNKNOWN,
     REVOKED,
-    EXPIRED;
+    EXPIRED,
+    /** An admin key presented on the public listener, where it is no key at all. */
+    ADMIN_KEY;
 
     public String code() {
         return name().toLowerCase(Locale.ROOT);

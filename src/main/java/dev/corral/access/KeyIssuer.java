@@ -33,7 +33,11 @@ public final class KeyIssuer {
             throw new IllegalArgumentException("--name must be 1-100 letters, digits, spaces or . _ @ -");
         }
         if (scopes.isEmpty()) {
-            throw new IllegalArgumentException("a key needs at least one scope (meta or inference)");
+            throw new IllegalArgumentException("a key needs at least one scope (meta, inference or admin)");
+        }
+        if (scopes.contains(Scope.ADMIN) && scopes.size() > 1) {
+            throw new IllegalArgumentException("an admin key has only the admin scope (it never works on the public"
+                    + " listener); make a separate key for inference");
         }
         Instant now = clock.instant();
         if (expiresAt != null && !expiresAt.isAfter(now)) {

@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,18 +28,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
 
     private final AdminRoutes routes;
-    private final Function<io.netty.channel.Channel, String> identify;
-    private String actor;
+    private final AdminAccess access;
 
-    AdminHandler(AdminRoutes routes, Function<io.netty.channel.Channel, String> identify) {
+    AdminHandler(AdminRoutes routes, AdminAccess access) {
         this.routes = routes;
-        this.identify = identify;
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        actor = identify.apply(ctx.channel());
-        ctx.fireChannelActive();
+        this.access = access;
     }
 
     @Override
@@ -55,9 +47,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 reply = m.status() == 405 ? error(405, req.method() + " is not allowed on " + q.path())
                         : error(404, "no admin route " + q.path());
             } else {
-                AdminCall call = new AdminCall(req.method().name(), m.params(), q.parameters(),
-                        ByteBufUtil.getBytes(req.content()), actor);
-                reply = run(m.handler(), call);
+                reply = call(ctx, req, q, m);
             }
         }
         byte[] bytes = (reply.body().toString() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -66,11 +56,25 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         resp.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
         resp.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        if (reply.status() == 401) {
+            resp.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"corral-admin\"");
+        }
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         if (!keepAlive) {
             resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         ctx.writeAndFlush(resp).addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+    }
+
+    private AdminRoutes.Reply call(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder q, AdminRoutes.Match m) {
+        String actor;
+        try {
+            actor = access.actor(ctx.channel(), req);
+        } catch (AdminError e) {
+            return error(e.status(), e.getMessage());
+        }
+        return run(m.handler(), new AdminCall(req.method().name(), m.params(), q.parameters(),
+                ByteBufUtil.getBytes(req.content()), actor));
     }
 
     private static AdminRoutes.Reply run(AdminRoutes.Handler handler, AdminCall call) {

@@ -1,6 +1,8 @@
 package dev.corral.admin;
 
+import dev.corral.config.Admin;
 import dev.corral.config.ConfigException;
+import dev.corral.tls.ReloadingTls;
 import dev.corral.net.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -18,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin listener on a Unix domain socket: the CLI's way into a running server. Never the
+ * The admin listeners: a Unix domain socket, the CLI's way into a running server, and optionally
+ * TCP (admin.listen, default 127.0.0.1:11444) where every call needs an admin key. Never the
  * public port. The socket file is made 0660 (owner and the service's group); who may connect is
  * decided by the file system, and each connection's uid (SO_PEERCRED) is the actor of its calls.
  * Its own single thread, so slow store work never touches the data plane's event loops.
@@ -29,15 +32,53 @@ public final class AdminServer implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel channel;
+    private final Channel tcp;
     private final Path socket;
 
-    private AdminServer(EventLoopGroup group, Channel channel, Path socket) {
+    private AdminServer(EventLoopGroup group, Channel channel, Channel tcp, Path socket) {
         this.group = group;
         this.channel = channel;
+        this.tcp = tcp;
         this.socket = socket;
     }
 
-    public static AdminServer start(Path socket, AdminRoutes routes) throws InterruptedException {
+    /**
+     * Binds the socket, and the TCP listener when admin.listen is set.
+     *
+     * @param tcpAccess who may call over TCP (admin keys)
+     */
+    public static AdminServer start(Admin cfg, AdminRoutes routes, AdminAccess tcpAccess) throws InterruptedException {
+        Path socket = cfg.socket();
+        prepareSocket(socket);
+        Transport transport = Transport.best();
+        EventLoopGroup group = transport.newGroup(1, "corral-admin");
+        Channel unix = null;
+        try {
+            unix = bind(new ServerBootstrap().group(group).channel(transport.domainServerChannel())
+                    .childHandler(init(routes, AdminAccess.SOCKET, null)), transport.domainAddress(socket), "admin.socket", socket);
+            try {
+                Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+            } catch (IOException | UnsupportedOperationException e) {
+                log.warn("could not make the admin socket {} 0660: {}", socket, e.toString());
+            }
+            Channel tcp = null;
+            if (cfg.listen() != null) {
+                ReloadingTls tls = cfg.tls() == null ? null : new ReloadingTls(cfg.tls());
+                tcp = bind(new ServerBootstrap().group(group).channel(transport.serverChannel())
+                        .childHandler(init(routes, tcpAccess, tls)), cfg.listen().toSocketAddress(), "admin.listen", cfg.listen());
+                log.info("admin API on {}://{} (admin keys only)", tls == null ? "http" : "https", cfg.listen());
+            }
+            return new AdminServer(group, unix, tcp, socket);
+        } catch (InterruptedException | RuntimeException e) {
+            if (unix != null) {
+                unix.close();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    private static void prepareSocket(Path socket) {
         if (socket.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
             throw new ConfigException("admin.socket: " + socket + " is longer than the 107 bytes a Unix socket path may"
                     + " have; set admin.socket (CORRAL_ADMIN_SOCKET) to a shorter path");
@@ -53,31 +94,33 @@ public final class AdminServer implements AutoCloseable {
                 throw new ConfigException("admin.socket: cannot remove the stale socket " + socket + ": " + e.getMessage());
             }
         }
-        Transport transport = Transport.best();
-        EventLoopGroup group = transport.newGroup(1, "corral-admin");
-        try {
-            ServerBootstrap b = new ServerBootstrap().group(group).channel(transport.domainServerChannel())
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY),
-                                    new AdminHandler(routes, PeerIdentity::of));
-                        }
-                    });
-            ChannelFuture bound = b.bind(transport.domainAddress(socket)).await();
-            if (!bound.isSuccess()) {
-                throw new ConfigException("admin.socket: cannot listen on " + socket + ": " + bound.cause().getMessage());
+    }
+
+    private static ChannelInitializer<Channel> init(AdminRoutes routes, AdminAccess access, ReloadingTls tls) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (tls != null) {
+                    ch.pipeline().addLast(tls.current().newHandler(ch.alloc()));
+                }
+                ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY), new AdminHandler(routes, access));
             }
-            try {
-                Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
-            } catch (IOException | UnsupportedOperationException e) {
-                log.warn("could not make the admin socket {} 0660: {}", socket, e.toString());
-            }
-            return new AdminServer(group, bound.channel(), socket);
-        } catch (InterruptedException | RuntimeException e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw e;
+        };
+    }
+
+    private static Channel bind(ServerBootstrap b, java.net.SocketAddress at, String field, Object shown)
+            throws InterruptedException {
+        ChannelFuture bound = b.bind(at).await();
+        if (!bound.isSuccess()) {
+            throw new ConfigException(field + ": cannot listen on " + shown + ": " + bound.cause().getMessage()
+                    + (field.equals("admin.listen") ? " (is another Corral using it? set admin.listen to another port, or off)" : ""));
         }
+        return bound.channel();
+    }
+
+    /** The TCP listener's address, or null when it is off. */
+    public java.net.InetSocketAddress tcpAddress() {
+        return tcp == null ? null : (java.net.InetSocketAddress) tcp.localAddress();
     }
 
     public Path socket() {
@@ -87,6 +130,9 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        if (tcp != null) {
+            tcp.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         try {
             Files.deleteIfExists(socket);

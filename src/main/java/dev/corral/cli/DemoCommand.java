@@ -55,6 +55,7 @@ final class DemoCommand implements Callable<Integer> {
         Simulator sim = Simulator.start(SimConfig.defaults(new HostPort("127.0.0.1", 0)).withTokensPerSecond(20));
         Settings settings = new ConfigLoader(Map.of()).load(null, Map.of(
                 "listen.address", hp.toString(),
+                "admin.listen", "off", // a throw-away demo: its CLI uses the socket in its own state directory
                 "upstream.url", "http://127.0.0.1:" + sim.port(),
                 "state_dir", state.toString()));
         String key;

@@ -45,6 +45,15 @@ public final class RawConfig {
          * the state directory, which only its owner can enter.
          */
         public String socket = null;
+
+        /**
+         * The admin API over TCP (the console, /metrics, remote admin tools), where every call needs a key
+         * with the admin scope. Loopback unless admin.tls is set; empty to turn it off.
+         */
+        public String listen = "127.0.0.1:11444";
+
+        /** TLS for the admin TCP listener; needed to listen beyond loopback. */
+        public Tls tls = new Tls();
     }
 
     public static final class Listen {

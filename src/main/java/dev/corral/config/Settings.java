@@ -27,7 +27,7 @@ public record Settings(
         Admission admission,
         Tls tls,
         List<String> corsOrigins,
-        Path adminSocket,
+        Admin admin,
         Usage usage) {
 
     /** Usage accounting: how many records may wait for the store, how long one write waits on a lock. */
@@ -109,12 +109,11 @@ public record Settings(
                         c.get("admission.queue_per_key", () -> (int) atLeast(a.queuePerKey, 0)),
                         c.get("admission.queue_timeout", () -> positive(Units.duration(a.queueTimeout)))),
                 c.get("admission.default_max_tokens", () -> atLeast(a.defaultMaxTokens, 1)));
-        Tls tls = tls(raw.listen.tls, c);
+        Tls tls = tls(raw.listen.tls, c, "listen.tls");
         Settings s = new Settings(listen, raw.listen.insecurePlaintext, upstream, stateDir, maxBody, maxHeader,
                 maxLine, headerTimeout, bodyTimeout, keepalive, maxFiltered, raw.policy.allowCloudModels,
                 List.copyOf(proxies), raw.log.access, admission, tls, corsOrigins(raw.corsOrigins, c),
-                raw.admin.socket == null || raw.admin.socket.isBlank() ? stateDir.resolve("admin.sock")
-                        : Path.of(expandHome(raw.admin.socket.trim())),
+                Admin.from(raw.admin, stateDir, c),
                 new Usage(c.get("usage.max_waiting", () -> (int) atLeast(raw.usage.maxWaiting, 1)),
                         c.get("usage.busy_timeout", () -> positive(Units.duration(raw.usage.busyTimeout)))));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
@@ -124,6 +123,11 @@ public record Settings(
                     + " (CORRAL_LISTEN_INSECURE_PLAINTEXT=true) if a TLS proxy in front of Corral terminates TLS.");
         }
         return s;
+    }
+
+    /** The admin socket the CLI reaches a running server on. */
+    public Path adminSocket() {
+        return admin.socket();
     }
 
     /** Warnings for legal but risky settings; printed at every start. */
@@ -145,39 +149,39 @@ public record Settings(
         return w;
     }
 
-    private static Tls tls(RawConfig.Tls raw, Check c) {
+    static Tls tls(RawConfig.Tls raw, Check c, String at) {
         if (raw == null || (blank(raw.cert) && blank(raw.key))) {
             if (raw != null && !blank(raw.clientCa)) {
-                throw new ConfigException(c.where("listen.tls.client_ca") + ": needs listen.tls.cert and listen.tls.key");
+                throw new ConfigException(c.where(at + ".client_ca") + ": needs " + at + ".cert and " + at + ".key");
             }
             return null;
         }
         if (blank(raw.cert) || blank(raw.key)) {
-            throw new ConfigException(c.where("listen.tls." + (blank(raw.cert) ? "cert" : "key"))
-                    + ": missing; TLS needs both listen.tls.cert and listen.tls.key");
+            throw new ConfigException(c.where(at + "." + (blank(raw.cert) ? "cert" : "key"))
+                    + ": missing; TLS needs both " + at + ".cert and " + at + ".key");
         }
-        Path cert = c.get("listen.tls.cert", () -> readable(raw.cert));
-        Path key = c.get("listen.tls.key", () -> readable(raw.key));
-        Path ca = blank(raw.clientCa) ? null : c.get("listen.tls.client_ca", () -> readable(raw.clientCa));
+        Path cert = c.get(at + ".cert", () -> readable(raw.cert));
+        Path key = c.get(at + ".key", () -> readable(raw.key));
+        Path ca = blank(raw.clientCa) ? null : c.get(at + ".client_ca", () -> readable(raw.clientCa));
         String auth = raw.clientAuth == null ? "none" : raw.clientAuth.trim().toLowerCase(Locale.ROOT);
         if (!List.of("none", "optional", "required").contains(auth)) {
-            throw new ConfigException(c.where("listen.tls.client_auth") + ": must be none, optional or required, got '" + auth + "'");
+            throw new ConfigException(c.where(at + ".client_auth") + ": must be none, optional or required, got '" + auth + "'");
         }
         if (!auth.equals("none") && ca == null) {
-            throw new ConfigException(c.where("listen.tls.client_auth") + ": " + auth + " needs listen.tls.client_ca");
+            throw new ConfigException(c.where(at + ".client_auth") + ": " + auth + " needs " + at + ".client_ca");
         }
         Map<String, String> keys = raw.clientCertKeys == null ? Map.of() : Map.copyOf(raw.clientCertKeys);
         for (Map.Entry<String, String> e : keys.entrySet()) {
             if (e.getValue() == null || !e.getValue().matches("[a-z0-9]{12}")) {
-                throw new ConfigException(c.where("listen.tls.client_cert_keys") + ": '" + e.getKey()
+                throw new ConfigException(c.where(at + ".client_cert_keys") + ": '" + e.getKey()
                         + "' must map to a key id (12 lower-case letters and digits, see corral keys list)");
             }
         }
         if (!keys.isEmpty() && ca == null) {
-            throw new ConfigException(c.where("listen.tls.client_cert_keys") + ": needs listen.tls.client_ca to verify the certificates");
+            throw new ConfigException(c.where(at + ".client_cert_keys") + ": needs " + at + ".client_ca to verify the certificates");
         }
         return new Tls(cert, key, ca, auth, keys, raw.hsts == null ? "" : raw.hsts.trim(),
-                c.get("listen.tls.reload_interval", () -> positive(Units.duration(raw.reloadInterval))));
+                c.get(at + ".reload_interval", () -> positive(Units.duration(raw.reloadInterval))));
     }
 
     private static List<String> corsOrigins(List<String> raw, Check c) {
@@ -298,26 +302,5 @@ public record Settings(
             throw new IllegalArgumentException("must be greater than zero");
         }
         return d;
-    }
-
-    /** Runs one field's parser and turns its failure into "where the value came from: field: reason". */
-    private record Check(java.util.function.UnaryOperator<String> whereOf) {
-        interface Parser<T> {
-            T parse();
-        }
-
-        String where(String field) {
-            return whereOf.apply(field);
-        }
-
-        <T> T get(String field, Parser<T> parser) {
-            try {
-                return parser.parse();
-            } catch (ConfigException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                throw new ConfigException(whereOf.apply(field) + ": " + e.getMessage());
-            }
-        }
     }
 }

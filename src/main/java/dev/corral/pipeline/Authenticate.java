@@ -5,6 +5,8 @@ import dev.corral.refusal.Refusal;
 import dev.corral.access.ClientCertificates;
 import dev.corral.access.Authenticator;
 import dev.corral.access.Credentials;
+import dev.corral.access.AuthFailure;
+import dev.corral.store.Scope;
 import dev.corral.admission.AuthFailureLimiter;
 
 /**
@@ -30,12 +32,16 @@ public final class Authenticate implements Step {
     @Override
     public Decision apply(Exchange exchange) {
         Credentials.Presented presented = Credentials.from(exchange.request().headers());
-        String certKey = presented.failure() == dev.corral.access.AuthFailure.MISSING
+        String certKey = presented.failure() == AuthFailure.MISSING
                 ? certificates.keyFor(exchange.clientCertificate()) : null;
         Authenticator.Result result = certKey != null ? authenticator.byKeyId(certKey) : authenticator.authenticate(presented);
-        if (result.ok()) {
+        if (result.ok() && !result.principal().scopes().contains(Scope.ADMIN)) {
             exchange.principal(result.principal());
             return Decision.CONTINUE;
+        }
+        if (result.ok()) {
+            // An admin key is no key here: the same 401 as an unknown one, and counted as a failure.
+            result = new Authenticator.Result(null, AuthFailure.ADMIN_KEY, result.keyId());
         }
         if (result.keyId() != null) {
             exchange.keyId(result.keyId());

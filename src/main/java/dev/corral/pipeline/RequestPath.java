@@ -53,6 +53,7 @@ public final class RequestPath {
     private final List<Step> steps;
     private final Forwarder forward;
     private final List<ExchangeListener> settle;
+    private final LiveExchanges live = new LiveExchanges();
 
     public RequestPath(List<Step> steps, Forwarder forward, List<ExchangeListener> settle) {
         this.steps = List.copyOf(steps);
@@ -95,6 +96,20 @@ public final class RequestPath {
         }
     }
 
+    /** A new exchange arrived: it is live until it is settled or discarded. */
+    public void begin(Exchange ex) {
+        live.add(ex);
+    }
+
+    /** An exchange that ends without settling (a local answer). */
+    public void discard(Exchange ex) {
+        live.remove(ex);
+    }
+
+    public LiveExchanges live() {
+        return live;
+    }
+
     /** Runs the steps from {@code from} until one decides something other than continue, or all pass. */
     public Progress run(Exchange ex, int from) {
         for (int i = from; i < steps.size(); i++) {
@@ -126,6 +141,7 @@ public final class RequestPath {
 
     /** Every settle listener hears of the exchange once; one failing does not stop the others. */
     public void settle(Exchange ex) {
+        live.remove(ex);
         for (ExchangeListener l : settle) {
             try {
                 l.onComplete(ex);

@@ -78,6 +78,7 @@ final class Answers implements ClientSink {
     void answer(LocalAnswer a) {
         Exchange ex = exchange;
         exchange = null;
+        path.discard(ex);
         boolean keepAlive = Responses.keepAlive(ex.request(), a.close());
         write(Responses.answer(ctx.alloc(), ex, a, keepAlive), keepAlive, true);
     }

@@ -118,8 +118,10 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
             return;
         }
         timers.cancel();
-        answers.begin(new Exchange(listener.newRequestId(), listener.clock().instant(), System.nanoTime(), req,
-                Peers.address(ctx.channel()), Peers.certificate(ctx.pipeline()), ctx.channel().eventLoop()));
+        Exchange ex = new Exchange(listener.newRequestId(), listener.clock().instant(), System.nanoTime(), req,
+                Peers.address(ctx.channel()), Peers.certificate(ctx.pipeline()), ctx.channel().eventLoop());
+        path.begin(ex);
+        answers.begin(ex);
         state = State.BUSY;
         run(0);
     }

@@ -9,7 +9,12 @@ public enum Scope {
     /** List, show and inspect models; version and status. */
     META(Set.of(RouteClass.META)),
     /** Run models, plus everything META allows. */
-    INFERENCE(Set.of(RouteClass.META, RouteClass.INFERENCE));
+    INFERENCE(Set.of(RouteClass.META, RouteClass.INFERENCE)),
+    /**
+     * The admin API over TCP (and the console): no route of the public listener, where an admin key
+     * is refused like an unknown one. An admin key has no other scope.
+     */
+    ADMIN(Set.of());
 
     private final Set<RouteClass> classes;
 
@@ -31,6 +36,6 @@ public enum Scope {
                 return s;
             }
         }
-        throw new IllegalArgumentException("unknown scope '" + text + "' (known: meta, inference)");
+        throw new IllegalArgumentException("unknown scope '" + text + "' (known: meta, inference, admin)");
     }
 }

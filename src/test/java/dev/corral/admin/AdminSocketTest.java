@@ -142,13 +142,13 @@ class AdminSocketTest {
 
     @Test
     void aSecondServerOnTheSameStateDirIsRefusedAndAStaleSocketIsReplaced() throws Exception {
-        var settings = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0",
+        var settings = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0", "admin.listen", "127.0.0.1:0",
                 "state_dir", gw.stateDir.toString(), "upstream.url", "http://127.0.0.1:" + gw.sim.port()));
         assertThatThrownBy(() -> Corral.start(settings)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("another Corral is running");
         java.nio.file.Path dir = Files.createTempDirectory("corral-stale-");
         Files.createFile(dir.resolve("admin.sock")); // what a killed server leaves behind
-        var fresh = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0",
+        var fresh = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0", "admin.listen", "127.0.0.1:0",
                 "state_dir", dir.toString(), "upstream.url", "http://127.0.0.1:" + gw.sim.port()));
         try (Corral c = Corral.start(fresh)) {
             assertThat(AdminClient.answers(c.adminSocket())).isTrue();

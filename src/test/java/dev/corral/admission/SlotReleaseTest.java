@@ -90,7 +90,7 @@ class SlotReleaseTest {
             dead = s.getLocalPort();
         }
         Path state = Files.createTempDirectory("corral-dead-");
-        var settings = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0",
+        var settings = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0", "admin.listen", "127.0.0.1:0",
                 "upstream.url", "http://127.0.0.1:" + dead, "state_dir", state.toString()));
         try (Corral corral = Corral.start(settings)) {
             String key = new KeyIssuer(corral.store(), new KeyHasher(StateDir.open(state).serverSecret()), Clock.systemUTC())

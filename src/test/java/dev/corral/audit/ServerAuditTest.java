@@ -56,7 +56,7 @@ class ServerAuditTest {
         List<String> lines = AuditFiles.lines(f);
         lines.set(5, lines.get(5).replace("\"details\":{}", "\"details\":{\"by\":\"mallory\"}"));
         AuditFiles.write(f, lines);
-        var settings = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0",
+        var settings = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0", "admin.listen", "127.0.0.1:0",
                 "state_dir", state.toString(), "upstream.url", "http://127.0.0.1:9"));
         assertThatThrownBy(() -> Corral.start(settings)).isInstanceOf(StoreException.class)
                 .hasMessageContaining("audit.log").hasMessageContaining("corral audit verify");

@@ -69,9 +69,9 @@ class CliTest {
         Run noName = run("keys", "create", "--state-dir", dir.toString());
         assertThat(noName.code()).isEqualTo(2);
         assertThat(noName.err()).contains("--name");
-        Run badScope = run("keys", "create", "--name", "x", "--scope", "admin", "--state-dir", dir.toString());
+        Run badScope = run("keys", "create", "--name", "x", "--scope", "root", "--state-dir", dir.toString());
         assertThat(badScope.code()).isEqualTo(2);
-        assertThat(badScope.err()).contains("unknown scope 'admin'").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(badScope.err()).contains("unknown scope 'root'").doesNotContain("Exception").doesNotContain("\tat ");
         assertThat(run("keys", "create", "--name", "x", "--expires", "soon", "--state-dir", dir.toString()).code()).isEqualTo(2);
         assertThat(run("keys", "revoke", "not-an-id", "--state-dir", dir.toString()).code()).isEqualTo(2);
         assertThat(run("frobnicate").code()).isEqualTo(2);

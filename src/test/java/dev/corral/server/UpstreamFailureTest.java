@@ -29,7 +29,7 @@ class UpstreamFailureTest {
             deadPort = s.getLocalPort();
         }
         Path state = Files.createTempDirectory("corral-down-");
-        var settings = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0",
+        var settings = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0", "admin.listen", "127.0.0.1:0",
                 "upstream.url", "http://127.0.0.1:" + deadPort, "state_dir", state.toString()));
         try (Corral corral = Corral.start(settings)) {
             int port = corral.address().getPort();

@@ -73,6 +73,7 @@ public final class TestGateway implements AutoCloseable {
                 : Files.createTempDirectory("corral-test-");
         Map<String, String> o = new HashMap<>();
         o.put("listen.address", "127.0.0.1:0");
+        o.put("admin.listen", "127.0.0.1:0");
         o.put("upstream.url", "http://127.0.0.1:" + sim.port());
         o.put("state_dir", state.toString());
         o.put("upstream.health_interval", "1h"); // one probe at start only: tests count what reaches Ollama
@@ -140,6 +141,9 @@ public final class TestGateway implements AutoCloseable {
 
     /** Every usage record written so far, after the writer has caught up. */
     public List<UsageRecord> usage() throws InterruptedException {
+        // A client can read its whole answer before the exchange is settled (the write's listener runs
+        // after the bytes left): wait for every exchange to settle, then for the writer.
+        Eventually.await("every exchange settled", Duration.ofSeconds(10), () -> corral.live().size() == 0);
         if (!corral.usage().awaitFlushed(10_000)) {
             throw new AssertionError("usage writer did not catch up within 10 s");
         }

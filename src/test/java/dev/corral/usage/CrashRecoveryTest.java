@@ -64,6 +64,7 @@ class CrashRecoveryTest {
             env.put("CORRAL_ADMISSION_KEY_DEFAULTS_CONCURRENCY", "0"); // all 50 streams from one key at once
             env.put("CORRAL_ADMISSION_UPSTREAM_CONCURRENCY", "64");    // all 50 forwarded, none queued
             env.put("CORRAL_UPSTREAM_HEALTH_INTERVAL", "1h");
+            env.put("CORRAL_ADMIN_LISTEN", "127.0.0.1:0");
             env.put("CORRAL_ACCESS_LOG_LEVEL", "OFF");
             pb.redirectErrorStream(true);
             process = pb.start();
