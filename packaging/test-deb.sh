@@ -40,6 +40,7 @@ mkdir -p "$RUN_UNIT_DIR"
 unit=/lib/systemd/system/corral.service
 member=corral-ci
 sim_pid=""
+builds=()
 passed=0
 failed=0
 had_corral_user=""; getent passwd corral >/dev/null && had_corral_user=1
@@ -64,6 +65,12 @@ member_run() { runuser -u "$member" -- "$@"; }
 cleanup() {
   local rc=$?
   set +e
+  local b i
+  for b in "${builds[@]}"; do
+    kill -TERM -- "-$b" 2>/dev/null
+    for i in $(seq 100); do kill -0 -- "-$b" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$b" 2>/dev/null
+  done
   [ -f "$unit" ] && bash "$repo/packaging/run-unit.sh" stop "$unit" 2>/dev/null
   [ -f "$RUN_UNIT_DIR/corral.pid" ] && kill -KILL "$(cat "$RUN_UNIT_DIR/corral.pid")" 2>/dev/null
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
@@ -140,12 +147,15 @@ if [ "${1:-}" = --reuse ] && [ -d "${2:-}" ]; then
   echo "packaging: reusing $2; the reproducibility check is skipped"
 else
   start=$SECONDS
-  bash packaging/build-deb.sh --out "$T/a" >"$T/build-a.log" 2>&1 &
+  # each in a session of its own, so that a test stopped half way stops Maven too
+  setsid bash packaging/build-deb.sh --out "$T/a" >"$T/build-a.log" 2>&1 &
   build_a=$!
-  bash packaging/build-deb.sh --out "$T/b" >"$T/build-b.log" 2>&1 &
+  setsid bash packaging/build-deb.sh --out "$T/b" >"$T/build-b.log" 2>&1 &
   build_b=$!
+  builds=("$build_a" "$build_b")
   wait "$build_a" || die "build A failed (packaging/build-deb.sh)"
   wait "$build_b" || die "build B failed (packaging/build-deb.sh)"
+  builds=()
   echo "packaging: two clean builds in $((SECONDS - start)) s"
   sed 's/^/  /' "$T/a/SHA256SUMS"
   check "two clean builds give byte-identical .deb, jar and SBOM (SHA256SUMS equal)" cmp -s "$T/a/SHA256SUMS" "$T/b/SHA256SUMS"
@@ -279,7 +289,7 @@ check "remove asked for 'deb-systemd-invoke stop corral.service' and the service
 check "remove: /usr/bin/corral and the jar are gone" test ! -e /usr/bin/corral -a ! -e /usr/share/corral/corral.jar
 check "remove kept /etc/corral/corral.yaml, /etc/default/corral, server.secret, corral.db and the audit log" \
   test -f /etc/corral/corral.yaml -a -f /etc/default/corral -a -f /var/lib/corral/server.secret -a -f /var/lib/corral/corral.db -a -f /var/lib/corral/audit.log
-check "remove kept the user corral" getent passwd corral
+check "remove kept the user corral" bash -c "getent passwd corral >/dev/null"
 
 # 11. Reinstall where systemd does not run (this machine as it is): the scripts must call neither.
 : >"$SHIM_LOG"
@@ -293,7 +303,7 @@ check "the reinstalled package finds its keys (the revoked key, as user corral)"
 check "purge removed /etc/corral, /etc/default/corral and /var/lib/corral" \
   test ! -e /etc/corral -a ! -e /etc/default/corral -a ! -e /var/lib/corral
 check "purge left no trace in dpkg" test -z "$(dpkg-query -W -f='${db:Status-Status}' corral 2>/dev/null | grep -v not-installed || true)"
-check "purge kept the system user corral (its uid is never handed to another user)" getent passwd corral
+check "purge kept the system user corral (its uid is never handed to another user)" bash -c "getent passwd corral >/dev/null"
 
 echo "packaging: $passed passed, $failed failed"
 [ "$failed" = 0 ]
