@@ -75,13 +75,15 @@ final class HardenCommand {
         }
     }
 
-    @Command(name = "corral", description = "A hardened unit for Corral itself (its own user, state directory, no capabilities).")
+    @Command(name = "corral", description = {"A hardened unit for Corral itself (the system user corral, state directory,",
+            "no capabilities); with no options, the unit the Debian package installs."})
     static final class Corral implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--exec", defaultValue = "/usr/bin/java -jar /opt/corral/corral.jar",
-                description = "How to start Corral (default ${DEFAULT-VALUE}).")
+        @Option(names = "--exec", defaultValue = CorralUnit.PACKAGED_EXEC,
+                description = {"How to start Corral (default ${DEFAULT-VALUE}, the Debian package's command;",
+                        "e.g. '/usr/bin/java -jar /opt/corral/corral.jar')."})
         String exec;
 
         @Option(names = "--config", defaultValue = "/etc/corral/corral.yaml", description = "Its config file (default ${DEFAULT-VALUE}).")
@@ -105,7 +107,9 @@ final class HardenCommand {
                 throw new CorralCommand.UsageError("--memory-max must be like 2G or 512M");
             }
             return emit(spec, CorralUnit.render(exec, config, memoryMax), write, unitDir.resolve("corral.service"),
-                    "systemctl daemon-reload && systemctl enable --now corral", null);
+                    "systemctl daemon-reload && systemctl enable --now corral (the unit runs as the system user corral:"
+                            + " getent passwd corral || adduser --system --group --home /var/lib/corral --no-create-home"
+                            + " --shell /usr/sbin/nologin corral)", null);
         }
     }
 

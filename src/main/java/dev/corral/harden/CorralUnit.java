@@ -1,24 +1,34 @@
 package dev.corral.harden;
 
 /**
- * A hardened unit for Corral itself: a dynamic user of its own, a private state directory, no
- * capabilities, strict system protection. Scores 1.3 with systemd-analyze security --offline=true
- * (systemd 252). The JVM's JIT writes executable code, so MemoryDenyWriteExecute stays off.
+ * The hardened unit for Corral itself, and the one the Debian package installs (packaging/build-deb.sh
+ * writes the package's unit by running `corral harden corral`, so the two cannot drift): the static
+ * system user `corral`, a private state directory, the admin socket's directory open to group
+ * `corral`, no capabilities, strict system protection. Scores 1.4 with systemd-analyze security
+ * --offline=true (systemd 252). The JVM's JIT writes executable code, so MemoryDenyWriteExecute stays
+ * off; PrivateUsers stays off so the admin socket sees its callers' real uids (see the comment in the unit).
  */
 public final class CorralUnit {
     private CorralUnit() {}
 
+    /** What `corral harden corral` starts by default: the Debian package's launcher. */
+    public static final String PACKAGED_EXEC = "/usr/bin/corral";
+
     /**
-     * @param exec       the command that starts Corral, e.g. "/usr/bin/java -jar /opt/corral/corral.jar"
+     * @param exec       the command that starts Corral, e.g. "/usr/bin/corral" or "/usr/bin/java -jar /opt/corral/corral.jar"
      * @param configFile the YAML config Corral reads
      * @param memoryMax  e.g. "2G"
      */
     public static String render(String exec, String configFile, String memoryMax) {
         return """
-                # /etc/systemd/system/corral.service, written by `corral harden corral`.
+                # corral.service, as `corral harden corral` prints it and the Debian package installs it
+                # (/lib/systemd/system/corral.service; by hand: /etc/systemd/system/corral.service).
+                # It runs as the system user `corral`, which the package creates; by hand:
+                #   adduser --system --group --home /var/lib/corral --no-create-home --shell /usr/sbin/nologin corral
                 # Apply: systemctl daemon-reload && systemctl enable --now corral
                 [Unit]
                 Description=Corral, the secure gateway in front of Ollama
+                Documentation=man:corral(1)
                 After=network-online.target ollama.service
                 Wants=network-online.target
 
@@ -29,10 +39,16 @@ public final class CorralUnit {
                 Restart=on-failure
                 RestartSec=2
 
-                # Its own user, made at start; keys and usage in /var/lib/corral (0700).
-                DynamicUser=yes
+                # Its own system user; keys, usage and the server secret in /var/lib/corral (0700: the
+                # service's alone). The admin socket is /run/corral/admin.sock (admin.socket in the config):
+                # the directory is 0750 and the socket 0660, so members of group corral run `corral keys`
+                # against the running service, and nobody else can.
+                User=corral
+                Group=corral
                 StateDirectory=corral
                 StateDirectoryMode=0700
+                RuntimeDirectory=corral
+                RuntimeDirectoryMode=0750
                 ConfigurationDirectory=corral
                 UMask=0077
 
@@ -52,7 +68,9 @@ public final class CorralUnit {
                 ProtectHome=yes
                 PrivateTmp=yes
                 PrivateDevices=yes
-                PrivateUsers=yes
+                # Not PrivateUsers=yes: in a user namespace every caller on the admin socket would show
+                # as uid 65534 (nobody), and the audit log must name who made or revoked a key.
+                PrivateUsers=no
                 PrivateMounts=yes
                 DevicePolicy=closed
                 ProtectKernelTunables=yes

@@ -173,4 +173,25 @@ class LauncherTest {
         assertThat(Files.readString(mavenArgs).trim()).isEqualTo(dir.resolve("jdk17").toString());
         assertThat(javaCalls()).containsExactly(java("jdk21") + " -XX:+UseSerialGC -Xss512k -jar " + jar() + " -V");
     }
+    @Test
+    void theInstalledVariantRunsItsJarAndNeverBuilds() throws Exception {
+        // packaging/build-deb.sh installs the launcher as /usr/bin/corral with this one line changed
+        Path installed = Files.writeString(dir.resolve("installed.jar"), "jar");
+        String text = Files.readString(repo.resolve("corral"));
+        assertThat(text).containsOnlyOnce("\ninstalled_jar=\"\"\n");
+        Files.writeString(repo.resolve("corral"), text.replace("\ninstalled_jar=\"\"\n", "\ninstalled_jar=\"" + installed + "\"\n"));
+        // the sources are newer than target/corral.jar, and a mvnw is there: neither matters now
+        Files.setLastModifiedTime(repo.resolve("target/corral.jar"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Path mavenArgs = dir.resolve("mvnw.log");
+        script(repo.resolve("mvnw"), "echo called > '" + mavenArgs + "'\n");
+        Run r = launch(Map.of("JAVA_HOME", dir.resolve("jdk21").toString(), "CORRAL_CONFIG", "/elsewhere.yaml"), "keys", "list");
+        assertThat(r.code()).isZero();
+        assertThat(Files.exists(mavenArgs)).isFalse();
+        assertThat(javaCalls()).containsExactly(java("jdk21") + " -XX:+UseSerialGC -Xss512k -jar " + installed + " keys list");
+
+        Files.delete(installed);
+        r = launch(Map.of("JAVA_HOME", dir.resolve("jdk21").toString()), "-V");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains(installed + " is missing; reinstall the corral package");
+    }
 }

@@ -96,7 +96,7 @@ class HardenTest {
     void corralsOwnUnitScoresAtMost1point5() throws Exception {
         requireSystemdAnalyze();
         Path unit = Files.writeString(dir.resolve("corral.service"),
-                CorralUnit.render("/usr/bin/java -jar /opt/corral/corral.jar", "/etc/corral/corral.yaml", "2G"));
+                CorralUnit.render(CorralUnit.PACKAGED_EXEC, "/etc/corral/corral.yaml", "2G"));
         assertThat(score(List.of("systemd-analyze", "security", "--offline=true", unit.toString()))).isLessThanOrEqualTo(1.5);
     }
 
@@ -121,6 +121,9 @@ class HardenTest {
         code = CorralCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err))
                 .execute("harden", "corral", "--write", "--unit-dir", dir.toString());
         assertThat(code).isZero();
-        assertThat(Files.readString(dir.resolve("corral.service"))).contains("DynamicUser=yes").contains("CapabilityBoundingSet=\n");
+        assertThat(Files.readString(dir.resolve("corral.service"))).contains("User=corral\n").contains("Group=corral\n")
+                .contains("ExecStart=/usr/bin/corral serve --config /etc/corral/corral.yaml\n")
+                .contains("RuntimeDirectoryMode=0750\n").contains("StateDirectoryMode=0700\n").contains("CapabilityBoundingSet=\n");
+        assertThat(err.toString()).contains("adduser --system --group");
     }
 }
