@@ -19,10 +19,16 @@ public final class ApiKey {
 
     /** A new key, e.g. {@code crl_k3x9m2p7q4wa_…}. */
     public static String generate() {
-        StringBuilder sb = new StringBuilder(LENGTH).append(PREFIX);
+        StringBuilder id = new StringBuilder(ID_LENGTH);
         for (int i = 0; i < ID_LENGTH; i++) {
-            sb.append(ID_ALPHABET[RANDOM.nextInt(ID_ALPHABET.length)]);
+            id.append(ID_ALPHABET[RANDOM.nextInt(ID_ALPHABET.length)]);
         }
+        return withSecret(id.toString());
+    }
+
+    /** A fresh secret for an existing key id (rotation): the id, and so its usage and limits, stay. */
+    public static String withSecret(String id) {
+        StringBuilder sb = new StringBuilder(LENGTH).append(PREFIX).append(id);
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
         sb.append('_').append(Base64.getUrlEncoder().withoutPadding().encodeToString(secret));

@@ -58,7 +58,12 @@ public final class Authenticator {
         String id = ApiKey.idOf(key);
         KeyDirectory.Entry entry = id == null ? null : keys.get(id);
         byte[] expected = entry == null ? dummyHmac : entry.record().hmac();
-        boolean match = KeyHasher.matches(expected, hasher.hash(id == null ? DUMMY_KEY : key));
+        byte[] presentedHmac = hasher.hash(id == null ? DUMMY_KEY : key);
+        boolean match = KeyHasher.matches(expected, presentedHmac);
+        KeyRecord.Rotation rotation = entry == null ? null : entry.record().rotation();
+        if (!match && rotation != null && rotation.activeAt(clock.instant())) {
+            match = KeyHasher.matches(rotation.previousHmac(), presentedHmac); // the old secret, within its grace
+        }
         if (id == null) {
             return new Result(null, AuthFailure.MALFORMED, null);
         }

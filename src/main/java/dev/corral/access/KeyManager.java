@@ -30,12 +30,14 @@ public final class KeyManager {
 
     private final Store store;
     private final KeyIssuer issuer;
+    private final KeyHasher hasher;
     private final Clock clock;
     private final Audit audit;
 
     public KeyManager(Store store, KeyHasher hasher, Clock clock, Audit audit) {
         this.store = store;
         this.issuer = new KeyIssuer(store, hasher, clock);
+        this.hasher = hasher;
         this.clock = clock;
         this.audit = audit;
     }
@@ -72,6 +74,27 @@ public final class KeyManager {
         store.updateKeyLimits(id, next);
         audit.record(actor, Actions.KEY_UPDATE, id, Map.of("limits", next.describe(), "was", k.get().limits().describe()));
         return store.findKey(id);
+    }
+
+    /**
+     * A new secret for the key; the old one keeps working for {@code grace} (zero: it stops now).
+     * Empty for an unknown or revoked key.
+     */
+    public Optional<KeyIssuer.Issued> rotate(String id, java.time.Duration grace, String actor) {
+        Optional<KeyRecord> k = store.findKey(id);
+        if (k.isEmpty() || k.get().revokedAt() != null) {
+            return Optional.empty();
+        }
+        String key = ApiKey.withSecret(id);
+        Instant until = grace.isZero() ? null : clock.instant().plus(grace);
+        if (!store.rotateKey(id, hasher.hash(key), k.get().hmac(), until)) {
+            return Optional.empty();
+        }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("grace_seconds", grace.toSeconds());
+        details.put("grace_ends", until == null ? null : until.toString());
+        audit.record(actor, Actions.KEY_ROTATE, id, details);
+        return store.findKey(id).map(r -> new KeyIssuer.Issued(r, key));
     }
 
     public Revoked revoke(String id, String actor) {

@@ -32,7 +32,9 @@ public final class KeyJson {
                 .put("created_at", k.createdAt().toString())
                 .put("expires_at", k.expiresAt() == null ? null : k.expiresAt().toString())
                 .put("revoked_at", k.revokedAt() == null ? null : k.revokedAt().toString())
-                .put("status", k.status(now));
+                .put("status", k.status(now))
+                .put("previous_secret_until", k.rotation() == null || !k.rotation().activeAt(now) ? null
+                        : k.rotation().until().toString());
         ArrayNode sc = o.putArray("scopes");
         k.scopes().stream().map(Scope::id).sorted().forEach(sc::add);
         ArrayNode mo = o.putArray("models");

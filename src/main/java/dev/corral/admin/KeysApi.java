@@ -34,7 +34,8 @@ public final class KeysApi {
                 .add(HttpMethod.POST, "/admin/v1/keys", this::create)
                 .add(HttpMethod.GET, "/admin/v1/keys/:id", this::show)
                 .add(HttpMethod.PATCH, "/admin/v1/keys/:id", this::update)
-                .add(HttpMethod.POST, "/admin/v1/keys/:id/revoke", this::revoke);
+                .add(HttpMethod.POST, "/admin/v1/keys/:id/revoke", this::revoke)
+                .add(HttpMethod.POST, "/admin/v1/keys/:id/rotate", this::rotate);
     }
 
     private AdminRoutes.Reply list(AdminCall call) {
@@ -73,6 +74,29 @@ public final class KeysApi {
         reload.run();
         log.info("admin: key {} limits set to {} by {}", id, k.limits().describe(), call.actor());
         return AdminRoutes.Reply.ok(KeyJson.of(k, clock.instant()));
+    }
+
+    /** {"grace": "24h"}: a new secret, returned once; the old one works until the grace ends ("0s": stops now). */
+    private AdminRoutes.Reply rotate(AdminCall call) {
+        String id = id(call);
+        ObjectNode body = call.json();
+        java.time.Duration grace;
+        try {
+            grace = body.hasNonNull("grace") ? dev.corral.config.Units.duration(body.get("grace").asText())
+                    : java.time.Duration.ofHours(24);
+        } catch (IllegalArgumentException e) {
+            throw AdminError.badRequest("grace: " + e.getMessage());
+        }
+        if (grace.isNegative() || grace.compareTo(java.time.Duration.ofDays(90)) > 0) {
+            throw AdminError.badRequest("grace: between 0s and 90d");
+        }
+        KeyIssuer.Issued issued = keys.rotate(id, grace, call.actor())
+                .orElseThrow(() -> AdminError.notFound("no active key with id " + id));
+        reload.run();
+        log.info("admin: key {} rotated by {} (old secret works for {})", id, call.actor(), grace);
+        ObjectNode out = KeyJson.of(issued.record(), clock.instant());
+        out.put("key", issued.key());
+        return AdminRoutes.Reply.ok(out);
     }
 
     private AdminRoutes.Reply revoke(AdminCall call) {

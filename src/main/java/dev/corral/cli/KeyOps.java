@@ -38,6 +38,9 @@ abstract class KeyOps implements AutoCloseable {
     /** The key after revocation, with "already_revoked". */
     abstract ObjectNode revoke(String id);
 
+    /** The key with its new secret in "key". */
+    abstract ObjectNode rotate(String id, String grace);
+
     @Override
     public void close() {}
 
@@ -89,6 +92,11 @@ abstract class KeyOps implements AutoCloseable {
         @Override
         ObjectNode revoke(String id) {
             return (ObjectNode) call("POST", "/admin/v1/keys/" + id + "/revoke", null);
+        }
+
+        @Override
+        ObjectNode rotate(String id, String grace) {
+            return (ObjectNode) call("POST", "/admin/v1/keys/" + id + "/rotate", AdminClientJson.object().put("grace", grace));
         }
     }
 
@@ -157,6 +165,21 @@ abstract class KeyOps implements AutoCloseable {
             }
             ObjectNode out = KeyJson.of(keys.find(id).orElseThrow(), clock.instant());
             out.put("already_revoked", r == KeyManager.Revoked.ALREADY_REVOKED);
+            return out;
+        }
+
+        @Override
+        ObjectNode rotate(String id, String grace) {
+            java.time.Duration d;
+            try {
+                d = dev.corral.config.Units.duration(grace);
+            } catch (IllegalArgumentException e) {
+                throw new CorralCommand.UsageError("--grace: " + e.getMessage());
+            }
+            KeyIssuer.Issued issued = keys.rotate(id, d, actor()).orElseThrow(() ->
+                    new CorralCommand.Failure("no active key with id " + id + " (see corral keys list)"));
+            ObjectNode out = KeyJson.of(issued.record(), clock.instant());
+            out.put("key", issued.key());
             return out;
         }
 

@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
 
 /** `corral keys`: create, list and revoke API keys. */
 @Command(name = "keys", description = "Create, list and revoke API keys.",
-        subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Update.class, KeysCommand.Revoke.class})
+        subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Update.class, KeysCommand.Rotate.class,
+                KeysCommand.Revoke.class})
 final class KeysCommand {
 
     /** Per-key limits, for create and update. Unset = the configured default; 0 = unlimited. */
@@ -278,6 +279,39 @@ final class KeysCommand {
                 }
                 spec.commandLine().getErr().println("Revoked key " + keyId + " (\"" + k.path("name").asText() + "\")."
                         + (ops.live() ? " The running server refuses it from now on." : ""));
+            }
+            return CorralCommand.OK;
+        }
+    }
+
+    @Command(name = "rotate", description = {"Give a key a new secret, printed once; the old secret keeps working for the grace period.",
+            "The new key goes to standard output alone, so NEW=$(corral keys rotate ID) works."})
+    static final class Rotate implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ConfigOptions config;
+
+        @Parameters(paramLabel = "ID", description = "The key's id (see corral keys list).")
+        String id;
+
+        @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "24h",
+                description = "How long the old secret keeps working, e.g. 24h, 7d, 0s (stops at once). Default: ${DEFAULT-VALUE}.")
+        String grace;
+
+        @Override
+        public Integer call() {
+            String keyId = keyId(id);
+            try (KeyOps ops = KeyOps.open(config.load(Map.of()))) {
+                ObjectNode k = ops.rotate(keyId, grace);
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("Rotated key " + keyId + " (\"" + k.path("name").asText() + "\"): the old secret works "
+                        + (k.path("previous_secret_until").isNull() ? "no longer" : "until " + k.path("previous_secret_until").asText())
+                        + ". This is the only time the new key is shown:");
+                err.flush();
+                spec.commandLine().getOut().println(k.path("key").asText());
+                spec.commandLine().getOut().flush();
             }
             return CorralCommand.OK;
         }

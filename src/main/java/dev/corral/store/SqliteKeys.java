@@ -119,6 +119,27 @@ final class SqliteKeys {
         }
     }
 
+    /** Replaces the secret's HMAC; the previous one keeps working until {@code until} (null: at once no more). */
+    boolean rotate(String id, byte[] hmac, byte[] previous, Instant until) {
+        synchronized (lock) {
+            boolean[] changed = new boolean[1];
+            inTransaction(() -> {
+                try (PreparedStatement ps = conn.prepareStatement("UPDATE keys SET hmac = ?, previous_hmac = ?,"
+                        + " previous_until = ? WHERE id = ? AND revoked_at IS NULL")) {
+                    ps.setBytes(1, hmac);
+                    ps.setBytes(2, until == null ? null : previous);
+                    setInstant(ps, 3, until);
+                    ps.setString(4, id);
+                    changed[0] = ps.executeUpdate() == 1;
+                }
+                if (changed[0]) {
+                    bumpVersion();
+                }
+            }, "rotate key " + id);
+            return changed[0];
+        }
+    }
+
     long version() {
         synchronized (lock) {
             try (Statement s = conn.createStatement();
@@ -169,9 +190,11 @@ final class SqliteKeys {
         KeyLimits limits = new KeyLimits(nullableLong(rs, "rpm"), nullableLong(rs, "tpm"),
                 nullableLong(rs, "daily_tokens"), nullableLong(rs, "monthly_tokens"), nullableInt(rs, "concurrency"),
                 nullableInt(rs, "weight"));
+        byte[] previous = rs.getBytes("previous_hmac");
+        Instant until = instant(rs, "previous_until");
         return new KeyRecord(rs.getString("id"), rs.getString("name"), rs.getBytes("hmac"), Set.copyOf(scopes),
                 List.copyOf(modelList), Instant.ofEpochMilli(rs.getLong("created_at")), instant(rs, "expires_at"),
-                instant(rs, "revoked_at"), limits);
+                instant(rs, "revoked_at"), limits, previous == null || until == null ? null : new KeyRecord.Rotation(previous, until));
     }
 
     private static void setLimits(PreparedStatement ps, int at, KeyLimits l) throws SQLException {

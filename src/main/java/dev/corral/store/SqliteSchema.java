@@ -27,13 +27,14 @@ final class SqliteSchema {
     /**
      * 1: the first schema (key limit columns were added to it when missing). 2: request ids are
      * unique in usage, so writing a record twice (a retried batch, a replayed journal) keeps one.
+     * 3: a rotated key keeps its previous secret's HMAC until a grace period ends.
      */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     /** Columns added after the first schema: name and type, added when missing. */
     private static final String[][] KEY_LIMIT_COLUMNS = {
         {"rpm", "INTEGER"}, {"tpm", "INTEGER"}, {"daily_tokens", "INTEGER"}, {"monthly_tokens", "INTEGER"},
-        {"concurrency", "INTEGER"}, {"weight", "INTEGER"},
+        {"concurrency", "INTEGER"}, {"weight", "INTEGER"}, {"previous_hmac", "BLOB"}, {"previous_until", "INTEGER"},
     };
 
     private SqliteSchema() {

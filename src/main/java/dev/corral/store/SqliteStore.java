@@ -109,6 +109,11 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public boolean rotateKey(String id, byte[] hmac, byte[] previousHmac, Instant until) {
+        return keys.rotate(id, hmac, previousHmac, until);
+    }
+
+    @Override
     public long keysVersion() {
         return keys.version();
     }

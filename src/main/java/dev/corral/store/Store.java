@@ -23,6 +23,12 @@ public interface Store extends AutoCloseable {
     /** Replaces a key's limit overrides; false when there is no such key. */
     boolean updateKeyLimits(String id, dev.corral.store.KeyLimits limits);
 
+    /**
+     * Gives a key a new secret ({@code hmac}); the old one ({@code previousHmac}) keeps working
+     * until {@code until}, or stops at once when it is null. False for an unknown or revoked key.
+     */
+    boolean rotateKey(String id, byte[] hmac, byte[] previousHmac, Instant until);
+
     /** Tokens (prompt + completion) a key used from {@code since} on, from the usage records. */
     long tokensSince(String keyId, Instant since);
 
