@@ -6,6 +6,7 @@ import dev.corral.admin.AdminRoutes;
 import dev.corral.config.ConfigException;
 import dev.corral.admin.AdminServer;
 import dev.corral.admin.KeysApi;
+import dev.corral.admin.StatusApi;
 import dev.corral.audit.Actions;
 import dev.corral.audit.Audit;
 import dev.corral.audit.AuditHead;
@@ -126,6 +127,8 @@ public final class Corral implements AutoCloseable {
             }
             AdminRoutes adminRoutes = new AdminRoutes();
             new KeysApi(new KeyManager(c.store, hasher, clock, c.audit), c.keys::refresh, clock).register(adminRoutes);
+            new StatusApi(new StatusApi.Parts(version(), clock.instant(), settings, c.health, path.live(), c.admission,
+                    c.usage, c.audit, c.keys, c.store, clock)).register(adminRoutes);
             c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures)));
             c.server = c.own(GatewayServer.start(settings, path, io, pool, tls, clock));
             log.info("Corral listening on {}://{} for Ollama at {} ({} keys, state in {})", tls == null ? "http" : "https",

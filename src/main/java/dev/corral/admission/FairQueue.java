@@ -141,6 +141,17 @@ public final class FairQueue {
         return inUse;
     }
 
+    /** Requests waiting now, per key. */
+    public synchronized java.util.Map<String, Integer> waitingByKey() {
+        java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+        perKey.forEach((k, n) -> {
+            if (n > 0) {
+                out.put(k, n);
+            }
+        });
+        return out;
+    }
+
     public synchronized int waiting() {
         return waiting.size();
     }

@@ -1,10 +1,13 @@
 package dev.corral.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corral.config.Units;
-import dev.corral.store.Store;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.corral.admin.AdminClient;
+import dev.corral.admin.UsageReport;
+import dev.corral.config.Settings;
+import java.time.Duration;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
@@ -31,7 +34,7 @@ final class UsageCommand implements Callable<Integer> {
     @Option(names = "--since", defaultValue = "7d", description = "How far back, e.g. 24h, 7d, 90d (default ${DEFAULT-VALUE}).")
     String since;
 
-    @Option(names = "--by", defaultValue = "total", description = "Group by day, model, key, or total (default ${DEFAULT-VALUE}).")
+    @Option(names = "--by", defaultValue = "total", description = "Group by day, model, key, route, or total (default ${DEFAULT-VALUE}).")
     String by;
 
     @Option(names = "--format", defaultValue = "table", description = "table, json or csv (default ${DEFAULT-VALUE}).")
@@ -39,8 +42,8 @@ final class UsageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("day", "model", "key", "total").contains(by)) {
-            throw new CorralCommand.UsageError("--by must be day, model, key or total");
+        if (!UsageReport.GROUPS.contains(by)) {
+            throw new CorralCommand.UsageError("--by must be day, model, key, route or total");
         }
         if (!List.of("table", "json", "csv").contains(format)) {
             throw new CorralCommand.UsageError("--format must be table, json or csv");
@@ -52,50 +55,28 @@ final class UsageCommand implements Callable<Integer> {
             throw new CorralCommand.UsageError("--since: " + e.getMessage());
         }
         String keyId = key == null ? null : KeysCommand.keyId(key);
-        List<Store.UsageTotals> rows;
-        Map<String, String> names = new java.util.HashMap<>();
-        try (StoreAccess sa = new StoreAccess(config.load(Map.of()))) {
-            rows = sa.store.usageTotals(from, keyId, by);
-            if (by.equals("key")) {
-                // keys are revoked, never deleted, so every id in the usage records has its name
-                sa.store.listKeys().forEach(k -> names.put(k.id(), k.name()));
-            }
-        }
+        ObjectNode report = report(config.load(Map.of()), from, keyId);
         boolean named = by.equals("key");
         PrintWriter out = spec.commandLine().getOut();
+        JsonNode rows = report.path("rows");
         switch (format) {
-            case "json" -> {
-                ObjectMapper m = new ObjectMapper();
-                ObjectNode root = m.createObjectNode().put("since", from.toString()).put("by", by);
-                if (keyId != null) {
-                    root.put("key", keyId);
-                }
-                ArrayNode arr = root.putArray("rows");
-                for (Store.UsageTotals r : rows) {
-                    ObjectNode row = arr.addObject().put(by, r.group());
-                    if (named) {
-                        row.put("name", names.getOrDefault(r.group(), ""));
-                    }
-                    row.put("requests", r.requests()).put("refused", r.refused())
-                            .put("prompt_tokens", r.promptTokens()).put("completion_tokens", r.completionTokens())
-                            .put("total_tokens", r.promptTokens() + r.completionTokens());
-                }
-                out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(root));
-            }
+            case "json" -> out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
             case "csv" -> {
                 out.println(by + (named ? ",name" : "") + ",requests,refused,prompt_tokens,completion_tokens,total_tokens");
-                for (Store.UsageTotals r : rows) {
-                    out.println(csv(r.group()) + (named ? "," + csv(names.getOrDefault(r.group(), "")) : "") + "," + r.requests() + "," + r.refused() + "," + r.promptTokens() + ","
-                            + r.completionTokens() + "," + (r.promptTokens() + r.completionTokens()));
+                for (JsonNode r : rows) {
+                    out.println(csv(r.path(by).asText()) + (named ? "," + csv(r.path("name").asText()) : "") + ","
+                            + r.path("requests").asLong() + "," + r.path("refused").asLong() + "," + r.path("prompt_tokens").asLong()
+                            + "," + r.path("completion_tokens").asLong() + "," + r.path("total_tokens").asLong());
                 }
             }
             default -> {
                 String fmt = (named ? "%-12s  %-20s" : "%-24s%s") + "  %10s  %9s  %14s  %17s  %13s%n";
                 out.printf(fmt, by.toUpperCase(java.util.Locale.ROOT), named ? "NAME" : "", "REQUESTS", "REFUSED", "PROMPT_TOKENS",
                         "COMPLETION_TOKENS", "TOTAL_TOKENS");
-                for (Store.UsageTotals r : rows) {
-                    out.printf(fmt, r.group(), named ? KeysCommand.clip(names.getOrDefault(r.group(), ""), 20) : "", r.requests(),
-                            r.refused(), r.promptTokens(), r.completionTokens(), r.promptTokens() + r.completionTokens());
+                for (JsonNode r : rows) {
+                    out.printf(fmt, r.path(by).asText(), named ? KeysCommand.clip(r.path("name").asText(), 20) : "",
+                            r.path("requests").asLong(), r.path("refused").asLong(), r.path("prompt_tokens").asLong(),
+                            r.path("completion_tokens").asLong(), r.path("total_tokens").asLong());
                 }
                 if (rows.isEmpty()) {
                     spec.commandLine().getErr().println("No usage since " + from + (keyId == null ? "" : " for key " + keyId) + ".");
@@ -104,6 +85,26 @@ final class UsageCommand implements Callable<Integer> {
         }
         out.flush();
         return CorralCommand.OK;
+    }
+
+    /** From the running server through its admin socket when one answers (it may be the only one allowed to read the store), else from the store. */
+    private ObjectNode report(Settings settings, Instant from, String keyId) {
+        if (AdminClient.answers(settings.adminSocket())) {
+            String q = "/admin/v1/usage?since=" + since + "&by=" + by + (keyId == null ? "" : "&key=" + keyId);
+            AdminClient.Response r;
+            try {
+                r = new AdminClient(settings.adminSocket(), Duration.ofSeconds(60)).call("GET", q, null);
+            } catch (java.io.IOException e) {
+                throw new CorralCommand.Failure("the running server did not answer on its admin socket: " + e.getMessage());
+            }
+            if (!r.ok()) {
+                throw new CorralCommand.Failure(r.error());
+            }
+            return (ObjectNode) r.body();
+        }
+        try (StoreAccess sa = new StoreAccess(settings)) {
+            return UsageReport.of(sa.store, from, keyId, by);
+        }
     }
 
     private static String csv(String s) {

@@ -39,6 +39,7 @@ public final class Exchange {
     private boolean stream;
     private boolean hideUsage;
     private Ticket ticket;
+    private volatile Runnable canceller;
 
     public Exchange(String requestId, Instant startedAt, long startNanos, HttpRequest request, InetAddress peer,
                     X509Certificate clientCertificate, EventLoop loop) {
@@ -103,6 +104,24 @@ public final class Exchange {
     /** What admission granted, or null before (and for refused requests). */
     public Ticket ticket() { return ticket; }
     public void ticket(Ticket t) { ticket = t; }
+
+    /** How an operator's cancel reaches this exchange (the connection closes, which stops Ollama's work). */
+    public void canceller(Runnable r) {
+        canceller = r;
+    }
+
+    /** Cancels the exchange from any thread: its connection is closed on its own loop. */
+    public void cancel() {
+        Runnable r = canceller;
+        if (r != null) {
+            loop.execute(r);
+        }
+    }
+
+    /** Nanoseconds since the request arrived. */
+    public long ageNanos() {
+        return System.nanoTime() - startNanos;
+    }
 
     /** Ollama's response head arrived now. */
     void firstByte() {

@@ -99,6 +99,7 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
         boolean last = c instanceof LastHttpContent;
         ByteBuf data = c.content();
         tap.feed(data);
+        ex.tally().streamed(tap.events());
         if (listing != null) {
             bufferListing(c, last);
             return;

@@ -13,7 +13,7 @@ public final class Tally {
     private long bytesOut;
     private long promptTokens = -1;
     private long completionTokens = -1;
-    private int events;
+    private volatile int events;
     private long durationNanos;
     private long firstByteNanos = -1;
     private boolean finished;
@@ -37,6 +37,11 @@ public final class Tally {
     public long firstByteNanos() { return firstByteNanos; }
     void firstByte(long nanos) { firstByteNanos = nanos; }
     public boolean finished() { return finished; }
+
+    /** Stream objects or events relayed so far, while the answer streams (for the live view). */
+    public void streamed(int eventCount) {
+        events = eventCount;
+    }
 
     public void tokens(long prompt, long completion, int eventCount) {
         promptTokens = prompt;

@@ -120,6 +120,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
         timers.cancel();
         Exchange ex = new Exchange(listener.newRequestId(), listener.clock().instant(), System.nanoTime(), req,
                 Peers.address(ctx.channel()), Peers.certificate(ctx.pipeline()), ctx.channel().eventLoop());
+        ex.canceller(() -> ctx.channel().close());
         path.begin(ex);
         answers.begin(ex);
         state = State.BUSY;

@@ -67,6 +67,7 @@ final class SqliteUsageReads {
             case "day" -> "strftime('%Y-%m-%d', ts / 1000, 'unixepoch')";
             case "model" -> "COALESCE(model, '-')";
             case "key" -> "COALESCE(key_id, '-')";
+            case "route" -> "COALESCE(route, '-')";
             default -> "'total'";
         };
         String sql = "SELECT " + group + " AS g, COUNT(*), SUM(CASE WHEN outcome = 'refused' THEN 1 ELSE 0 END),"

@@ -45,7 +45,7 @@ public interface Store extends AutoCloseable {
     /** Records from {@code since} on, oldest first; {@code keyId} null for all keys. */
     List<UsageRecord> usageSince(Instant since, String keyId);
 
-    /** Totals since {@code since}, grouped by "day" (UTC), "model", "key" or "total". */
+    /** Totals since {@code since}, grouped by "day" (UTC), "model", "key", "route" or "total". */
     List<UsageTotals> usageTotals(Instant since, String keyId, String by);
 
     /** One group of usage totals. */
