@@ -4,7 +4,9 @@ import dev.corral.admin.AdminClient;
 import dev.corral.admin.AdminKeys;
 import dev.corral.admin.AdminRoutes;
 import dev.corral.config.ConfigException;
+import dev.corral.config.ConfigSource;
 import dev.corral.admin.AdminServer;
+import dev.corral.admin.ConfigApi;
 import dev.corral.admin.KeysApi;
 import dev.corral.admin.StatusApi;
 import dev.corral.audit.Actions;
@@ -17,6 +19,7 @@ import dev.corral.access.KeyDirectory;
 import dev.corral.access.KeyHasher;
 import dev.corral.config.Settings;
 import dev.corral.pipeline.ExchangeListener;
+import dev.corral.pipeline.LiveExchanges;
 import dev.corral.pipeline.RequestPath;
 import dev.corral.server.IoThreads;
 import dev.corral.upstream.UpstreamPool;
@@ -58,6 +61,7 @@ public final class Corral implements AutoCloseable {
     private UpstreamHealth health;
     private AdmissionControl admission;
     private RequestPath path;
+    private volatile Reloader reloader;
     private GatewayServer server;
     private AdminServer admin;
     private AuditLog audit;
@@ -70,6 +74,13 @@ public final class Corral implements AutoCloseable {
     }
 
     public static Corral start(Settings settings, Clock clock, List<ExchangeListener> extraListeners)
+            throws InterruptedException {
+        return start(settings, clock, extraListeners, new ConfigSource(null, () -> settings,
+                () -> com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()));
+    }
+
+    /** @param source where the configuration is read again on SIGHUP, a file change or the admin API */
+    public static Corral start(Settings settings, Clock clock, List<ExchangeListener> extraListeners, ConfigSource source)
             throws InterruptedException {
         Corral c = new Corral();
         try {
@@ -110,8 +121,11 @@ public final class Corral implements AutoCloseable {
             RouteTable routes = RouteTable.ollama();
             Authenticator authenticator = new Authenticator(c.keys, hasher, clock);
             AuthFailureLimiter authFailures = new AuthFailureLimiter(buckets, settings.admission().failedAuth());
-            RequestPath path = c.path = RequestPath.standard(new RequestPath.Parts(settings, routes, authenticator, authFailures,
-                    c.admission, c.usage, c.usage::health, pool, c.health, extraListeners));
+            LiveExchanges live = new LiveExchanges();
+            java.util.function.Function<Settings, RequestPath> paths = s -> RequestPath.standard(new RequestPath.Parts(s, routes,
+                    authenticator, new AuthFailureLimiter(buckets, s.admission().failedAuth()), c.admission, c.usage,
+                    c.usage::health, pool, c.health, extraListeners, live));
+            RequestPath path = c.path = paths.apply(settings);
             ReloadingTls tls = null;
             if (settings.tls() != null) {
                 tls = new ReloadingTls(settings.tls());
@@ -129,8 +143,24 @@ public final class Corral implements AutoCloseable {
             new KeysApi(new KeyManager(c.store, hasher, clock, c.audit), c.keys::refresh, clock).register(adminRoutes);
             new StatusApi(new StatusApi.Parts(version(), clock.instant(), settings, c.health, path.live(), c.admission,
                     c.usage, c.audit, c.keys, c.store, clock)).register(adminRoutes);
+            ConfigApi reloadRoutes = new ConfigApi(new ConfigApi.Control() {
+                @Override
+                public com.fasterxml.jackson.databind.node.ObjectNode effective() {
+                    return c.reloader.effective();
+                }
+
+                @Override
+                public com.fasterxml.jackson.databind.node.ObjectNode reload(String actor) {
+                    return c.reloader.reload(actor);
+                }
+            });
             c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures)));
             c.server = c.own(GatewayServer.start(settings, path, io, pool, tls, clock));
+            c.reloader = new Reloader(source, settings, paths, c.admission, c.server, c.audit);
+            reloadRoutes.register(adminRoutes);
+            if (source.file() != null) {
+                refresher.scheduleWithFixedDelay(c::checkConfigFile, 2, 2, TimeUnit.SECONDS);
+            }
             log.info("Corral listening on {}://{} for Ollama at {} ({} keys, state in {})", tls == null ? "http" : "https",
                     hostPort(c.server.address(), settings.listen()), settings.upstream().url(), c.keys.size(), settings.stateDir());
             c.audit.record(Audit.SYSTEM, Actions.SERVER_START, null, Map.of("version", version(),
@@ -170,6 +200,19 @@ public final class Corral implements AutoCloseable {
         return v == null ? "dev" : v;
     }
 
+    /** Reads the configuration again and applies what can be applied to new requests (see {@link Reloader}). */
+    public com.fasterxml.jackson.databind.node.ObjectNode reloadConfig(String actor) {
+        return reloader.reload(actor);
+    }
+
+    private void checkConfigFile() {
+        try {
+            reloader.checkFile();
+        } catch (RuntimeException e) {
+            log.error("checking the config file for changes failed: {}", e.toString());
+        }
+    }
+
     /** Reloads keys from the store now, rather than at the next one-second poll. */
     public void reloadKeys() {
         keys.refresh();
@@ -192,8 +235,10 @@ public final class Corral implements AutoCloseable {
         return server.address();
     }
 
+    /** The settings in force (a reload replaces them). */
     public Settings settings() {
-        return settings;
+        Reloader r = reloader;
+        return r == null ? settings : r.running();
     }
 
     public Store store() {

@@ -21,7 +21,7 @@ public final class AdmissionControl {
     /** What {@link #admit} decided: a ticket, or a refusal. */
     public record Decision(Ticket ticket, Refusal refusal) {}
 
-    private final Settings.Admission cfg;
+    private volatile Settings.Admission cfg;
     private final RateLimits rates;
     private final TokenBudgets budgets;
     private final InFlight inFlight = new InFlight();
@@ -34,6 +34,15 @@ public final class AdmissionControl {
         this.budgets = budgets;
         this.clock = clock;
         this.queue = new FairQueue(cfg.queue().upstreamConcurrency(), cfg.queue().size(), cfg.queue().perKey());
+    }
+
+    /**
+     * A reloaded configuration: new admissions use these limits and queue sizes; what requests in
+     * progress hold is given back as it was taken.
+     */
+    public void reconfigure(Settings.Admission next) {
+        cfg = next;
+        queue.resize(next.queue().upstreamConcurrency(), next.queue().size(), next.queue().perKey());
     }
 
     public FairQueue queue() {

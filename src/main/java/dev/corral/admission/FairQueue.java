@@ -68,9 +68,9 @@ public final class FairQueue {
     /** What {@link #acquire} did: granted at once, queued, or refused because the queue is full. */
     public record Result(Permit permit, Waiter waiter, String refused) {}
 
-    private final int capacity;
-    private final int maxWaiting;
-    private final int maxPerKey;
+    private int capacity;
+    private int maxWaiting;
+    private int maxPerKey;
     private final PriorityQueue<Waiter> waiting = new PriorityQueue<>((a, b) ->
             a.tag != b.tag ? Double.compare(a.tag, b.tag) : Long.compare(a.seq, b.seq));
     private final Map<String, Integer> perKey = new HashMap<>();
@@ -107,6 +107,20 @@ public final class FairQueue {
         waiting.add(w);
         perKey.put(key, mine + 1);
         return new Result(null, w, null);
+    }
+
+    /**
+     * New sizes (a reloaded configuration). More slots are granted to waiters at once; fewer take
+     * effect as slots are given back. Waiters beyond the new bounds keep their place.
+     */
+    public void resize(int slots, int waiting, int perKey) {
+        synchronized (this) {
+            capacity = slots;
+            maxWaiting = waiting;
+            maxPerKey = perKey;
+            inUse++; // granted() below gives this back, granting to waiters while slots are free
+        }
+        released();
     }
 
     private void released() {
@@ -156,7 +170,7 @@ public final class FairQueue {
         return waiting.size();
     }
 
-    public int capacity() {
+    public synchronized int capacity() {
         return capacity;
     }
 }

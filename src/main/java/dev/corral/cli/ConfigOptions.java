@@ -35,6 +35,16 @@ public final class ConfigOptions {
         return load(extra, w -> spec.commandLine().getErr().println("corral: warning: " + w));
     }
 
+    /** Where a server reads its configuration again when it reloads (the same file, environment and flags). */
+    dev.corral.config.ConfigSource source(Map<String, String> extra) {
+        Map<String, String> overrides = new LinkedHashMap<>(extra);
+        if (stateDir != null) {
+            overrides.put("state_dir", stateDir);
+        }
+        ConfigLoader loader = new ConfigLoader(CorralCommand.environment(spec)).namingFlags(FLAGS);
+        return dev.corral.config.ConfigSource.of(loader, config, overrides);
+    }
+
     /** Loads the configuration, handing each warning about the environment to {@code warn}, once. */
     Settings load(Map<String, String> extra, Consumer<String> warn) {
         Map<String, String> overrides = new LinkedHashMap<>(extra);

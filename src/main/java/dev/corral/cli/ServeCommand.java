@@ -36,7 +36,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         // logged like the start's other warnings, once per start
         Settings settings = config.load(o, w -> log.warn("{}", w));
-        Corral corral = Corral.start(settings);
+        Corral corral = Corral.start(settings, java.time.Clock.systemUTC(), java.util.List.of(), config.source(o));
+        Reloads.onHangup(() -> corral.reloadConfig("signal:HUP"));
         UntilStopped.await(corral::close);
         return CorralCommand.OK;
     }

@@ -68,9 +68,53 @@ public final class ConfigLoader {
      * @param overrides field path → value from command-line flags, applied last
      */
     public Settings load(Path file, Map<String, String> overrides) {
-        if (file == null && env.get("CORRAL_CONFIG") != null && !env.get("CORRAL_CONFIG").isBlank()) {
-            file = Path.of(env.get("CORRAL_CONFIG"));
+        Merged m = merged(file, overrides);
+        ObjectNode tree = m.tree();
+        Origins origins = m.origins();
+        ObjectNode defaults = m.defaults();
+        new ConfigShape(origins::where).check(defaults, tree);
+        RawConfig raw;
+        try {
+            raw = YAML.treeToValue(tree, RawConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            String field = path(e);
+            List<String> known = e.getKnownPropertyIds() == null ? List.of()
+                    : e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.toList());
+            String leaf = field.substring(field.lastIndexOf('.') + 1);
+            String hint = Closest.to(leaf, known).map(k -> "did you mean " + k + "? ").orElse("");
+            throw new ConfigException(origins.where(field) + ": unknown field (" + hint + "known here: "
+                    + String.join(", ", known) + ")");
+        } catch (JsonMappingException e) {
+            // ConfigShape catches the wrong kinds it knows; this names what is left without Jackson's class names
+            throw new ConfigException(origins.where(path(e)) + ": cannot be read as " + kind(e));
+        } catch (IOException e) {
+            throw new ConfigException(origins.where("(top level)") + ": " + e.getMessage());
         }
+        if (raw.listen == null || raw.upstream == null || raw.limits == null || raw.policy == null || raw.log == null
+                || raw.trustedProxies == null || raw.admission == null || raw.admission.keyDefaults == null || raw.listen.tls == null || raw.corsOrigins == null
+                || raw.admin == null || raw.usage == null) {
+            throw new ConfigException(origins.where("(top level)") + ": a section is empty (null); remove it or give it fields");
+        }
+        return Settings.from(raw, origins::where);
+    }
+
+    /** The configuration as the file, the environment and the flags make it, before it is checked (for /admin/v1/config). */
+    public ObjectNode effective(Path file, Map<String, String> overrides) {
+        return merged(file, overrides).tree();
+    }
+
+    /** The file a load reads: the given one, else CORRAL_CONFIG's, else none. */
+    public Path file(Path given) {
+        if (given == null && env.get("CORRAL_CONFIG") != null && !env.get("CORRAL_CONFIG").isBlank()) {
+            return Path.of(env.get("CORRAL_CONFIG"));
+        }
+        return given;
+    }
+
+    private record Merged(ObjectNode defaults, ObjectNode tree, Origins origins) {}
+
+    private Merged merged(Path given, Map<String, String> overrides) {
+        Path file = file(given);
         Origins origins = new Origins(file == null ? null : file.toString());
         ObjectNode defaults = YAML.valueToTree(new RawConfig());
         ObjectNode tree = defaults.deepCopy();
@@ -101,30 +145,7 @@ public final class ConfigLoader {
             set(tree, o.getKey(), o.getValue(), leaves.get(o.getKey()).isArray());
             origins.set(o.getKey(), flagNames.getOrDefault(o.getKey(), "command line"));
         }
-        new ConfigShape(origins::where).check(defaults, tree);
-        RawConfig raw;
-        try {
-            raw = YAML.treeToValue(tree, RawConfig.class);
-        } catch (UnrecognizedPropertyException e) {
-            String field = path(e);
-            List<String> known = e.getKnownPropertyIds() == null ? List.of()
-                    : e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.toList());
-            String leaf = field.substring(field.lastIndexOf('.') + 1);
-            String hint = Closest.to(leaf, known).map(k -> "did you mean " + k + "? ").orElse("");
-            throw new ConfigException(origins.where(field) + ": unknown field (" + hint + "known here: "
-                    + String.join(", ", known) + ")");
-        } catch (JsonMappingException e) {
-            // ConfigShape catches the wrong kinds it knows; this names what is left without Jackson's class names
-            throw new ConfigException(origins.where(path(e)) + ": cannot be read as " + kind(e));
-        } catch (IOException e) {
-            throw new ConfigException(origins.where("(top level)") + ": " + e.getMessage());
-        }
-        if (raw.listen == null || raw.upstream == null || raw.limits == null || raw.policy == null || raw.log == null
-                || raw.trustedProxies == null || raw.admission == null || raw.admission.keyDefaults == null || raw.listen.tls == null || raw.corsOrigins == null
-                || raw.admin == null || raw.usage == null) {
-            throw new ConfigException(origins.where("(top level)") + ": a section is empty (null); remove it or give it fields");
-        }
-        return Settings.from(raw, origins::where);
+        return new Merged(defaults, tree, origins);
     }
 
     /** What the value should have been, in the user's terms. */

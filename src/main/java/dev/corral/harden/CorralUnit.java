@@ -35,6 +35,8 @@ public final class CorralUnit {
                 [Service]
                 Type=simple
                 ExecStart=%s serve --config %s
+                # SIGHUP reloads the configuration: systemctl reload corral
+                ExecReload=/bin/kill -HUP $MAINPID
                 Environment=CORRAL_STATE_DIR=/var/lib/corral
                 Restart=on-failure
                 RestartSec=2

@@ -11,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Local answers (health, preflights) leave without settling.
  */
 public final class LiveExchanges {
+    public LiveExchanges() {}
+
     private final Set<Exchange> live = ConcurrentHashMap.newKeySet();
 
     void add(Exchange ex) {

@@ -48,17 +48,24 @@ public final class RequestPath {
     /** What the standard path is built from. */
     public record Parts(Settings settings, RouteTable routes, Authenticator authenticator, AuthFailureLimiter authFailures,
                         AdmissionControl admission, Accounting accounting, Supplier<UsageHealth> usageHealth,
-                        UpstreamPool pool, UpstreamHealth upstreamHealth, List<ExchangeListener> extraListeners) {}
+                        UpstreamPool pool, UpstreamHealth upstreamHealth, List<ExchangeListener> extraListeners,
+                        LiveExchanges live) {}
 
     private final List<Step> steps;
     private final Forwarder forward;
     private final List<ExchangeListener> settle;
-    private final LiveExchanges live = new LiveExchanges();
+    private final LiveExchanges live;
 
     public RequestPath(List<Step> steps, Forwarder forward, List<ExchangeListener> settle) {
+        this(steps, forward, settle, new LiveExchanges());
+    }
+
+    /** @param live shared by the paths of successive configurations, so a reload loses no exchange in progress */
+    public RequestPath(List<Step> steps, Forwarder forward, List<ExchangeListener> settle, LiveExchanges live) {
         this.steps = List.copyOf(steps);
         this.forward = forward;
         this.settle = List.copyOf(settle);
+        this.live = live;
     }
 
     public static RequestPath standard(Parts p) {
@@ -85,7 +92,7 @@ public final class RequestPath {
                 new Admit(p.admission(), p.accounting()),
                 new AwaitSlot(p.admission().queue(), p.admission().queueTimeout())),
                 new Forward(p.pool(), p.upstreamHealth(), s.upstream(), policy, s.maxFilteredResponseBytes()),
-                settle);
+                settle, p.live());
     }
 
     /** Where the path stopped: the decision to carry out, and the step to resume at. */

@@ -45,20 +45,21 @@ final class Answers implements ClientSink {
     }
 
     private final ChannelHandlerContext ctx;
-    private final RequestPath path;
+    private RequestPath path;
     private final Next next;
     private Exchange exchange;
     private Forwarding forwarding;
     private boolean keepAliveAfter;
 
-    Answers(ChannelHandlerContext ctx, RequestPath path, Next next) {
+    Answers(ChannelHandlerContext ctx, Next next) {
         this.ctx = ctx;
-        this.path = path;
         this.next = next;
     }
 
-    void begin(Exchange ex) {
+    /** The exchange now in progress, on the path it runs on. */
+    void begin(Exchange ex, RequestPath on) {
         exchange = ex;
+        path = on;
         forwarding = null;
     }
 

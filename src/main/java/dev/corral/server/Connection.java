@@ -46,7 +46,8 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
     }
 
     private final Listener listener;
-    private final RequestPath path;
+    /** The path of the exchange in progress (the one in force when it arrived). */
+    private RequestPath path;
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
     private final ConnectionTimers timers;
     private ChannelHandlerContext ctx;
@@ -60,13 +61,13 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
     Connection(Listener listener) {
         this.listener = listener;
         this.path = listener.path();
-        this.timers = new ConnectionTimers(listener.settings(), this::headerTimedOut, this::bodyTimedOut, this::idleTimedOut);
+        this.timers = new ConnectionTimers(listener::settings, this::headerTimedOut, this::bodyTimedOut, this::idleTimedOut);
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.answers = new Answers(ctx, path, this);
+        this.answers = new Answers(ctx, this);
     }
 
     @Override
@@ -121,8 +122,9 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
         Exchange ex = new Exchange(listener.newRequestId(), listener.clock().instant(), System.nanoTime(), req,
                 Peers.address(ctx.channel()), Peers.certificate(ctx.pipeline()), ctx.channel().eventLoop());
         ex.canceller(() -> ctx.channel().close());
+        path = listener.path();
         path.begin(ex);
-        answers.begin(ex);
+        answers.begin(ex, path);
         state = State.BUSY;
         run(0);
     }
@@ -219,7 +221,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
     @Override
     public void idle() {
         releaseBody();
-        answers.begin(null);
+        answers.begin(null, path);
         state = State.IDLE;
         timers.keepAlive(ctx.executor());
         drainBacklog();

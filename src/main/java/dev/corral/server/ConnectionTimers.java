@@ -11,14 +11,14 @@ import java.util.concurrent.TimeUnit;
  * while a body is read. Upstream timeouts are the upstream call's.
  */
 final class ConnectionTimers {
-    private final Settings settings;
+    private final java.util.function.Supplier<Settings> settings;
     private final Runnable onHeader;
     private final Runnable onBody;
     private final Runnable onIdle;
     private ScheduledFuture<?> timer;
     private boolean headerClock;
 
-    ConnectionTimers(Settings settings, Runnable onHeader, Runnable onBody, Runnable onIdle) {
+    ConnectionTimers(java.util.function.Supplier<Settings> settings, Runnable onHeader, Runnable onBody, Runnable onIdle) {
         this.settings = settings;
         this.onHeader = onHeader;
         this.onBody = onBody;
@@ -27,19 +27,19 @@ final class ConnectionTimers {
 
     void keepAlive(EventExecutor loop) {
         headerClock = false;
-        arm(loop, settings.keepaliveTimeout().toMillis(), onIdle);
+        arm(loop, settings.get().keepaliveTimeout().toMillis(), onIdle);
     }
 
     /** The first byte of a request: from now on its headers must arrive in time (once per request). */
     void headerStarted(EventExecutor loop) {
         if (!headerClock) {
             headerClock = true;
-            arm(loop, settings.headerTimeout().toMillis(), onHeader);
+            arm(loop, settings.get().headerTimeout().toMillis(), onHeader);
         }
     }
 
     void body(EventExecutor loop) {
-        arm(loop, settings.bodyTimeout().toMillis(), onBody);
+        arm(loop, settings.get().bodyTimeout().toMillis(), onBody);
     }
 
     void cancel() {

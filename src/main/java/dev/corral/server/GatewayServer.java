@@ -24,16 +24,19 @@ public final class GatewayServer implements AutoCloseable {
     private final Channel channel;
     private final UpstreamPool pool;
     private final ReloadingTls tls;
+    private final Listener listener;
 
-    private GatewayServer(IoThreads io, Channel channel, UpstreamPool pool, ReloadingTls tls) {
+    private GatewayServer(IoThreads io, Channel channel, UpstreamPool pool, ReloadingTls tls, Listener listener) {
         this.io = io;
         this.channel = channel;
         this.pool = pool;
         this.tls = tls;
+        this.listener = listener;
     }
 
     public static GatewayServer start(Settings settings, RequestPath path, IoThreads io, UpstreamPool pool, ReloadingTls tls,
                                       Clock clock) throws InterruptedException {
+        Listener listener = new Listener(settings, path, tls, clock);
         ServerBootstrap b = new ServerBootstrap()
                 .group(io.group())
                 .channel(io.transport().serverChannel())
@@ -42,7 +45,7 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, io.alloc())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
-                .childHandler(new ChannelSetup(new Listener(settings, path, tls, clock)));
+                .childHandler(new ChannelSetup(listener));
         ChannelFuture bound = b.bind(settings.listen().toSocketAddress()).await();
         if (!bound.isSuccess()) {
             Throwable why = bound.cause();
@@ -50,7 +53,15 @@ public final class GatewayServer implements AutoCloseable {
                     + (why == null ? "bind failed" : why.getMessage())
                     + " (is another Corral or service using it? choose another with --listen)", why);
         }
-        return new GatewayServer(io, bound.channel(), pool, tls);
+        return new GatewayServer(io, bound.channel(), pool, tls, listener);
+    }
+
+    /**
+     * A reloaded configuration: new requests take {@code path} (built from {@code settings}); requests in
+     * progress finish on the path they started on. The listen address and TLS files are not changed here.
+     */
+    public void use(Settings settings, RequestPath path) {
+        listener.use(settings, path);
     }
 
     public InetSocketAddress address() {

@@ -6,8 +6,44 @@ import dev.corral.tls.ReloadingTls;
 import java.time.Clock;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** What every connection of the public listener shares: the settings, the request path, TLS, the clock. */
-record Listener(Settings settings, RequestPath path, ReloadingTls tls, Clock clock) {
+/**
+ * What every connection of the public listener shares: the settings and the request path in force
+ * (replaced together, atomically, when the configuration is reloaded: a request keeps the path it
+ * started on), TLS, the clock.
+ */
+final class Listener {
+    /** The settings and the path built from them. */
+    record Current(Settings settings, RequestPath path) {}
+
+    private volatile Current current;
+    private final ReloadingTls tls;
+    private final Clock clock;
+
+    Listener(Settings settings, RequestPath path, ReloadingTls tls, Clock clock) {
+        this.current = new Current(settings, path);
+        this.tls = tls;
+        this.clock = clock;
+    }
+
+    Settings settings() {
+        return current.settings();
+    }
+
+    RequestPath path() {
+        return current.path();
+    }
+
+    void use(Settings settings, RequestPath path) {
+        current = new Current(settings, path);
+    }
+
+    ReloadingTls tls() {
+        return tls;
+    }
+
+    Clock clock() {
+        return clock;
+    }
 
     /** 16 hex digits, without String.format (this runs per request). */
     String newRequestId() {
