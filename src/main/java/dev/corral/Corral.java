@@ -13,6 +13,7 @@ import dev.corral.audit.Actions;
 import dev.corral.audit.Audit;
 import dev.corral.audit.AuditHead;
 import dev.corral.audit.AuditLog;
+import dev.corral.audit.AuthFailureSummary;
 import dev.corral.access.Authenticator;
 import dev.corral.access.KeyManager;
 import dev.corral.access.KeyDirectory;
@@ -62,6 +63,7 @@ public final class Corral implements AutoCloseable {
     private AdmissionControl admission;
     private RequestPath path;
     private volatile Reloader reloader;
+    private final java.util.Set<String> expiredSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private GatewayServer server;
     private AdminServer admin;
     private AuditLog audit;
@@ -107,6 +109,8 @@ public final class Corral implements AutoCloseable {
             });
             c.own(refresher::shutdownNow);
             refresher.scheduleWithFixedDelay(c::refreshKeys, 1, 1, TimeUnit.SECONDS);
+            c.noteExpiredKeys(clock, false);
+            refresher.scheduleWithFixedDelay(() -> c.noteExpiredKeys(clock, true), 1, 1, TimeUnit.SECONDS);
             // Before serving: earlier runs' journals are replayed into the store (or kept, if it cannot take them).
             c.usage = c.own(UsageRecorder.start(c.store, dir, settings.usage()));
             LocalBuckets buckets = new LocalBuckets();
@@ -122,14 +126,17 @@ public final class Corral implements AutoCloseable {
             Authenticator authenticator = new Authenticator(c.keys, hasher, clock);
             AuthFailureLimiter authFailures = new AuthFailureLimiter(buckets, settings.admission().failedAuth());
             LiveExchanges live = new LiveExchanges();
+            AuthFailureSummary authSummary = c.own(AuthFailureSummary.start(c.audit, clock));
+            c.usage.reportTo(c.audit);
             java.util.function.Function<Settings, RequestPath> paths = s -> RequestPath.standard(new RequestPath.Parts(s, routes,
                     authenticator, new AuthFailureLimiter(buckets, s.admission().failedAuth()), c.admission, c.usage,
-                    c.usage::health, pool, c.health, extraListeners, live));
+                    c.usage::health, pool, c.health, extraListeners, live, a -> authSummary.failed(a.getHostAddress())));
             RequestPath path = c.path = paths.apply(settings);
             ReloadingTls tls = null;
             if (settings.tls() != null) {
                 tls = new ReloadingTls(settings.tls());
                 ReloadingTls t = tls;
+                t.onReload(() -> c.audit.record(Audit.SYSTEM, Actions.TLS_RELOAD, settings.tls().cert().toString(), Map.of()));
                 long every = settings.tls().reloadInterval().toMillis();
                 refresher.scheduleWithFixedDelay(() -> {
                     try {
@@ -203,6 +210,22 @@ public final class Corral implements AutoCloseable {
     /** Reads the configuration again and applies what can be applied to new requests (see {@link Reloader}). */
     public com.fasterxml.jackson.databind.node.ObjectNode reloadConfig(String actor) {
         return reloader.reload(actor);
+    }
+
+    /** Keys whose expiry passed while this server ran are audited once (key.expire); those already expired at start are not. */
+    private void noteExpiredKeys(Clock clock, boolean record) {
+        try {
+            java.time.Instant now = clock.instant();
+            for (var e : keys.entries()) {
+                var k = e.record();
+                if (k.revokedAt() == null && k.expiredAt(now) && expiredSeen.add(k.id()) && record) {
+                    audit.record(Audit.SYSTEM, Actions.KEY_EXPIRE, k.id(), Map.of("name", k.name(),
+                            "expired_at", k.expiresAt().toString()));
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("checking for expired keys failed: {}", e.toString());
+        }
     }
 
     private void checkConfigFile() {

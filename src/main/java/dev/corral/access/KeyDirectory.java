@@ -30,6 +30,11 @@ public final class KeyDirectory {
         return entries.get(id);
     }
 
+    /** Every key known now (revoked ones included). */
+    public java.util.Collection<Entry> entries() {
+        return entries.values();
+    }
+
     public int size() {
         return entries.size();
     }

@@ -21,11 +21,19 @@ public final class Authenticate implements Step {
 
     private final Authenticator authenticator;
     private final AuthFailureLimiter failures;
+    private final java.util.function.Consumer<java.net.InetAddress> failed;
     private final ClientCertificates certificates;
 
     public Authenticate(Authenticator authenticator, AuthFailureLimiter failures, ClientCertificates certificates) {
+        this(authenticator, failures, certificates, a -> { });
+    }
+
+    /** @param failed told of each failed attempt (the audit log's per-address summary); must not block */
+    public Authenticate(Authenticator authenticator, AuthFailureLimiter failures, ClientCertificates certificates,
+                        java.util.function.Consumer<java.net.InetAddress> failed) {
         this.authenticator = authenticator;
         this.failures = failures;
+        this.failed = failed;
         this.certificates = certificates;
     }
 
@@ -46,6 +54,7 @@ public final class Authenticate implements Step {
         if (result.keyId() != null) {
             exchange.keyId(result.keyId());
         }
+        failed.accept(exchange.clientAddress());
         if (failures.failed(exchange.clientAddress())) {
             return Decision.refuse(failures.refusal());
         }

@@ -49,7 +49,7 @@ public final class RequestPath {
     public record Parts(Settings settings, RouteTable routes, Authenticator authenticator, AuthFailureLimiter authFailures,
                         AdmissionControl admission, Accounting accounting, Supplier<UsageHealth> usageHealth,
                         UpstreamPool pool, UpstreamHealth upstreamHealth, List<ExchangeListener> extraListeners,
-                        LiveExchanges live) {}
+                        LiveExchanges live, java.util.function.Consumer<java.net.InetAddress> authFailed) {}
 
     private final List<Step> steps;
     private final Forwarder forward;
@@ -85,7 +85,8 @@ public final class RequestPath {
                 new Identify(s.trustedProxies()),
                 new Classify(p.routes(), RouteTable.publicClasses()),
                 new Authenticate(p.authenticator(), p.authFailures(),
-                        s.tls() == null ? ClientCertificates.none() : new ClientCertificates(s.tls().clientCertKeys())),
+                        s.tls() == null ? ClientCertificates.none() : new ClientCertificates(s.tls().clientCertKeys()),
+                        p.authFailed()),
                 new Authorize(),
                 new ReadBody(s.maxBodyBytes()),
                 new Inspect(policy),

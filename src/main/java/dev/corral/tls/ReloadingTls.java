@@ -29,6 +29,13 @@ public final class ReloadingTls {
         log.info("TLS on with {} (certificate {})", TlsContexts.provider(), tls.cert());
     }
 
+    private volatile Runnable onReload;
+
+    /** Told after each reload that put a new certificate in service (the audit log). */
+    public void onReload(Runnable r) {
+        onReload = r;
+    }
+
     public SslContext current() {
         return current;
     }
@@ -44,6 +51,10 @@ public final class ReloadingTls {
             current = next;
             fingerprint = now;
             log.info("TLS certificate reloaded from {}", tls.cert());
+            Runnable r = onReload;
+            if (r != null) {
+                r.run();
+            }
             return true;
         } catch (RuntimeException e) {
             // Keep serving with the certificate we have; try again at the next change.

@@ -81,16 +81,33 @@ final class UsageBacklog {
         }
     }
 
+    private volatile dev.corral.audit.Audit audit = dev.corral.audit.Audit.discarding();
+
     void replayed(int n) {
         replayed.addAndGet(n);
+    }
+
+    /** Where store failures and recoveries are written down (the audit log). */
+    void reportTo(dev.corral.audit.Audit a) {
+        audit = a;
     }
 
     /** The store took a batch; if it had been failing, says it works again. */
     void storeWorks() {
         if (storeFailure != null) {
-            log.info("the usage store is writable again after {} s; writing the {} records that waited",
-                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - failingSince), waiting.get());
+            long secs = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - failingSince);
+            log.info("the usage store is writable again after {} s; writing the {} records that waited", secs, waiting.get());
             storeFailure = null;
+            record(dev.corral.audit.Actions.STORE_RECOVERED, java.util.Map.of("after_seconds", secs, "records_waiting",
+                    (long) waiting.get()));
+        }
+    }
+
+    private void record(String action, java.util.Map<String, ?> details) {
+        try {
+            audit.record(dev.corral.audit.Audit.SYSTEM, action, "usage", details);
+        } catch (RuntimeException e) {
+            log.error("could not audit {}: {}", action, e.getMessage()); // the store's trouble may be the disk's
         }
     }
 
@@ -109,6 +126,8 @@ final class UsageBacklog {
             remindAt = now + REMIND_NANOS;
             log.error("cannot write usage records to the store ({}); {} records wait in memory and in the journal and"
                     + " are retried until it works: {}", reason, waiting.get(), e.getMessage());
+            record(dev.corral.audit.Actions.STORE_DEGRADED, java.util.Map.of("reason", reason, "records_waiting",
+                    (long) waiting.get()));
         } else if (now - remindAt >= 0) {
             remindAt = now + REMIND_NANOS;
             log.warn("the usage store has not taken records for {} s ({}); {} records waiting",

@@ -111,6 +111,11 @@ public final class UsageRecorder implements Accounting, AutoCloseable {
         }
     }
 
+    /** Writes the store's failures and recoveries to the audit log from now on. */
+    public void reportTo(dev.corral.audit.Audit audit) {
+        backlog.reportTo(audit);
+    }
+
     // ---- the event loop's side ----
 
     @Override

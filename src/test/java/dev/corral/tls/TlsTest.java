@@ -187,6 +187,8 @@ class TlsTest {
             Files.setLastModifiedTime(first.key(), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 9000));
             assertThat(tls.refresh()).isFalse();
             assertThat(served(trusting(renewed.ca(), null, null), gw.port()).getSerialNumber()).isEqualTo(after.getSerialNumber());
+            assertThat(Files.readString(gw.stateDir.resolve("audit.log")).lines().filter(l -> l.contains("\"tls.reload\"")))
+                    .as("the one reload that put a certificate in service is audited").hasSize(1);
         }
     }
 
