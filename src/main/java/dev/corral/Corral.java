@@ -5,6 +5,7 @@ import dev.corral.admin.AdminRoutes;
 import dev.corral.config.ConfigException;
 import dev.corral.admin.AdminServer;
 import dev.corral.admin.KeysApi;
+import dev.corral.admin.MetricsApi;
 import dev.corral.audit.Actions;
 import dev.corral.audit.Audit;
 import dev.corral.audit.AuditHead;
@@ -14,6 +15,7 @@ import dev.corral.access.KeyManager;
 import dev.corral.access.KeyDirectory;
 import dev.corral.access.KeyHasher;
 import dev.corral.config.Settings;
+import dev.corral.metrics.Metrics;
 import dev.corral.pipeline.ExchangeListener;
 import dev.corral.pipeline.RequestPath;
 import dev.corral.server.IoThreads;
@@ -103,11 +105,17 @@ public final class Corral implements AutoCloseable {
             c.health.start();
 
             IoThreads io = c.own(IoThreads.start(Math.max(1, Runtime.getRuntime().availableProcessors())));
+            Metrics metrics = settings.metrics().enabled() ? c.own(new Metrics()) : null;
+            List<ExchangeListener> listeners = new ArrayList<>(extraListeners);
+            if (metrics != null) {
+                metrics.watch(c.admission, c.usage, c.health, c.audit, io.alloc());
+                listeners.add(metrics.exchanges());
+            }
             UpstreamPool pool = new UpstreamPool(settings.upstream(), io.transport(), io.group(), io.alloc());
             RouteTable routes = RouteTable.ollama();
             RequestPath path = RequestPath.standard(new RequestPath.Parts(settings, routes,
                     new Authenticator(c.keys, hasher, clock), new AuthFailureLimiter(buckets, settings.admission().failedAuth()),
-                    c.admission, c.usage, c.usage::health, pool, c.health, extraListeners));
+                    c.admission, c.usage, c.usage::health, pool, c.health, listeners));
             ReloadingTls tls = null;
             if (settings.tls() != null) {
                 tls = new ReloadingTls(settings.tls());
@@ -123,6 +131,9 @@ public final class Corral implements AutoCloseable {
             }
             AdminRoutes adminRoutes = new AdminRoutes();
             new KeysApi(new KeyManager(c.store, hasher, clock, c.audit), c.keys::refresh, clock).register(adminRoutes);
+            if (metrics != null) {
+                new MetricsApi(metrics).register(adminRoutes);
+            }
             c.admin = c.own(AdminServer.start(settings.adminSocket(), adminRoutes));
             c.server = c.own(GatewayServer.start(settings, path, io, pool, tls, clock));
             log.info("Corral listening on {}://{} for Ollama at {} ({} keys, state in {})", tls == null ? "http" : "https",
