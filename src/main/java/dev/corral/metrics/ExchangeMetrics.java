@@ -86,7 +86,7 @@ public final class ExchangeMetrics implements ExchangeListener {
         if (m == null) {
             m = route.model(modelCap.apply(model));
         }
-        m.duration(outcome).record(t.durationNanos(), TimeUnit.NANOSECONDS);
+        m.duration(outcome, t.status()).record(t.durationNanos(), TimeUnit.NANOSECONDS);
         if (t.firstByteNanos() >= 0 && t.status() >= 200 && t.status() < 300) {
             m.firstToken().record(t.firstByteNanos(), TimeUnit.NANOSECONDS);
         }

@@ -23,7 +23,8 @@ final class ModelMeters {
     private final String model;
     final DistributionSummary input;
     final DistributionSummary output;
-    private final AtomicReferenceArray<Timer> durations = new AtomicReferenceArray<>(OUTCOMES.length);
+    /** By outcome, then (for completed answers with an error status) by status 400..599. */
+    private final AtomicReferenceArray<Timer> durations = new AtomicReferenceArray<>(OUTCOMES.length + 200);
     private volatile Timer firstToken;
 
     ModelMeters(MeterRegistry registry, String operation, String model) {
@@ -43,16 +44,22 @@ final class ModelMeters {
                 .serviceLevelObjectives(GenAi.TOKEN_BUCKETS).register(registry);
     }
 
-    /** The request's whole duration; error.type is the outcome when it did not complete, empty when it did. */
-    Timer duration(Outcome outcome) {
-        Timer t = durations.get(outcome.ordinal());
+    /**
+     * The request's whole duration. error.type is the outcome when the exchange did not complete;
+     * Ollama's status when it completed with an error status (the conventions' example: "500");
+     * empty otherwise, which Prometheus reads as no label at all.
+     */
+    Timer duration(Outcome outcome, int status) {
+        boolean errorStatus = outcome == Outcome.COMPLETED && status >= 400 && status < 600;
+        int i = errorStatus ? OUTCOMES.length + status - 400 : outcome.ordinal();
+        Timer t = durations.get(i);
         if (t == null) {
+            String errorType = errorStatus ? Integer.toString(status) : outcome == Outcome.COMPLETED ? "" : outcome.code();
             t = Timer.builder(GenAi.REQUEST_DURATION)
                     .description("Inference request duration at the gateway, to the answer's last byte")
                     .tag(GenAi.OPERATION, operation).tag(GenAi.PROVIDER, GenAi.OLLAMA).tag(GenAi.MODEL, model)
-                    .tag(GenAi.ERROR_TYPE, outcome == Outcome.COMPLETED ? "" : outcome.code())
-                    .serviceLevelObjectives(DURATION_SLOS).register(registry);
-            durations.set(outcome.ordinal(), t);
+                    .tag(GenAi.ERROR_TYPE, errorType).serviceLevelObjectives(DURATION_SLOS).register(registry);
+            durations.set(i, t);
         }
         return t;
     }

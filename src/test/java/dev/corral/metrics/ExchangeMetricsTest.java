@@ -110,6 +110,20 @@ class ExchangeMetricsTest {
     }
 
     @Test
+    void anErrorStatusFromOllamaIsTheDurationsErrorType() {
+        ExchangeMetrics m = new ExchangeMetrics(registry);
+        m.onComplete(exchange("/api/chat", "key000000001", "llama3.2:3b", Outcome.COMPLETED, 200, null, 6, 12));
+        m.onComplete(exchange("/api/chat", "key000000001", "llama3.2:3b", Outcome.COMPLETED, 404, null, -1, -1));
+        Scrape s = scrape();
+        String[] chat = {"gen_ai_operation_name", "chat", "gen_ai_provider_name", "ollama", "gen_ai_request_model",
+            "llama3.2:3b"};
+        assertThat(s.value("gen_ai_server_request_duration_seconds_count", MetricsTest.append(chat, "error_type", "")))
+                .isEqualTo(1.0);
+        assertThat(s.value("gen_ai_server_request_duration_seconds_count", MetricsTest.append(chat, "error_type", "404")))
+                .isEqualTo(1.0);
+    }
+
+    @Test
     void theModelOfARequestThatWasNotAdmittedIsNoLabel() {
         ExchangeMetrics m = new ExchangeMetrics(registry);
         m.onComplete(exchange("/api/chat", null, "attacker-chosen-name", Outcome.REFUSED, 403, "model_not_allowed", -1, -1));
