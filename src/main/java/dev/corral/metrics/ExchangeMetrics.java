@@ -87,7 +87,8 @@ public final class ExchangeMetrics implements ExchangeListener {
             m = route.model(modelCap.apply(model));
         }
         m.duration(outcome, t.status()).record(t.durationNanos(), TimeUnit.NANOSECONDS);
-        if (t.firstByteNanos() >= 0 && t.status() >= 200 && t.status() < 300) {
+        // A whole (non-streamed) answer's head comes with its last token: that is no time to the first.
+        if (e.stream() && t.firstByteNanos() >= 0 && t.status() >= 200 && t.status() < 300) {
             m.firstToken().record(t.firstByteNanos(), TimeUnit.NANOSECONDS);
         }
         long in = t.promptTokens();

@@ -65,9 +65,9 @@ final class ModelMeters {
     }
 
     /**
-     * Time to Ollama's response head. Ollama writes a streamed answer's head with its first chunk, so
-     * for streams this is the time to the first token (queue wait and prompt processing included);
-     * for a whole answer it is the time to all of it.
+     * Time to Ollama's response head, for streamed answers only: Ollama writes a stream's head with
+     * its first chunk, so this is the time to the first token (queue wait and prompt processing
+     * included). A whole answer's head comes with all of it, so it is not counted here.
      */
     Timer firstToken() {
         Timer t = firstToken;

@@ -44,6 +44,7 @@ class ExchangeMetricsTest {
                 new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path), InetAddress.getLoopbackAddress(), null, null);
         e.match(ROUTES.classify(HttpMethod.POST, path, EnumSet.allOf(RouteClass.class)));
         e.model(model);
+        e.stream(model != null); // streamed, so every meter an inference request can touch is touched
         if (keyId != null) {
             Principal p = new Principal(keyId, "t", Set.of(Scope.INFERENCE), ModelPatterns.of(List.of()));
             e.ticket(ADMISSION.admit(p, false, true, -1, 8).ticket());

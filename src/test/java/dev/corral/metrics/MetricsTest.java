@@ -126,7 +126,10 @@ class MetricsTest {
         String[] chat = {"gen_ai_operation_name", "chat", "gen_ai_provider_name", "ollama", "gen_ai_request_model", "llama3.2:3b"};
         assertThat(scrape.value("gen_ai_server_request_duration_seconds_count", append(chat, "error_type", "")))
                 .isEqualTo(2.0);
+        // Both chats streamed (Ollama's default); the generate asked for a whole answer, which has no first-token time.
         assertThat(scrape.value("gen_ai_server_time_to_first_token_seconds_count", chat)).isEqualTo(2.0);
+        assertThat(scrape.value("gen_ai_server_time_to_first_token_seconds_count", "gen_ai_operation_name",
+                "text_completion", "gen_ai_provider_name", "ollama", "gen_ai_request_model", "llama3.2:3b")).isNull();
     }
 
     @Test
