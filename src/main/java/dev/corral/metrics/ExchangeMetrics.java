@@ -84,7 +84,7 @@ public final class ExchangeMetrics implements ExchangeListener {
         String model = e.model();
         ModelMeters m = route.cachedModel(model);
         if (m == null) {
-            m = route.model(modelCap.apply(model));
+            m = route.model(modelLabel(model, t.status()));
         }
         m.duration(outcome, t.status()).record(t.durationNanos(), TimeUnit.NANOSECONDS);
         // A whole (non-streamed) answer's head comes with its last token: that is no time to the first.
@@ -105,6 +105,15 @@ public final class ExchangeMetrics implements ExchangeListener {
             m.output.record(out);
             perKey[1].increment(out);
         }
+    }
+
+    /**
+     * A model takes one of the capped label values only once Ollama has answered for it with success:
+     * a key allowed every model could otherwise use them all up with names Ollama does not have
+     * (each answered 404), and the real models that came later would all be "other".
+     */
+    private String modelLabel(String model, int status) {
+        return status >= 200 && status < 300 ? modelCap.apply(model) : modelCap.keptOrOther(model);
     }
 
     /** The key label's cap, shared with the in-flight gauge so both put the same keys under "other". */
@@ -155,7 +164,7 @@ public final class ExchangeMetrics implements ExchangeListener {
             return c;
         }
         String key = keyCap.apply(keyId);
-        String m = modelCap.apply(model);
+        String m = modelLabel(model, 200); // Ollama counted tokens: it ran the model
         c = new Counter[] {tokenCounter(key, m, "input"), tokenCounter(key, m, "output")};
         if (!LabelCap.OTHER.equals(key) && !LabelCap.OTHER.equals(m)) {
             tokens.computeIfAbsent(keyId, k -> new ConcurrentHashMap<>()).putIfAbsent(model, c);

@@ -52,6 +52,11 @@ final class LabelCap {
         }
     }
 
+    /** {@code value} when it is kept already, else {@link #OTHER}; never keeps a new value. */
+    String keptOrOther(String value) {
+        return value != null && kept.contains(value) ? value : OTHER;
+    }
+
     /** Values kept so far (tests). */
     int size() {
         return kept.size();

@@ -105,8 +105,9 @@ class ExchangeMetricsTest {
         assertThat(s.value("corral_refusals_total", "reason", "other")).isEqualTo(2.0);
         // The cap is shared by refusals and errors: the third distinct code is "other" here too.
         assertThat(s.value("corral_request_errors_total", "outcome", "upstream_timeout", "reason", "other")).isEqualTo(1.0);
+        // Ollama never answered for this model yet: it is not a label until it has.
         assertThat(s.value("gen_ai_server_request_duration_seconds_count", "gen_ai_operation_name", "chat",
-                "gen_ai_provider_name", "ollama", "gen_ai_request_model", "llama3.2:3b", "error_type", "upstream_timeout"))
+                "gen_ai_provider_name", "ollama", "gen_ai_request_model", "other", "error_type", "upstream_timeout"))
                 .isEqualTo(1.0);
     }
 
@@ -122,6 +123,25 @@ class ExchangeMetricsTest {
                 .isEqualTo(1.0);
         assertThat(s.value("gen_ai_server_request_duration_seconds_count", MetricsTest.append(chat, "error_type", "404")))
                 .isEqualTo(1.0);
+    }
+
+    @Test
+    void aModelOllamaDoesNotHaveTakesNoLabel() {
+        ExchangeMetrics m = new ExchangeMetrics(registry, 8, 8, 1);
+        for (int i = 0; i < 5; i++) { // names Ollama answers 404 for: none of them may use up the one label
+            m.onComplete(exchange("/api/chat", "key000000001", "no-such-model-" + i, Outcome.COMPLETED, 404, null, -1, -1));
+        }
+        m.onComplete(exchange("/api/chat", "key000000001", "llama3.2:3b", Outcome.COMPLETED, 200, null, 6, 12));
+        m.onComplete(exchange("/api/chat", "key000000001", "llama3.2:3b", Outcome.COMPLETED, 404, null, -1, -1));
+        Scrape s = scrape();
+        assertThat(s.text()).doesNotContain("no-such-model");
+        String[] chat = {"gen_ai_operation_name", "chat", "gen_ai_provider_name", "ollama"};
+        assertThat(s.value("gen_ai_server_request_duration_seconds_count",
+                MetricsTest.append(chat, "gen_ai_request_model", "other", "error_type", "404"))).isEqualTo(5.0);
+        assertThat(s.value("gen_ai_server_request_duration_seconds_count",
+                MetricsTest.append(chat, "gen_ai_request_model", "llama3.2:3b", "error_type", "404"))).isEqualTo(1.0);
+        assertThat(s.value("gen_ai_client_token_usage_sum",
+                MetricsTest.append(chat, "gen_ai_request_model", "llama3.2:3b", "gen_ai_token_type", "output"))).isEqualTo(12.0);
     }
 
     @Test
