@@ -9,6 +9,7 @@ import dev.corral.admin.AdminServer;
 import dev.corral.admin.ConfigApi;
 import dev.corral.admin.KeysApi;
 import dev.corral.admin.StatusApi;
+import dev.corral.admin.MetricsApi;
 import dev.corral.audit.Actions;
 import dev.corral.audit.Audit;
 import dev.corral.audit.AuditHead;
@@ -19,6 +20,7 @@ import dev.corral.access.KeyManager;
 import dev.corral.access.KeyDirectory;
 import dev.corral.access.KeyHasher;
 import dev.corral.config.Settings;
+import dev.corral.metrics.Metrics;
 import dev.corral.pipeline.ExchangeListener;
 import dev.corral.pipeline.LiveExchanges;
 import dev.corral.pipeline.RequestPath;
@@ -121,6 +123,12 @@ public final class Corral implements AutoCloseable {
             c.health.start();
 
             IoThreads io = c.own(IoThreads.start(Math.max(1, Runtime.getRuntime().availableProcessors())));
+            Metrics metrics = settings.metrics().enabled() ? c.own(new Metrics()) : null;
+            List<ExchangeListener> listeners = new ArrayList<>(extraListeners);
+            if (metrics != null) {
+                metrics.watch(c.admission, c.usage, c.health, c.audit, io.alloc());
+                listeners.add(metrics.exchanges());
+            }
             UpstreamPool pool = new UpstreamPool(settings.upstream(), io.transport(), io.group(), io.alloc());
             RouteTable routes = RouteTable.ollama();
             Authenticator authenticator = new Authenticator(c.keys, hasher, clock);
@@ -130,7 +138,7 @@ public final class Corral implements AutoCloseable {
             c.usage.reportTo(c.audit);
             java.util.function.Function<Settings, RequestPath> paths = s -> RequestPath.standard(new RequestPath.Parts(s, routes,
                     authenticator, new AuthFailureLimiter(buckets, s.admission().failedAuth()), c.admission, c.usage,
-                    c.usage::health, pool, c.health, extraListeners, live, a -> authSummary.failed(a.getHostAddress())));
+                    c.usage::health, pool, c.health, listeners, live, a -> authSummary.failed(a.getHostAddress())));
             RequestPath path = c.path = paths.apply(settings);
             ReloadingTls tls = null;
             if (settings.tls() != null) {
@@ -161,6 +169,9 @@ public final class Corral implements AutoCloseable {
                     return c.reloader.reload(actor);
                 }
             });
+            if (metrics != null) {
+                new MetricsApi(metrics).register(adminRoutes);
+            }
             c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures)));
             c.server = c.own(GatewayServer.start(settings, path, io, pool, tls, clock));
             c.reloader = new Reloader(source, settings, paths, c.admission, c.server, c.audit);

@@ -50,10 +50,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 reply = call(ctx, req, q, m);
             }
         }
-        byte[] bytes = (reply.body().toString() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = reply.bytes() != null ? reply.bytes()
+                : (reply.body().toString() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(reply.status()),
                 ctx.alloc().buffer(bytes.length).writeBytes(bytes));
-        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        resp.headers().set(HttpHeaderNames.CONTENT_TYPE,
+                reply.contentType() != null ? reply.contentType() : HttpHeaderValues.APPLICATION_JSON);
         resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
         resp.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         if (reply.status() == 401) {

@@ -19,8 +19,16 @@ public final class AdminRoutes {
         Reply handle(AdminCall call) throws Exception;
     }
 
-    /** A JSON answer. */
-    public record Reply(int status, JsonNode body) {
+    /** A JSON answer, or (with a content type) bytes as they are, such as /metrics' text. */
+    public record Reply(int status, JsonNode body, String contentType, byte[] bytes) {
+        public Reply(int status, JsonNode body) {
+            this(status, body, null, null);
+        }
+
+        public static Reply text(String contentType, byte[] bytes) {
+            return new Reply(200, null, contentType, bytes);
+        }
+
         public static Reply ok(JsonNode body) {
             return new Reply(200, body);
         }

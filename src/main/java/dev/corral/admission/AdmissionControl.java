@@ -63,6 +63,14 @@ public final class AdmissionControl {
     }
 
     /**
+     * Requests in flight per key now, for every key with an in-flight limit that sent an inference
+     * request since start (keys without one are not counted anywhere).
+     */
+    public java.util.Map<String, Integer> inFlightByKey() {
+        return inFlight.snapshot();
+    }
+
+    /**
      * @param inference   the route runs a model (only those take slots, tokens and budgets)
      * @param completes   the route produces completion tokens (embeddings do not)
      * @param maxTokens   the request's completion bound, -1 for none

@@ -22,6 +22,13 @@ final class InFlight {
         counts.get(keyId).decrementAndGet();
     }
 
+    /** Every key's count now (a copy): keys seen since start, also those back at zero. */
+    Map<String, Integer> snapshot() {
+        Map<String, Integer> out = new java.util.HashMap<>(counts.size() * 2);
+        counts.forEach((k, n) -> out.put(k, n.get()));
+        return out;
+    }
+
     int of(String keyId) {
         AtomicInteger n = counts.get(keyId);
         return n == null ? 0 : n.get();

@@ -92,7 +92,7 @@ public final class ConfigLoader {
         }
         if (raw.listen == null || raw.upstream == null || raw.limits == null || raw.policy == null || raw.log == null
                 || raw.trustedProxies == null || raw.admission == null || raw.admission.keyDefaults == null || raw.listen.tls == null || raw.corsOrigins == null
-                || raw.admin == null || raw.usage == null) {
+                || raw.admin == null || raw.usage == null || raw.metrics == null) {
             throw new ConfigException(origins.where("(top level)") + ": a section is empty (null); remove it or give it fields");
         }
         return Settings.from(raw, origins::where);

@@ -38,6 +38,14 @@ public final class RawConfig {
 
     public AdminListener admin = new AdminListener();
 
+    public Metrics metrics = new Metrics();
+
+    /** Prometheus metrics at GET /metrics on the admin listener (never the public port). */
+    public static final class Metrics {
+        /** Record metrics; false records nothing and serves no /metrics (to measure what recording costs). */
+        public boolean enabled = true;
+    }
+
     /** The operator plane: never the public port. */
     public static final class AdminListener {
         /**

@@ -66,6 +66,17 @@ class AdminTcpTest {
     }
 
     @Test
+    void prometheusScrapesMetricsOverTcpWithAnAdminKey() throws Exception {
+        String adminKey = gw.key("prometheus", EnumSet.of(Scope.ADMIN), List.of(), null);
+        HttpResponse<String> ok = admin("/metrics", adminKey);
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(ok.headers().firstValue("content-type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(ok.body()).contains("# TYPE corral_requests_total counter");
+        assertThat(admin("/metrics", null).statusCode()).isEqualTo(401);
+        assertThat(admin("/metrics", gw.inferenceKey()).statusCode()).isEqualTo(401);
+    }
+
+    @Test
     void anAdminKeyOnThePublicListenerIsRefusedLikeAnUnknownKey() throws Exception {
         String adminKey = gw.key("ops-public", EnumSet.of(Scope.ADMIN), List.of(), null);
         var withAdmin = gw.get("/api/tags", adminKey);

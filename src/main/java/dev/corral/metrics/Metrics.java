@@ -1,0 +1,78 @@
+package dev.corral.metrics;
+
+import dev.corral.admission.AdmissionControl;
+import dev.corral.audit.AuditLog;
+import dev.corral.pipeline.ExchangeListener;
+import dev.corral.upstream.UpstreamHealth;
+import dev.corral.usage.UsageRecorder;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.PooledByteBufAllocator;
+
+/**
+ * A running server's metrics: one Micrometer registry that Prometheus scrapes (admin listener, GET
+ * /metrics), fed by the {@link ExchangeMetrics} settle listener, the {@link StateGauges} and
+ * Micrometer's JVM binders (memory, garbage collection, threads, CPU, uptime). Micrometer writes the
+ * exposition format; Corral has no exposition code of its own.
+ */
+public final class Metrics implements AutoCloseable {
+    /** The Prometheus text exposition format, version 0.0.4, which {@link PrometheusMeterRegistry#scrape()} writes. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final ExchangeMetrics exchanges = new ExchangeMetrics(registry);
+    private volatile StateGauges gauges;
+
+    public Metrics() {
+        // Micrometer's Netty binder tags its meters with the allocator's identity hash, a new value at
+        // every start (a new series each restart); there is one allocator here, so name it instead.
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getName().startsWith("netty.allocator.")
+                        ? id.replaceTags(Tags.of(id.getTagsAsIterable()).and("id", "gateway")) : id;
+            }
+        });
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    /** The settle listener that counts each finished exchange; add it to the request path. */
+    public ExchangeListener exchanges() {
+        return exchanges;
+    }
+
+    /** Registers the gauges that read the server's state at scrape time; once, when those parts exist. */
+    public void watch(AdmissionControl admission, UsageRecorder usage, UpstreamHealth upstream, AuditLog audit,
+                      PooledByteBufAllocator allocator) {
+        gauges = new StateGauges(registry, new StateGauges.Sources(admission, usage, upstream, audit, allocator),
+                exchanges.keyCap());
+    }
+
+    /** Everything, in the Prometheus text format ({@link #CONTENT_TYPE}). */
+    public String scrape() {
+        StateGauges g = gauges;
+        if (g != null) {
+            g.refresh();
+        }
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}
