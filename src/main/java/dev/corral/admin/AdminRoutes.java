@@ -19,8 +19,19 @@ public final class AdminRoutes {
         Reply handle(AdminCall call) throws Exception;
     }
 
-    /** A JSON answer. */
-    public record Reply(int status, JsonNode body) {
+    /**
+     * A JSON answer, or one given later ({@link #later}): the handler returns at once, the admin
+     * thread stays free, and the answer (whole, or streamed as NDJSON) goes out when it is ready.
+     */
+    public record Reply(int status, JsonNode body, Later later) {
+        public Reply(int status, JsonNode body) {
+            this(status, body, null);
+        }
+
+        public static Reply later(Later later) {
+            return new Reply(0, null, later);
+        }
+
         public static Reply ok(JsonNode body) {
             return new Reply(200, body);
         }
@@ -28,6 +39,12 @@ public final class AdminRoutes {
         public static Reply created(JsonNode body) {
             return new Reply(201, body);
         }
+    }
+
+    /** Starts an answer that is given after the handler returned, through {@link AdminReplier}. */
+    @FunctionalInterface
+    public interface Later {
+        void start(AdminReplier replier) throws Exception;
     }
 
     /** What a path and method resolved to: a handler and its path parameters, or why not (404 or 405). */

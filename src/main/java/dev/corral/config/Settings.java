@@ -28,7 +28,8 @@ public record Settings(
         Tls tls,
         List<String> corsOrigins,
         Admin admin,
-        Usage usage) {
+        Usage usage,
+        Registries registries) {
 
     /** Usage accounting: how many records may wait for the store, how long one write waits on a lock. */
     public record Usage(int maxWaiting, Duration busyTimeout) {}
@@ -115,7 +116,8 @@ public record Settings(
                 List.copyOf(proxies), raw.log.access, admission, tls, corsOrigins(raw.corsOrigins, c),
                 Admin.from(raw.admin, stateDir, c),
                 new Usage(c.get("usage.max_waiting", () -> (int) atLeast(raw.usage.maxWaiting, 1)),
-                        c.get("usage.busy_timeout", () -> positive(Units.duration(raw.usage.busyTimeout)))));
+                        c.get("usage.busy_timeout", () -> positive(Units.duration(raw.usage.busyTimeout)))),
+                Registries.from(raw.policy.registries, c));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
