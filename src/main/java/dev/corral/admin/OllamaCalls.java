@@ -99,7 +99,7 @@ final class OllamaCalls implements AutoCloseable {
         Once once = new Once(lines);
         AtomicBoolean answered = new AtomicBoolean();
         AtomicBoolean timedOut = new AtomicBoolean();
-        LineReader reader = new LineReader(once);
+        LineReader reader = new LineReader(once, executor);
         HttpResponse.BodyHandler<Void> handler = info -> {
             answered.set(true);
             if (info.statusCode() / 100 != 2) {
@@ -173,11 +173,13 @@ final class OllamaCalls implements AutoCloseable {
     /** Reads the body line by line, one at a time as asked. */
     private static final class LineReader implements Flow.Subscriber<String> {
         private final Once lines;
+        private final ExecutorService executor;
         private volatile Flow.Subscription subscription;
         private volatile boolean cancelled;
 
-        LineReader(Once lines) {
+        LineReader(Once lines, ExecutorService executor) {
             this.lines = lines;
+            this.executor = executor;
         }
 
         @Override
@@ -192,7 +194,15 @@ final class OllamaCalls implements AutoCloseable {
 
         @Override
         public void onNext(String line) {
-            lines.line(line, () -> subscription.request(1));
+            // Asked for from the client's threads, never inline on the admin event loop that reports the
+            // last line written: the JDK may deliver the next line (and the end, with its audit write) inline.
+            lines.line(line, () -> {
+                try {
+                    executor.execute(() -> subscription.request(1));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    cancel(); // shutting down
+                }
+            });
         }
 
         @Override
