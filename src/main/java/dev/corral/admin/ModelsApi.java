@@ -65,7 +65,7 @@ public final class ModelsApi implements AutoCloseable {
             throw new AdminError(403, "model '" + raw + "' runs on ollama.com; cloud models are refused"
                     + " (policy.allow_cloud_models)");
         }
-        return answer(ollama.call("POST", "/api/show", F.objectNode().put("model", raw.strip())), ModelsApi::json);
+        return answer(ollama.call("POST", "/api/show", F.objectNode().put("model", raw)), ModelsApi::json);
     }
 
     private AdminRoutes.Reply pull(AdminCall call) {
