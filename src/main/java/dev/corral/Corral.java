@@ -161,7 +161,7 @@ public final class Corral implements AutoCloseable {
                     return c.reloader.reload(actor);
                 }
             });
-            c.own(new dev.corral.admin.ModelsApi(settings, c.audit)).register(adminRoutes);
+            c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit)).register(adminRoutes);
             c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures)));
             c.server = c.own(GatewayServer.start(settings, path, io, pool, tls, clock));
             c.reloader = new Reloader(source, settings, paths, c.admission, c.server, c.audit);

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,13 +34,22 @@ public final class ModelsApi implements AutoCloseable {
     private static final String BASE = "/admin/v1/models";
 
     private final OllamaCalls ollama;
-    private final PullPolicy policy;
+    private final Supplier<Settings> settings;
     private final Audit audit;
 
-    public ModelsApi(Settings settings, Audit audit) {
-        this.ollama = new OllamaCalls(settings.upstream());
-        this.policy = new PullPolicy(settings.registries(), settings.allowCloudModels());
+    /**
+     * @param settings the running configuration, read at each call: a reload's policy.registries and
+     *                 policy.allow_cloud_models apply to the next one (where Ollama is waits for a restart)
+     */
+    public ModelsApi(Supplier<Settings> settings, Audit audit) {
+        this.ollama = new OllamaCalls(settings.get().upstream());
+        this.settings = settings;
         this.audit = audit;
+    }
+
+    private PullPolicy policy() {
+        Settings s = settings.get();
+        return new PullPolicy(s.registries(), s.allowCloudModels());
     }
 
     public ModelsApi register(AdminRoutes routes) {
@@ -60,7 +70,7 @@ public final class ModelsApi implements AutoCloseable {
     private AdminRoutes.Reply show(AdminCall call) {
         String raw = pathName(call);
         ModelName name = named(() -> ModelName.forShow(raw));
-        if (name.cloud() && !policy.allowsCloud()) {
+        if (name.cloud() && !policy().allowsCloud()) {
             // Ollama would ask ollama.com, signed with the server's key.
             throw new AdminError(403, "model '" + raw + "' runs on ollama.com; cloud models are refused"
                     + " (policy.allow_cloud_models)");
@@ -78,7 +88,7 @@ public final class ModelsApi implements AutoCloseable {
         }
         boolean insecure = insecureField != null && insecureField.asBoolean();
         ModelName name = named(() -> ModelName.forPull(raw));
-        String refusal = policy.refusal(name, insecure);
+        String refusal = policy().refusal(name, insecure);
         if (refusal != null) {
             log.warn("admin: pull of {} by {} refused: {}", name.shortest(), call.actor(), refusal);
             throw new AdminError(403, refusal);

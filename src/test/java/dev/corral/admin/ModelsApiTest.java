@@ -225,6 +225,27 @@ class ModelsApiTest {
     }
 
     @Test
+    void aReloadedRegistryListAppliesToTheNextPull(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("corral.yaml");
+        java.nio.file.Files.writeString(file, "policy:\n  registries: [registry.ollama.ai]\n");
+        Map<String, String> o = Map.of("listen.address", "127.0.0.1:0", "admin.listen", "off", "state_dir",
+                dir.resolve("state").toString(), "upstream.url", "http://127.0.0.1:" + gw.sim.port(), "upstream.health_interval", "1h");
+        dev.corral.config.ConfigLoader loader = new dev.corral.config.ConfigLoader(Map.of());
+        try (dev.corral.Corral c = dev.corral.Corral.start(loader.load(file, o), java.time.Clock.systemUTC(), List.of(),
+                dev.corral.config.ConfigSource.of(loader, file, o))) {
+            AdminClient a = new AdminClient(c.adminSocket(), Duration.ofSeconds(20));
+            ObjectNode pull = body("{\"model\":\"hf.co/team/model:q4\"}");
+            assertThat(a.call("POST", "/admin/v1/models/pull", pull).status()).isEqualTo(403);
+            java.nio.file.Files.writeString(file, "policy:\n  registries: [registry.ollama.ai, hf.co]\n");
+            JsonNode reload = a.call("POST", "/admin/v1/config/reload", null).body();
+            assertThat(reload.path("changed").toString()).contains("registries");
+            assertThat(reload.path("restart_needed").toString()).doesNotContain("registries");
+            assertThat(AdminStreamClient.call(c.adminSocket(), "POST", "/admin/v1/models/pull", pull, l -> true)
+                    .body().path("status").asText()).isEqualTo("success");
+        }
+    }
+
+    @Test
     void ollamaUnreachableIs502WithoutItsAddress() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
