@@ -53,7 +53,8 @@ final class PullRun implements OllamaCalls.Lines {
         replier.onGone(this::callerGone);
     }
 
-    private void callerGone() {
+    /** The caller went away: the pull is cancelled at Ollama, and audited as such unless Ollama had finished. */
+    void callerGone() {
         OllamaCalls.Cancel c = cancel;
         if (c != null) {
             c.cancel();
