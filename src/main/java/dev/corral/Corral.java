@@ -172,6 +172,7 @@ public final class Corral implements AutoCloseable {
             if (metrics != null) {
                 new MetricsApi(metrics).register(adminRoutes);
             }
+            c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit)).register(adminRoutes);
             c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures)));
             c.server = c.own(GatewayServer.start(settings, path, io, pool, tls, clock));
             c.reloader = new Reloader(source, settings, paths, c.admission, c.server, c.audit);

@@ -37,6 +37,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (ChannelReplier.busy(ctx.channel())) {
+            return; // a request sent while a later answer is pending: that answer closes the connection
+        }
         AdminRoutes.Reply reply;
         if (!req.decoderResult().isSuccess()) {
             reply = error(400, "malformed request");
@@ -50,6 +53,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 reply = call(ctx, req, q, m);
             }
         }
+        if (reply.later() != null) {
+            ChannelReplier.start(ctx, reply.later());
+            return;
+        }
+        respond(ctx, reply, HttpUtil.isKeepAlive(req));
+    }
+
+    /** Writes a whole JSON reply; closes the connection after it unless {@code keepAlive}. */
+    static void respond(ChannelHandlerContext ctx, AdminRoutes.Reply reply, boolean keepAlive) {
         byte[] bytes = reply.bytes() != null ? reply.bytes()
                 : (reply.body().toString() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(reply.status()),
@@ -61,7 +73,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (reply.status() == 401) {
             resp.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"corral-admin\"");
         }
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
         if (!keepAlive) {
             resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }

@@ -19,14 +19,22 @@ public final class AdminRoutes {
         Reply handle(AdminCall call) throws Exception;
     }
 
-    /** A JSON answer, or (with a content type) bytes as they are, such as /metrics' text. */
-    public record Reply(int status, JsonNode body, String contentType, byte[] bytes) {
+    /**
+     * A JSON answer; or (with a content type) bytes as they are, such as /metrics' text; or one
+     * given later ({@link #later}): the handler returns at once, the admin thread stays free, and
+     * the answer (whole, or streamed as NDJSON) goes out when it is ready.
+     */
+    public record Reply(int status, JsonNode body, String contentType, byte[] bytes, Later later) {
         public Reply(int status, JsonNode body) {
-            this(status, body, null, null);
+            this(status, body, null, null, null);
         }
 
         public static Reply text(String contentType, byte[] bytes) {
-            return new Reply(200, null, contentType, bytes);
+            return new Reply(200, null, contentType, bytes, null);
+        }
+
+        public static Reply later(Later later) {
+            return new Reply(0, null, null, null, later);
         }
 
         public static Reply ok(JsonNode body) {
@@ -36,6 +44,12 @@ public final class AdminRoutes {
         public static Reply created(JsonNode body) {
             return new Reply(201, body);
         }
+    }
+
+    /** Starts an answer that is given after the handler returned, through {@link AdminReplier}. */
+    @FunctionalInterface
+    public interface Later {
+        void start(AdminReplier replier) throws Exception;
     }
 
     /** What a path and method resolved to: a handler and its path parameters, or why not (404 or 405). */

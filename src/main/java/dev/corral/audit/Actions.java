@@ -18,6 +18,7 @@ public final class Actions {
     public static final String MODEL_PULL = "model.pull";
     public static final String MODEL_DELETE = "model.delete";
     public static final String REQUEST_CANCEL = "request.cancel";
+    public static final String MODEL_COPY = "model.copy";
     /** A summary of failed authentications from one client address ({@link AuthFailureSummary}). */
     public static final String AUTH_FAILURES = "auth.failures";
     public static final String STORE_DEGRADED = "store.degraded";

@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
         versionProvider = CorralCommand.Version.class,
         description = "A secure gateway in front of Ollama: keys, route and model policy, usage accounting.",
         subcommands = {ServeCommand.class, KeysCommand.class, SimulateCommand.class, DemoCommand.class,
-                UsageCommand.class, StatusCommand.class, DoctorCommand.class, HardenCommand.class, TlsCommand.class,
+                UsageCommand.class, StatusCommand.class, ModelsCommand.class, DoctorCommand.class, HardenCommand.class, TlsCommand.class,
                 AuditCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CorralCommand {

@@ -144,6 +144,13 @@ public final class RawConfig {
          * account. Refused unless true.
          */
         public boolean allowCloudModels = false;
+
+        /**
+         * The registries the admin API may pull from (the host part of a model name, with its port if
+         * any). Only Ollama's own by default. An entry written "http://host:port" also allows plain
+         * HTTP ("insecure": true) for that registry; no other entry ever does.
+         */
+        public List<String> registries = new ArrayList<>(List.of("registry.ollama.ai"));
     }
 
     /** Rate, token and concurrency limits, and the fair queue in front of Ollama. 0 means unlimited. */

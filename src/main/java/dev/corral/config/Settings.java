@@ -29,7 +29,8 @@ public record Settings(
         List<String> corsOrigins,
         Admin admin,
         Usage usage,
-        Metrics metrics) {
+        Metrics metrics,
+        Registries registries) {
 
     /** Whether metrics are recorded and served on the admin listener. */
     public record Metrics(boolean enabled) {}
@@ -120,7 +121,8 @@ public record Settings(
                 Admin.from(raw.admin, stateDir, c),
                 new Usage(c.get("usage.max_waiting", () -> (int) atLeast(raw.usage.maxWaiting, 1)),
                         c.get("usage.busy_timeout", () -> positive(Units.duration(raw.usage.busyTimeout)))),
-                new Metrics(raw.metrics.enabled));
+                new Metrics(raw.metrics.enabled),
+                Registries.from(raw.policy.registries, c));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"

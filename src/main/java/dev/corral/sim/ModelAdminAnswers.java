@@ -12,9 +12,11 @@ import java.util.List;
 /** Answers the routes that change the simulated models: pull, push and create (with progress), delete, copy. */
 final class ModelAdminAnswers {
     private final SimModels models;
+    private final long pullPaceMs;
 
-    ModelAdminAnswers(SimModels models) {
+    ModelAdminAnswers(SimModels models, long pullPaceMs) {
         this.models = models;
+        this.pullPaceMs = pullPaceMs;
     }
 
     /** @param what "pull", "push" or "create" */
@@ -37,10 +39,10 @@ final class ModelAdminAnswers {
         switch (what) {
             case "pull" -> {
                 lines.add(obj().put("status", "pulling manifest"));
-                lines.add(obj().put("status", "pulling " + digest.substring(7, 19)).put("digest", digest)
-                        .put("total", 1000).put("completed", 500));
-                lines.add(obj().put("status", "pulling " + digest.substring(7, 19)).put("digest", digest)
-                        .put("total", 1000).put("completed", 1000));
+                for (int done = 100; done <= 1000; done += 100) {
+                    lines.add(obj().put("status", "pulling " + digest.substring(7, 19)).put("digest", digest)
+                            .put("total", 1000).put("completed", done));
+                }
                 lines.add(obj().put("status", "verifying sha256 digest"));
                 lines.add(obj().put("status", "writing manifest"));
             }
@@ -57,19 +59,18 @@ final class ModelAdminAnswers {
             }
         }
         lines.add(obj().put("status", "success"));
-        if (!what.equals("push")) {
-            models.add(name);
-        }
+        Runnable change = what.equals("push") ? () -> { } : () -> models.add(name);
         boolean stream = body.path("stream").asBoolean(true);
         if (!stream) {
+            change.run();
             c.json(HttpResponseStatus.OK, lines.get(lines.size() - 1));
             return;
         }
-        StringBuilder sb = new StringBuilder();
+        List<String> text = new ArrayList<>();
         for (ObjectNode l : lines) {
-            sb.append(new String(Formats.bytes(l), StandardCharsets.UTF_8)).append('\n');
+            text.add(new String(Formats.bytes(l), StandardCharsets.UTF_8));
         }
-        c.bytes(HttpResponseStatus.OK, "application/x-ndjson", sb.toString().getBytes(StandardCharsets.UTF_8));
+        new PullStream(c, text, pullPaceMs, name, change).start();
     }
 
     void delete(SimCall c) {
@@ -100,7 +101,7 @@ final class ModelAdminAnswers {
             c.error(HttpResponseStatus.BAD_REQUEST, "invalid destination name");
             return;
         }
-        models.add(dest);
+        models.copy(source, dest); // Ollama copies the manifest: the copy has the source's digest
         c.empty(HttpResponseStatus.OK);
     }
 }

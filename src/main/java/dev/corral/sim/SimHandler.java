@@ -45,7 +45,7 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.info = new ModelInfoAnswers(models);
         this.generation = new GenerateAnswers(config, models);
         this.embeddings = new EmbedAnswers(models);
-        this.admin = new ModelAdminAnswers(models);
+        this.admin = new ModelAdminAnswers(models, config.pullPaceMs());
     }
 
     @Override

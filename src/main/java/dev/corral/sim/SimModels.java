@@ -41,6 +41,13 @@ final class SimModels {
         return m;
     }
 
+    /** A second name for the same manifest: same digest, size and details. */
+    synchronized void copy(String source, String dest) {
+        Model m = models.get(canonical(source));
+        String c = canonical(dest);
+        models.put(c, new Model(c, m.digest(), m.size(), m.family(), m.parameterSize(), m.modifiedAt(), m.embedding()));
+    }
+
     synchronized boolean remove(String name) {
         return models.remove(canonical(name)) != null;
     }
@@ -67,9 +74,13 @@ final class SimModels {
         return n;
     }
 
-    /** Ollama's name rules, roughly: a non-empty model part of letters, digits and ._-, an optional tag. */
+    /** Ollama's name rules (types/model/name.go), as pull reads a name: host[:port]/namespace/model:tag. */
     static boolean validName(String name) {
-        return name != null && name.matches("[A-Za-z0-9][A-Za-z0-9._/-]{0,200}(:[A-Za-z0-9._-]{1,80})?");
+        try {
+            return name != null && dev.corral.access.ModelName.forPull(name).isValid();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     static String sha256(String s) {

@@ -1,0 +1,3 @@
+module corral/name-oracle
+
+go 1.21
