@@ -129,6 +129,12 @@ public record ModelName(String scheme, String host, String namespace, String mod
         return new ModelName(scheme, host, namespace, model, tag, c);
     }
 
+    /** Whether internal/modelref would read an explicit cloud source from this name (its validity aside). */
+    static boolean hasCloudSuffix(String raw) {
+        String s = GoText.trimSpace(raw == null ? "" : raw);
+        return sourceSuffix(s).source == Source.CLOUD;
+    }
+
     private enum Source { UNSPECIFIED, LOCAL, CLOUD }
 
     private record Ref(String base, Source source) {}

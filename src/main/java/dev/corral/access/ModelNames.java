@@ -30,9 +30,15 @@ public final class ModelNames {
 
     /**
      * True for models Ollama forwards to ollama.com under the owner's account: the tag is "cloud" or
-     * ends in "-cloud" (e.g. "gpt-oss:120b-cloud").
+     * ends in "-cloud" (e.g. "gpt-oss:120b-cloud"), or the name carries Ollama's ":cloud" source
+     * suffix read as internal/modelref reads it ("gpt-oss:20b:cloud", "x:CLOUD" with Go's white
+     * space around it). Valid or not: a name Ollama would refuse anyway is still called cloud here
+     * when either reading says so.
      */
     public static boolean isCloud(String name) {
+        if (ModelName.hasCloudSuffix(name)) {
+            return true;
+        }
         String n = normalize(name);
         int slash = n.lastIndexOf('/');
         int colon = n.indexOf(':', slash + 1);

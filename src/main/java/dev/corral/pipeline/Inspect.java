@@ -59,7 +59,11 @@ public final class Inspect implements Step {
                 if (route.modelParam() == null) {
                     return null;
                 }
-                model = exchange.match().params().get(route.modelParam());
+                try {
+                    model = checkName(exchange.match().params().get(route.modelParam()));
+                } catch (GoJson.Refused r) {
+                    return refusal(r);
+                }
                 exchange.model(model);
                 // A model the key may not see does not exist for it, as in the filtered /v1/models.
                 return policy.visible(exchange.principal(), model) ? null

@@ -82,6 +82,22 @@ class ModelNameTest {
     }
 
     @Test
+    void everyNameOllamaRunsOnOllamaComIsCloudToPolicy() throws IOException {
+        List<String> missed = new ArrayList<>();
+        int cloud = 0;
+        for (JsonNode c : golden()) {
+            if (c.path("show").path("cloud").asBoolean() || c.path("pull").path("cloud").asBoolean()) {
+                cloud++;
+                if (!ModelNames.isCloud(c.path("in").asText())) {
+                    missed.add(c.path("in").asText());
+                }
+            }
+        }
+        assertThat(cloud).isGreaterThan(50);
+        assertThat(missed).as("cloud names the model policy would let through").isEmpty();
+    }
+
+    @Test
     void theFactsPolicyReliesOn() {
         ModelName cloud = ModelName.forPull(" gpt-oss:20b:cloud ");
         assertThat(cloud.cloud()).isTrue();
