@@ -26,6 +26,7 @@ import dev.corral.pipeline.LiveExchanges;
 import dev.corral.pipeline.RequestPath;
 import dev.corral.server.IoThreads;
 import dev.corral.upstream.UpstreamPool;
+import dev.corral.upstream.UpstreamPools;
 import dev.corral.admission.AdmissionControl;
 import dev.corral.admission.AuthFailureLimiter;
 import dev.corral.tls.ReloadingTls;
@@ -129,16 +130,21 @@ public final class Corral implements AutoCloseable {
                 metrics.watch(c.admission, c.usage, c.health, c.audit, io.alloc());
                 listeners.add(metrics.exchanges());
             }
-            UpstreamPool pool = new UpstreamPool(settings.upstream(), io.transport(), io.group(), io.alloc());
+            UpstreamPools pools = new UpstreamPools(io.transport(), io.group(), io.alloc());
             RouteTable routes = RouteTable.ollama();
             Authenticator authenticator = new Authenticator(c.keys, hasher, clock);
             AuthFailureLimiter authFailures = new AuthFailureLimiter(buckets, settings.admission().failedAuth());
             LiveExchanges live = new LiveExchanges();
             AuthFailureSummary authSummary = c.own(AuthFailureSummary.start(c.audit, clock));
             c.usage.reportTo(c.audit);
-            java.util.function.Function<Settings, RequestPath> paths = s -> RequestPath.standard(new RequestPath.Parts(s, routes,
-                    authenticator, new AuthFailureLimiter(buckets, s.admission().failedAuth()), c.admission, c.usage,
-                    c.usage::health, pool, c.health, listeners, live, a -> authSummary.failed(a.getHostAddress())));
+            // Built at start and at each reload: a moved Ollama gets a new pool and the health probe follows it.
+            java.util.function.Function<Settings, RequestPath> paths = s -> {
+                UpstreamPool pool = pools.poolFor(s.upstream());
+                c.health.retarget(s.upstream());
+                return RequestPath.standard(new RequestPath.Parts(s, routes, authenticator,
+                        new AuthFailureLimiter(buckets, s.admission().failedAuth()), c.admission, c.usage, c.usage::health,
+                        pool, c.health, listeners, live, a -> authSummary.failed(a.getHostAddress())));
+            };
             RequestPath path = c.path = paths.apply(settings);
             ReloadingTls tls = null;
             if (settings.tls() != null) {
@@ -156,7 +162,7 @@ public final class Corral implements AutoCloseable {
             }
             AdminRoutes adminRoutes = new AdminRoutes();
             new KeysApi(new KeyManager(c.store, hasher, clock, c.audit), c.keys::refresh, clock).register(adminRoutes);
-            new StatusApi(new StatusApi.Parts(version(), clock.instant(), settings, c.health, path.live(), c.admission,
+            new StatusApi(new StatusApi.Parts(version(), clock.instant(), c::settings, c.health, path.live(), c.admission,
                     c.usage, c.audit, c.keys, c.store, clock)).register(adminRoutes);
             ConfigApi reloadRoutes = new ConfigApi(new ConfigApi.Control() {
                 @Override
@@ -174,7 +180,7 @@ public final class Corral implements AutoCloseable {
             }
             c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit)).register(adminRoutes);
             c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures)));
-            c.server = c.own(GatewayServer.start(settings, path, io, pool, tls, clock));
+            c.server = c.own(GatewayServer.start(settings, path, io, pools, tls, clock));
             c.reloader = new Reloader(source, settings, paths, c.admission, c.server, c.audit);
             reloadRoutes.register(adminRoutes);
             if (source.file() != null) {

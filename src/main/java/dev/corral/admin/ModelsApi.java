@@ -42,7 +42,7 @@ public final class ModelsApi implements AutoCloseable {
      *                 policy.allow_cloud_models apply to the next one (where Ollama is waits for a restart)
      */
     public ModelsApi(Supplier<Settings> settings, Audit audit) {
-        this.ollama = new OllamaCalls(settings.get().upstream());
+        this.ollama = new OllamaCalls(() -> settings.get().upstream());
         this.settings = settings;
         this.audit = audit;
     }

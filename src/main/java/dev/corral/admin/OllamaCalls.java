@@ -67,24 +67,36 @@ final class OllamaCalls implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final HttpClient client;
-    private final String base;
-    private final Settings.Upstream cfg;
+    private final java.util.function.Supplier<Settings.Upstream> upstream;
+    private volatile Client client;
 
-    OllamaCalls(Settings.Upstream cfg) {
-        this.cfg = cfg;
-        this.base = "http://" + cfg.hostHeader();
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(cfg.connectTimeout())
-                .proxy(HttpClient.Builder.NO_PROXY).followRedirects(HttpClient.Redirect.NEVER).executor(executor).build();
+    /** A client for one upstream; a reload that moves Ollama gets a new one for the calls after it. */
+    private record Client(Settings.Upstream cfg, HttpClient http) {}
+
+    /** {@code upstream} is read at each call, so a reloaded upstream applies to the next one. */
+    OllamaCalls(java.util.function.Supplier<Settings.Upstream> upstream) {
+        this.upstream = upstream;
+    }
+
+    private Client client() {
+        Settings.Upstream cfg = upstream.get();
+        Client c = client;
+        if (c == null || !c.cfg().equals(cfg)) {
+            c = client = new Client(cfg, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(cfg.connectTimeout()).proxy(HttpClient.Builder.NO_PROXY)
+                    .followRedirects(HttpClient.Redirect.NEVER).executor(executor).build());
+        }
+        return c;
     }
 
     /** One call answered whole: GET /api/tags, POST /api/show, DELETE /api/delete, POST /api/copy. */
     CompletableFuture<Answer> call(String method, String path, JsonNode body) {
-        HttpRequest req = request(method, path, body).timeout(cfg.firstByteTimeout()).build();
-        return client.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
+        Client c = client();
+        HttpRequest req = request(c, method, path, body).timeout(c.cfg().firstByteTimeout()).build();
+        return c.http().sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
                 .handle((r, t) -> {
                     if (t != null) {
-                        throw failure(t, false);
+                        throw failure(c, t, false);
                     }
                     return new Answer(r.statusCode(), r.body());
                 });
@@ -96,6 +108,7 @@ final class OllamaCalls implements AutoCloseable {
      * that, silence is allowed (verifying a large model's digest says nothing for minutes).
      */
     Cancel stream(String path, JsonNode body, Lines lines) {
+        Client c = client();
         Once once = new Once(lines);
         AtomicBoolean answered = new AtomicBoolean();
         AtomicBoolean timedOut = new AtomicBoolean();
@@ -111,13 +124,13 @@ final class OllamaCalls implements AutoCloseable {
             once.begin();
             return HttpResponse.BodySubscribers.fromLineSubscriber(reader, s -> null, StandardCharsets.UTF_8, null);
         };
-        CompletableFuture<HttpResponse<Void>> cf = client.sendAsync(request("POST", path, body).build(), handler);
+        CompletableFuture<HttpResponse<Void>> cf = c.http().sendAsync(request(c, "POST", path, body).build(), handler);
         cf.whenComplete((r, t) -> {
             if (t != null) {
-                once.failed(failure(t, timedOut.get()));
+                once.failed(failure(c, t, timedOut.get()));
             }
         });
-        CompletableFuture.delayedExecutor(cfg.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        CompletableFuture.delayedExecutor(c.cfg().firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
             if (!answered.get() && !cf.isDone()) {
                 timedOut.set(true);
                 cf.cancel(true);
@@ -130,7 +143,7 @@ final class OllamaCalls implements AutoCloseable {
         };
     }
 
-    private HttpRequest.Builder request(String method, String path, JsonNode body) {
+    private static HttpRequest.Builder request(Client c, String method, String path, JsonNode body) {
         HttpRequest.BodyPublisher publisher;
         try {
             publisher = body == null ? HttpRequest.BodyPublishers.noBody()
@@ -138,12 +151,12 @@ final class OllamaCalls implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).method(method, publisher);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + c.cfg().hostHeader() + path)).method(method, publisher);
         return body == null ? b : b.header("Content-Type", "application/json");
     }
 
     /** The caller-facing failure: 502 or 504, never with Ollama's address (the JDK's messages hold it). */
-    private AdminError failure(Throwable t, boolean timedOut) {
+    private static AdminError failure(Client client, Throwable t, boolean timedOut) {
         Throwable c = t;
         while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException) && c.getCause() != null) {
             c = c.getCause();
@@ -155,7 +168,7 @@ final class OllamaCalls implements AutoCloseable {
             return new AdminError(502, "the gateway cannot reach Ollama");
         }
         if (c instanceof HttpTimeoutException || timedOut && c instanceof CancellationException) {
-            return new AdminError(504, "Ollama did not answer within " + cfg.firstByteTimeout().toSeconds() + " s");
+            return new AdminError(504, "Ollama did not answer within " + client.cfg().firstByteTimeout().toSeconds() + " s");
         }
         if (c instanceof IOException) {
             log.debug("admin call to Ollama failed: {}", c.toString());

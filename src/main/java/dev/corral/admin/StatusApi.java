@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class StatusApi {
     /** The parts of the server it reports on. */
-    public record Parts(String version, Instant startedAt, Settings settings, UpstreamHealth upstream, LiveExchanges live,
+    public record Parts(String version, Instant startedAt, java.util.function.Supplier<Settings> settings, UpstreamHealth upstream, LiveExchanges live,
                         AdmissionControl admission, UsageRecorder usage, AuditLog audit, KeyDirectory keys, Store store,
                         Clock clock) {}
 
@@ -52,8 +52,8 @@ public final class StatusApi {
         ObjectNode o = JsonNodeFactory.instance.objectNode().put("version", p.version())
                 .put("started_at", p.startedAt().toString())
                 .put("uptime_seconds", Duration.between(p.startedAt(), p.clock().instant()).toSeconds())
-                .put("listen", p.settings().listen().toString());
-        o.putObject("upstream").put("url", p.settings().upstream().hostHeader()).put("reachable", p.upstream().reachable());
+                .put("listen", p.settings().get().listen().toString());
+        o.putObject("upstream").put("url", p.settings().get().upstream().hostHeader()).put("reachable", p.upstream().reachable());
         o.put("requests_in_flight", p.live().size()).put("keys", p.keys().size());
         queue(o.putObject("queue"), false);
         UsageHealth u = p.usage().health();

@@ -4,7 +4,7 @@ import dev.corral.config.ConfigException;
 import dev.corral.config.Settings;
 import dev.corral.pipeline.RequestPath;
 import dev.corral.tls.ReloadingTls;
-import dev.corral.upstream.UpstreamPool;
+import dev.corral.upstream.UpstreamPools;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -22,11 +22,11 @@ import java.util.concurrent.TimeUnit;
 public final class GatewayServer implements AutoCloseable {
     private final IoThreads io;
     private final Channel channel;
-    private final UpstreamPool pool;
+    private final UpstreamPools pool;
     private final ReloadingTls tls;
     private final Listener listener;
 
-    private GatewayServer(IoThreads io, Channel channel, UpstreamPool pool, ReloadingTls tls, Listener listener) {
+    private GatewayServer(IoThreads io, Channel channel, UpstreamPools pool, ReloadingTls tls, Listener listener) {
         this.io = io;
         this.channel = channel;
         this.pool = pool;
@@ -34,7 +34,7 @@ public final class GatewayServer implements AutoCloseable {
         this.listener = listener;
     }
 
-    public static GatewayServer start(Settings settings, RequestPath path, IoThreads io, UpstreamPool pool, ReloadingTls tls,
+    public static GatewayServer start(Settings settings, RequestPath path, IoThreads io, UpstreamPools pool, ReloadingTls tls,
                                       Clock clock) throws InterruptedException {
         Listener listener = new Listener(settings, path, tls, clock);
         ServerBootstrap b = new ServerBootstrap()

@@ -19,15 +19,22 @@ import org.slf4j.LoggerFactory;
 public final class UpstreamHealth implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UpstreamHealth.class);
 
-    private final Settings.Upstream upstream;
-    private final HttpClient http;
+    private final Duration interval;
     private final ScheduledExecutorService scheduler;
+    private volatile Target target;
     private volatile Boolean reachable;
 
+    /** Where the probes go, and the client they go with. */
+    private record Target(Settings.Upstream upstream, HttpClient http) {
+        static Target of(Settings.Upstream upstream) {
+            return new Target(upstream, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(upstream.connectTimeout()).proxy(HttpClient.Builder.NO_PROXY).build());
+        }
+    }
+
     public UpstreamHealth(Settings.Upstream upstream) {
-        this.upstream = upstream;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(upstream.connectTimeout()).build();
+        this.interval = upstream.healthInterval();
+        this.target = Target.of(upstream);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "corral-upstream-health");
             t.setDaemon(true);
@@ -36,9 +43,26 @@ public final class UpstreamHealth implements AutoCloseable {
     }
 
     public void start() {
-        long every = upstream.healthInterval().toMillis();
+        long every = interval.toMillis();
         // The first probe ran synchronously at start (probe()); the next one waits a full interval.
         scheduler.scheduleWithFixedDelay(this::probe, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Probes {@code next} from now on (a reloaded configuration moved Ollama or changed how to
+     * connect to it): what was known of the old one no longer counts, and one probe runs at once.
+     */
+    public void retarget(Settings.Upstream next) {
+        Target t = target;
+        if (t.upstream().url().equals(next.url()) && t.upstream().connectTimeout().equals(next.connectTimeout())) {
+            return;
+        }
+        synchronized (this) {
+            target = Target.of(next);
+            reachable = null;
+        }
+        log.info("Ollama is now at {}", next.url());
+        scheduler.execute(this::probe);
     }
 
     public boolean reachable() {
@@ -47,42 +71,53 @@ public final class UpstreamHealth implements AutoCloseable {
 
     /** One probe now; also used at start so the first log line tells the operator where things stand. */
     public void probe() {
+        Target t = target;
         try {
-            HttpRequest req = HttpRequest.newBuilder(URI.create(upstream.url().toString().replaceAll("/$", "") + "/api/version"))
+            HttpRequest req = HttpRequest.newBuilder(URI.create(t.upstream().url().toString().replaceAll("/$", "") + "/api/version"))
                     .timeout(Duration.ofSeconds(5)).header("User-Agent", "corral-health").GET().build();
-            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = t.http().send(req, HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200) {
-                reportSuccess();
+                report(t, true, null);
             } else {
-                report(false, "it answered GET /api/version with HTTP " + r.statusCode());
+                report(t, false, "it answered GET /api/version with HTTP " + r.statusCode());
             }
         } catch (java.net.ConnectException e) {
-            report(false, "connection refused");
+            report(t, false, "connection refused");
         } catch (java.net.http.HttpTimeoutException e) {
-            report(false, "no answer within 5 s");
+            report(t, false, "no answer within 5 s");
         } catch (java.io.IOException e) {
-            report(false, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            report(t, false, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            report(false, e.toString());
+            report(t, false, e.toString());
         }
     }
 
     public void reportSuccess() {
-        report(true, null);
+        report(target, true, null);
     }
 
     public void reportFailure(Throwable cause) {
-        report(false, cause == null ? "connection failed" : String.valueOf(cause.getMessage()));
+        report(target, false, cause == null ? "connection failed" : String.valueOf(cause.getMessage()));
     }
 
-    private void report(boolean up, String why) {
-        Boolean before = reachable;
-        reachable = up;
-        if (before != null && before == up) {
-            return;
+    private void report(Target about, boolean up, String why) {
+        Boolean known = reachable;
+        if (about == target && known != null && known == up) {
+            return; // nothing new: every request reports, so this path takes no lock
         }
+        synchronized (this) {
+            if (about != target) {
+                return; // a probe of where Ollama was before a reload
+            }
+            Boolean before = reachable;
+            reachable = up;
+            if (before != null && before == up) {
+                return;
+            }
+        }
+        Settings.Upstream upstream = about.upstream();
         if (up) {
             log.info("Ollama at {} is answering", upstream.url());
         } else {

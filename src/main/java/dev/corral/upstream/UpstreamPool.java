@@ -27,6 +27,7 @@ public final class UpstreamPool implements UpstreamConnections {
 
     private final Bootstrap bootstrap;
     private final Map<EventLoop, ArrayDeque<Channel>> idle = new ConcurrentHashMap<>();
+    private volatile boolean retired;
 
     public UpstreamPool(Settings.Upstream upstream, Transport transport, EventLoopGroup group, ByteBufAllocator alloc) {
         long poolIdle = upstream.poolIdleTimeout().toMillis();
@@ -78,6 +79,10 @@ public final class UpstreamPool implements UpstreamConnections {
         if (!ch.isActive()) {
             return;
         }
+        if (retired) {
+            ch.close(); // Ollama moved: its old address gets no more requests
+            return;
+        }
         ch.config().setAutoRead(true);
         ArrayDeque<Channel> q = idle.computeIfAbsent(ch.eventLoop(), l -> new ArrayDeque<>());
         if (q.size() >= MAX_IDLE_PER_LOOP) {
@@ -101,6 +106,20 @@ public final class UpstreamPool implements UpstreamConnections {
             n += q.size();
         }
         return n;
+    }
+
+    /**
+     * No more connections are kept: the idle ones close (each on its own loop) and those of
+     * requests still in progress close when they end.
+     */
+    public void retire() {
+        retired = true;
+        idle.forEach((loop, q) -> loop.execute(() -> {
+            Channel ch;
+            while ((ch = q.pollLast()) != null) {
+                ch.close();
+            }
+        }));
     }
 
     public void closeAll() {

@@ -10,6 +10,7 @@ import dev.corral.config.ConfigLoader;
 import dev.corral.config.ConfigSource;
 import dev.corral.config.HostPort;
 import dev.corral.sim.SimConfig;
+import dev.corral.sim.SimRecorder;
 import dev.corral.sim.Simulator;
 import dev.corral.store.KeyLimits;
 import dev.corral.store.Scope;
@@ -108,11 +109,11 @@ class ConfigReloadTest {
                 assertThat(c.settings().admission().keyDefaults().rpm()).isEqualTo(1);
 
                 // what needs a restart is said and kept
-                Files.writeString(file, base.formatted("0") + "upstream:\n  connect_timeout: 9s\n  first_byte_timeout: 2m\n");
+                Files.writeString(file, base.formatted("0") + "upstream:\n  health_interval: 9s\n  first_byte_timeout: 2m\n");
                 JsonNode later = admin.call("POST", "/admin/v1/config/reload", null).body();
-                assertThat(later.path("restart_needed").toString()).contains("upstream.connectTimeout")
+                assertThat(later.path("restart_needed").toString()).contains("upstream.healthInterval")
                         .doesNotContain("firstByteTimeout");
-                assertThat(c.settings().upstream().connectTimeout()).isEqualTo(Duration.ofSeconds(5)); // kept
+                assertThat(c.settings().upstream().healthInterval()).isEqualTo(Duration.ofHours(1)); // kept
                 assertThat(c.settings().upstream().firstByteTimeout()).isEqualTo(Duration.ofMinutes(2)); // applied
                 assertThat(generate(port, key)).isEqualTo(200);
 
@@ -127,6 +128,53 @@ class ConfigReloadTest {
                 assertThat(log).contains("\"config.reload\"").contains("\"config.reject\"");
                 assertThat(admin.call("GET", "/admin/v1/config", null).body().path("admission").path("key_defaults")
                         .path("rpm").asText()).isEqualTo("7");
+            }
+        }
+    }
+
+    @Test
+    void aReloadThatMovesOllamaSendsNewRequestsThereWhileAStreamOnTheOldOneFinishes() throws Exception {
+        try (Simulator a = Simulator.start(SimConfig.defaults(new HostPort("127.0.0.1", 0)).withTokens(40).withTokensPerSecond(20));
+             Simulator b = Simulator.start(SimConfig.defaults(new HostPort("127.0.0.1", 0)))) {
+            Path file = dir.resolve("corral.yaml");
+            Files.writeString(file, "upstream:\n  url: http://127.0.0.1:" + a.port() + "\n  health_interval: 1h\n");
+            Map<String, String> o = Map.of("listen.address", "127.0.0.1:0", "admin.listen", "127.0.0.1:0",
+                    "state_dir", dir.resolve("state").toString());
+            ConfigLoader loader = new ConfigLoader(Map.of());
+            try (Corral c = Corral.start(loader.load(file, o), Clock.systemUTC(), List.of(), ConfigSource.of(loader, file, o))) {
+                int port = c.address().getPort();
+                String key = new KeyIssuer(c.store(), new KeyHasher(StateDir.open(dir.resolve("state")).serverSecret()),
+                        Clock.systemUTC()).create("mover", EnumSet.of(Scope.INFERENCE), List.of(), null, KeyLimits.DEFAULTS).key();
+                c.reloadKeys();
+                AdminClient admin = new AdminClient(c.adminSocket(), Duration.ofSeconds(10));
+                assertThat(generate(port, key)).isEqualTo(200);
+
+                // a stream of 40 tokens at 20 a second is under way on A when the reload moves Ollama to B
+                var streaming = HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/generate"))
+                        .header("Authorization", "Bearer " + key).timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"llama3.2:3b\",\"prompt\":\"x\"}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                Eventually.await("the stream to reach A", Duration.ofSeconds(10),
+                        () -> a.recorder().requests().stream().filter(r -> r.uri().equals("/api/generate")).count() == 2);
+                Files.writeString(file, "upstream:\n  url: http://127.0.0.1:" + b.port() + "\n  health_interval: 1h\n");
+                JsonNode moved = admin.call("POST", "/admin/v1/config/reload", null).body();
+                assertThat(moved.path("applied").asBoolean()).isTrue();
+                assertThat(moved.path("changed").toString()).contains("upstream.url");
+                assertThat(moved.path("restart_needed").toString()).doesNotContain("upstream");
+
+                assertThat(generate(port, key)).isEqualTo(200);
+                assertThat(b.recorder().requests()).extracting(SimRecorder.Request::uri).contains("/api/generate");
+                assertThat(b.recorder().requests()).allSatisfy(r -> assertThat(r.header("host")).isEqualTo("127.0.0.1:" + b.port()));
+                HttpResponse<String> finished = streaming.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(finished.statusCode()).isEqualTo(200);
+                assertThat(finished.body()).contains("\"done\":true");
+                assertThat(a.recorder().requests().stream().filter(r -> r.uri().equals("/api/generate")).count())
+                        .as("nothing more went to A after the reload").isEqualTo(2);
+                assertThat(a.recorder().cancellations()).isEmpty();
+                Eventually.await("the health probe to follow Ollama", Duration.ofSeconds(10),
+                        () -> admin.call("GET", "/admin/v1/status", null).body().path("upstream").path("url").asText()
+                                .equals("127.0.0.1:" + b.port()));
+                assertThat(admin.call("GET", "/admin/v1/status", null).body().path("upstream").path("reachable").asBoolean()).isTrue();
             }
         }
     }

@@ -22,7 +22,7 @@ class PullRunTest {
     final RecordingAudit audit = new RecordingAudit();
     final List<String> sent = new ArrayList<>();
     // Never called in these endings (only after a success, for the digest).
-    final OllamaCalls ollama = new OllamaCalls(new ConfigLoader(Map.of()).load(null, Map.of()).upstream());
+    final OllamaCalls ollama = new OllamaCalls(new ConfigLoader(Map.of()).load(null, Map.of())::upstream);
 
     final AdminReplier replier = new AdminReplier() {
         @Override
