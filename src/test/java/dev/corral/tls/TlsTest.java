@@ -215,7 +215,7 @@ class TlsTest {
         Path cfg = Files.writeString(dir.resolve("mtls.yaml"), yaml);
         try (var sim = dev.corral.sim.Simulator.start(SimConfig.defaults(new HostPort("127.0.0.1", 0)))) {
             var settings = new ConfigLoader(Map.of()).load(cfg, Map.of("upstream.url", "http://127.0.0.1:" + sim.port(),
-                    "state_dir", state.toString()));
+                    "state_dir", state.toString(), "admin.listen", "off"));
             try (var corral = dev.corral.Corral.start(settings)) {
                 String url = "https://localhost:" + corral.address().getPort() + "/api/tags";
                 assertThat(get(trusting(server.ca(), bot.cert(), bot.key()), url, null).statusCode()).isEqualTo(200);
