@@ -10,6 +10,7 @@
 #   bash bench/proxies.sh            # full: 3 rounds, every JDK 17+ found in /usr/lib/jvm (~15-20 min)
 #   bash bench/proxies.sh --quick    # 1 round, short phases, the launcher's JDK only (~3-4 min)
 #   options: --rounds N  --jdk JAVA_HOME (repeatable)  --note TEXT (added to RESULTS.md)  --keep (keep logs)
+#            --only nginx,corral (a subset, for trying things out; nginx is the base of every ratio)
 #
 # Installs nginx, haproxy, caddy and wrk with apt-get when they are missing (as root; no service is
 # started by the install). Every server it starts listens on 127.0.0.1 and is stopped on exit; every
@@ -19,25 +20,26 @@ cd "$(dirname "$0")/.."
 here="$PWD"
 gen="$here/bench/proxies/loadgen.py"
 
-quick=0 rounds="" keep=0 note="" jdks=()
+quick=0 rounds="" keep=0 note="" only="" jdks=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --rounds) rounds="${2:?--rounds needs a number}"; shift ;;
     --jdk) jdks+=("${2:?--jdk needs a JAVA_HOME}"); shift ;;
     --note) note="${2:?--note needs a text}"; shift ;;
+    --only) only="${2:?--only needs a list such as nginx,corral}"; shift ;;
     --keep) keep=1 ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "proxies: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 if [ "$quick" = 1 ]; then
-  : "${rounds:=1}"; WARM=5; DUR=4; PACED_TOKENS=20; PACED_TPS=10; CANCEL_N=3
+  : "${rounds:=1}"; WARM=3; DUR=3; PACED_TOKENS=20; PACED_TPS=10; CANCEL_N=3
 else
   : "${rounds:=3}"; WARM=10; DUR=10; PACED_TOKENS=50; PACED_TPS=10; CANCEL_N=10
 fi
-CONNS=64 STREAMS=1000 TTFT_TOKENS=20 TTFT_TPS=20 CANCEL_WAIT=2 FIRST_BYTE_DELAY=4
+CONNS=64 STREAMS=1000 TTFT_TOKENS=10 TTFT_TPS=20 CANCEL_WAIT=2 FIRST_BYTE_DELAY=4
 
 say() { printf 'proxies: %s\n' "$*" >&2; }
 
@@ -117,7 +119,7 @@ KEY=$(CORRAL_STATE_DIR="$work/corral-state" ./corral keys create --name bench --
 say "warming the simulator up ..."
 python3 "$gen" wrk --port "$sim" --token "$KEY" --duration $((WARM * 3)) --workdir "$work" >/dev/null
 python3 "$gen" wrk --port "$sim" --token "$KEY" --method GET --path /api/version --duration "$WARM" --workdir "$work" >/dev/null
-python3 "$gen" ttft --port "$sim" --n 300 --window 1 --tokens "$TTFT_TOKENS" --tps "$TTFT_TPS" >/dev/null
+python3 "$gen" ttft --port "$sim" --n 300 --window 1 --tokens "$TTFT_TOKENS" --tps "$TTFT_TPS" --timeout 30 >/dev/null
 
 # ---- targets
 targets=(nginx haproxy caddy)
@@ -174,15 +176,15 @@ rec() { # round target phase extra-json loadgen-args...: runs a measurement, app
   local r="$1" t="$2" p="$3" extra="$4"; shift 4
   python3 "$gen" --tag "{\"round\":$r,\"target\":\"$t\",\"phase\":\"$p\"${extra:+,$extra}}" --append "$results" "$@"
 }
-healthz() { # waits for the poller of the last start_target; prints ms from launch to /healthz 200, or None
+healthz() { # waits (in this shell: the poller is its child) for the poller of the last start_target; sets MS
   wait "$POLLER" || true
-  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ms"])' "$DIR/healthz.json"
+  MS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ms"])' "$DIR/healthz.json")
 }
 
 run_target() { # round target
   local r="$1" t="$2" ms
   start_target "$t" "r$r" "$sim"
-  ms=$(healthz)
+  healthz; ms="$MS"
   [ "$ms" != None ] || { say "$t did not answer /healthz: $(tail -5 "$work/$t-r$r/out.log" "$work/$t-r$r/access.log" 2>/dev/null)"; exit 1; }
   rec "$r" "$t" start "\"healthz_ms\":$ms" first5 --port "$PORT" --token "$KEY" --root "$PID" --workdir "$work" >/dev/null
   python3 "$gen" wrk --port "$PORT" --token "$KEY" --duration "$WARM" --workdir "$work" >/dev/null
@@ -190,10 +192,10 @@ run_target() { # round target
   rec "$r" "$t" version "" wrk --port "$PORT" --token "$KEY" --root "$PID" --duration "$DUR" --workdir "$work" \
     --method GET --path /api/version >/dev/null
   rec "$r" "$t" paced "" paced --port "$PORT" --token "$KEY" --root "$PID" --n "$STREAMS" --ramp 1 \
-    --tokens "$PACED_TOKENS" --tps "$PACED_TPS" --timeout $((PACED_TOKENS / PACED_TPS + 60)) >/dev/null
+    --tokens "$PACED_TOKENS" --tps "$PACED_TPS" --timeout $((PACED_TOKENS / PACED_TPS + 30)) >/dev/null
   # TTFT: first the same burst straight at the simulator (the baseline of this target), then through it
-  rec "$r" "$t" direct "" ttft --port "$sim" --n "$STREAMS" --window 2 --tokens "$TTFT_TOKENS" --tps "$TTFT_TPS" >/dev/null
-  rec "$r" "$t" ttft "" ttft --port "$PORT" --token "$KEY" --n "$STREAMS" --window 2 --tokens "$TTFT_TOKENS" --tps "$TTFT_TPS" >/dev/null
+  rec "$r" "$t" direct "" ttft --port "$sim" --n "$STREAMS" --window 2 --tokens "$TTFT_TOKENS" --tps "$TTFT_TPS" --timeout 30 >/dev/null
+  rec "$r" "$t" ttft "" ttft --port "$PORT" --token "$KEY" --n "$STREAMS" --window 2 --tokens "$TTFT_TOKENS" --tps "$TTFT_TPS" --timeout 30 >/dev/null
   # the bearer check is on: no key, no answer from upstream
   local code
   code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/api/generate" -d '{"model":"llama3.2:3b"}')
@@ -203,13 +205,17 @@ run_target() { # round target
   printf '{"round":%d,"target":"%s","phase":"logs","access_log_lines":%d}\n' "$r" "$t" "$lines" >>"$results"
   # cancellation: the same target again, now in front of the relay
   start_target "$t" "r$r-cancel" "$relay"
-  ms=$(healthz)
+  healthz
   rec "$r" "$t" cancel "" cancel --port "$PORT" --token "$KEY" --control "$control" --n "$CANCEL_N" \
     --id-base $(((r * 10 + ${#done_targets[@]}) * 1000)) --wait "$CANCEL_WAIT" --first-byte-delay "$FIRST_BYTE_DELAY" >/dev/null
   stop_target
 }
 
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -n "$only" ]; then
+  kept=(); for t in "${targets[@]}"; do [[ ",$only," == *",$t,"* || ( ",$only," == *",corral,"* && $t == corral* ) ]] && kept+=("$t"); done
+  targets=("${kept[@]}")
+fi
 order=("${targets[@]}")
 say "targets: ${targets[*]}; $rounds round(s)$([ "$quick" = 1 ] && echo ', quick')"
 for ((r = 0; r < rounds; r++)); do
@@ -247,6 +253,10 @@ meta = {
 }
 json.dump(meta, open(sys.argv[1], "w"))
 PY
-python3 "$gen" report --results "$results" --meta "$work/meta.json" --out bench/RESULTS.md >"$work/report.json"
-say "written: bench/RESULTS.md (section \"Proxies\")"
-sed -n '/^## Proxies/,/^Figures\|^Median/p' bench/RESULTS.md
+out=bench/RESULTS.md
+if [ -n "$only" ]; then # a subset never replaces the committed table
+  out="$work/RESULTS.md"; cp bench/RESULTS.md "$out"; keep=1
+fi
+python3 "$gen" report --results "$results" --meta "$work/meta.json" --out "$out" >"$work/report.json"
+say "written: $out (section \"Proxies\")"
+sed -n '/^## Proxies/,/^Figures\|^Median/p' "$out"

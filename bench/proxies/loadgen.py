@@ -93,7 +93,8 @@ def request(port, token, headers=None, path="/api/generate"):
 
 class Stream(asyncio.Protocol):
     """One streamed /api/generate: notes the status, the first complete NDJSON line, the lines
-    seen and the final {"done":true} line. Closes the connection when the answer is complete."""
+    seen and the final {"done":true} line. Closes the connection when the answer is complete.
+    A chunked body is de-chunked first: a chunk boundary may fall anywhere, even inside a line."""
 
     def __init__(self, req, on_line=None):
         self.req = req
@@ -101,6 +102,9 @@ class Stream(asyncio.Protocol):
         self.transport = None
         self.head = b""
         self.status = None
+        self.chunked = False
+        self.raw = b""        # chunked framing not yet decoded
+        self.left = 0         # bytes of the current chunk still to come
         self.lines = 0
         self.last = b""
         self.tail = b""
@@ -122,11 +126,14 @@ class Stream(asyncio.Protocol):
                 self.status = int(self.head[9:12])
             except ValueError:
                 self.status = -1
+            self.chunked = b"transfer-encoding: chunked" in self.head[:i].lower()
             data = self.head[i + 4:]
             self.head = b""
             if self.status != 200:
                 self._finish(False)
                 return
+        if self.chunked:
+            data = self._dechunk(data)
         if not data:
             return
         n = data.count(b"}\n") + (1 if self.last == b"}" and data[:1] == b"\n" else 0)
@@ -137,9 +144,39 @@ class Stream(asyncio.Protocol):
             self.lines += n
             if self.on_line:
                 self.on_line(self)
-        if b'"done":true' in self.tail + data:
+        seen = self.tail + data
+        if b'"done":true' in seen:
             self._finish(True)
-        self.tail = data[-16:]
+        self.tail = seen[-16:]
+
+    def _dechunk(self, data):
+        self.raw += data
+        out = []
+        while self.raw:
+            if self.left > 0:
+                take = self.raw[:self.left]
+                out.append(take)
+                self.left -= len(take)
+                self.raw = self.raw[len(take):]
+                if self.left == 0:
+                    self.left = -2  # the CRLF after the chunk's data
+                continue
+            if self.left < 0:
+                if len(self.raw) < 2:
+                    break
+                self.raw = self.raw[2:]
+                self.left = 0
+                continue
+            i = self.raw.find(b"\r\n")
+            if i < 0:
+                break
+            size = int(self.raw[:i].split(b";")[0] or b"0", 16)
+            self.raw = self.raw[i + 2:]
+            if size == 0:
+                self.raw = b""
+                break
+            self.left = size
+        return b"".join(out)
 
     def _finish(self, ok):
         if not self.done.done():
@@ -153,16 +190,29 @@ class Stream(asyncio.Protocol):
 
 
 async def one_stream(port, token, headers, timeout):
-    """(ok, t0, t_first): t0 is taken before connect."""
+    """(ok, t0, t_first, why): t0 is taken before connect; why says how a failed stream failed."""
     loop = asyncio.get_running_loop()
     t0 = time.monotonic_ns()
+    proto = None
     try:
         _, proto = await asyncio.wait_for(
             loop.create_connection(lambda: Stream(request(port, token, headers)), "127.0.0.1", port), timeout)
-        ok = await asyncio.wait_for(proto.done, timeout)
-        return ok, t0, proto.t_first
-    except (OSError, asyncio.TimeoutError):
-        return False, t0, None
+        ok = await asyncio.wait_for(asyncio.shield(proto.done), max(0.1, timeout - (time.monotonic_ns() - t0) / 1e9))
+        return ok, t0, proto.t_first, None if ok else why(proto, "closed")
+    except (OSError, asyncio.TimeoutError) as e:
+        if proto is not None and proto.transport:
+            proto.transport.close()
+        return False, t0, None, why(proto, "timeout" if isinstance(e, asyncio.TimeoutError) else "connect: " + type(e).__name__)
+
+
+def why(proto, what):
+    if proto is None:
+        return what if what != "timeout" else "timeout before connected"
+    if proto.status is None:
+        return f"{what}, no response head"
+    if proto.status != 200:
+        return f"status {proto.status}"
+    return f"{what} after {proto.lines} lines"
 
 
 async def burst(port, token, n, window, headers, timeout):
@@ -232,7 +282,7 @@ def cmd_paced(a):
         c1 = ticks(a.root)
         ok = sum(1 for r in res if r[0])
         return {"completed": ok, "errors": a.n - ok, "cpu_ticks": c1 - c0, "clk_tck": CLK_TCK,
-                "peak_rss_mb": peak / 1e6, "secs": time.monotonic() - t0}
+                "peak_rss_mb": peak / 1e6, "secs": time.monotonic() - t0, "failures": failures(res)}
 
     return asyncio.run(run())
 
@@ -242,7 +292,15 @@ def cmd_ttft(a):
     res = asyncio.run(burst(a.port, a.token, a.n, a.window, headers, a.timeout))
     ttft = [(r[2] - r[1]) / 1e6 for r in res if r[0] and r[2] is not None]
     return {"completed": len(ttft), "errors": a.n - len(ttft), "p50_ms": pct(ttft, 50), "p99_ms": pct(ttft, 99),
-            "max_ms": max(ttft) if ttft else None}
+            "max_ms": max(ttft) if ttft else None, "failures": failures(res)}
+
+
+def failures(res):
+    out = {}
+    for r in res:
+        if not r[0]:
+            out[r[3]] = out.get(r[3], 0) + 1
+    return out
 
 
 # ---------------------------------------------------------------- relay

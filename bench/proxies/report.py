@@ -227,6 +227,13 @@ def write(a):
             "Per round and target (TTFT `direct` is the same burst straight at the simulator, just before):",
             ""]
     sec += per_round(rows, targets, labels)
+    fails = [f"{labels.get(r['target'], r['target'])}, round {r['round'] + 1}, {r['phase']}: "
+             + ", ".join(f"{n} {k}" for k, n in r["failures"].items())
+             for r in rows if r.get("failures")]
+    fails += [f"{labels.get(r['target'], r['target'])}, round {r['round'] + 1}, cancel: {e}"
+              for r in rows if r.get("phase") == "cancel" for e in r.get("errors", [])]
+    if fails:
+        sec += ["", "Failed streams (how they failed):", ""] + [f"- {x}" for x in fails]
     text = "\n".join(sec) + "\n"
 
     with open(a.out) as fh:
