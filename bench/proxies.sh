@@ -65,7 +65,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # ---- cores: the proxy on one, everything else (this script and all it starts) on the other
-if [ "$(nproc)" -ge 2 ]; then
+ncpu=$(nproc)
+if [ "$ncpu" -ge 2 ]; then
   PROXY_CPU=0 LOAD_CPU=1
   taskset -pc "$LOAD_CPU" $$ >/dev/null
   pin=(taskset -c "$PROXY_CPU")
@@ -74,6 +75,9 @@ else
   pin=()
 fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# the interpreter itself, not a version manager's shim that starts a shell on every call
+python3() { "$PY" "$@"; }
+PY="$(command python3 -c 'import sys; print(sys.executable)')"
 
 # ---- Corral's jar, built now if the sources are newer (so no phase below pays for a build)
 ./corral -V >/dev/null
@@ -222,8 +226,8 @@ for ((r = 0; r < rounds; r++)); do
   done_targets=()
   n=${#order[@]}
   for ((i = 0; i < n; i++)); do
-    # round r starts at target r and, every other round, walks the list backwards
-    if ((r % 2 == 0)); then t="${order[$(((i + r) % n))]}"; else t="${order[$(((n - 1 - i + r) % n))]}"; fi
+    # odd rounds walk the list backwards; even rounds forwards, starting one further each time
+    if ((r % 2 == 1)); then t="${order[$((n - 1 - i))]}"; else t="${order[$(((i + r / 2) % n))]}"; fi
     say "round $((r + 1))/$rounds: $t (load $(cut -d' ' -f1 /proc/loadavg))"
     run_target "$r" "$t"
     done_targets+=("$t")
@@ -245,7 +249,7 @@ meta = {
   "targets": "${targets[*]}".split(),
   "labels": json.loads('''$labels_json'''), "versions": json.loads('''$versions_json'''),
   "load_start": "$load_start", "load_end": "$load_end",
-  "machine": "$(nproc) cores ($cpu_model), $mem_gb GiB, Linux $(uname -r); the proxy pinned to core ${PROXY_CPU:-none}, the simulator, the relay and the load generators to core ${LOAD_CPU:-none}.",
+  "machine": "$ncpu cores ($cpu_model), $mem_gb GiB, Linux $(uname -r); the proxy pinned to core ${PROXY_CPU:-none}, the simulator, the relay and the load generators to core ${LOAD_CPU:-none}.",
   "note": '''$note''',
   "params": {"warm": $WARM, "dur": $DUR, "conns": $CONNS, "streams": $STREAMS, "paced_tokens": $PACED_TOKENS,
              "paced_tps": $PACED_TPS, "ttft_tokens": $TTFT_TOKENS, "ttft_tps": $TTFT_TPS, "cancel_n": $CANCEL_N,

@@ -147,7 +147,7 @@ class Stream(asyncio.Protocol):
         seen = self.tail + data
         if b'"done":true' in seen:
             self._finish(True)
-        self.tail = seen[-16:]
+        self.tail = seen[-160:]  # 16 would do; the rest tells how a failed stream ended
 
     def _dechunk(self, data):
         self.raw += data
@@ -198,11 +198,16 @@ async def one_stream(port, token, headers, timeout):
         _, proto = await asyncio.wait_for(
             loop.create_connection(lambda: Stream(request(port, token, headers)), "127.0.0.1", port), timeout)
         ok = await asyncio.wait_for(asyncio.shield(proto.done), max(0.1, timeout - (time.monotonic_ns() - t0) / 1e9))
-        return ok, t0, proto.t_first, None if ok else why(proto, "closed")
+        return ok, t0, proto.t_first, None if ok else why(proto, "closed"), None if ok else ending(proto)
     except (OSError, asyncio.TimeoutError) as e:
         if proto is not None and proto.transport:
             proto.transport.close()
-        return False, t0, None, why(proto, "timeout" if isinstance(e, asyncio.TimeoutError) else "connect: " + type(e).__name__)
+        return (False, t0, None, why(proto, "timeout" if isinstance(e, asyncio.TimeoutError) else "connect: " + type(e).__name__),
+                ending(proto))
+
+
+def ending(proto):
+    return None if proto is None else proto.tail[-120:].decode("utf-8", "replace")
 
 
 def why(proto, what):
@@ -282,7 +287,8 @@ def cmd_paced(a):
         c1 = ticks(a.root)
         ok = sum(1 for r in res if r[0])
         return {"completed": ok, "errors": a.n - ok, "cpu_ticks": c1 - c0, "clk_tck": CLK_TCK,
-                "peak_rss_mb": peak / 1e6, "secs": time.monotonic() - t0, "failures": failures(res)}
+                "peak_rss_mb": peak / 1e6, "secs": time.monotonic() - t0, "failures": failures(res),
+                "failed_endings": examples(res)}
 
     return asyncio.run(run())
 
@@ -292,7 +298,8 @@ def cmd_ttft(a):
     res = asyncio.run(burst(a.port, a.token, a.n, a.window, headers, a.timeout))
     ttft = [(r[2] - r[1]) / 1e6 for r in res if r[0] and r[2] is not None]
     return {"completed": len(ttft), "errors": a.n - len(ttft), "p50_ms": pct(ttft, 50), "p99_ms": pct(ttft, 99),
-            "max_ms": max(ttft) if ttft else None, "failures": failures(res)}
+            "max_ms": max(ttft) if ttft else None, "failures": failures(res),
+            "failed_endings": examples(res)}
 
 
 def failures(res):
@@ -301,6 +308,11 @@ def failures(res):
         if not r[0]:
             out[r[3]] = out.get(r[3], 0) + 1
     return out
+
+
+def examples(res, k=2):
+    """The last bytes of a few failed streams' bodies."""
+    return [r[4] for r in res if not r[0] and r[4]][:k]
 
 
 # ---------------------------------------------------------------- relay

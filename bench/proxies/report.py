@@ -229,6 +229,7 @@ def write(a):
     sec += per_round(rows, targets, labels)
     fails = [f"{labels.get(r['target'], r['target'])}, round {r['round'] + 1}, {r['phase']}: "
              + ", ".join(f"{n} {k}" for k, n in r["failures"].items())
+             + "".join(f"; one ended: `{e[-80:]!r}`" for e in r.get("failed_endings", [])[:1])
              for r in rows if r.get("failures")]
     fails += [f"{labels.get(r['target'], r['target'])}, round {r['round'] + 1}, cancel: {e}"
               for r in rows if r.get("phase") == "cancel" for e in r.get("errors", [])]
