@@ -8,7 +8,7 @@
 # "Proxies" section of bench/RESULTS.md (other sections stay).
 #
 #   bash bench/proxies.sh            # full: 3 rounds, every JDK 17+ found in /usr/lib/jvm (~15-20 min)
-#   bash bench/proxies.sh --quick    # 1 round, short phases, the launcher's JDK only (~3-4 min)
+#   bash bench/proxies.sh --quick    # 1 round, short phases, the launcher's JDK only (~3-6 min)
 #   options: --rounds N  --jdk JAVA_HOME (repeatable)  --note TEXT (added to RESULTS.md)  --keep (keep logs)
 #            --only nginx,corral (a subset, for trying things out; nginx is the base of every ratio)
 #
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     --note) note="${2:?--note needs a text}"; shift ;;
     --only) only="${2:?--only needs a list such as nginx,corral}"; shift ;;
     --keep) keep=1 ;;
-    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "proxies: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
