@@ -75,7 +75,9 @@ else
   pin=()
 fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-# the interpreter itself, not a version manager's shim that starts a shell on every call
+# the interpreter itself, not a version manager's shim that starts a shell on every call (in the
+# background, run "$PY" itself: $! of a backgrounded function is a subshell, and killing it would
+# leave the interpreter running)
 python3() { "$PY" "$@"; }
 PY="$(command python3 -c 'import sys; print(sys.executable)')"
 
@@ -115,7 +117,7 @@ wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev
 sim=$(free_port) relay=$(free_port) control=$(free_port)
 ./corral simulate --listen 127.0.0.1:"$sim" --tokens 20 >"$work/sim.log" 2>&1 & pids+=($!)
 wait_port "$sim" || { say "the simulator did not start: $(tail -5 "$work/sim.log")"; exit 1; }
-python3 "$gen" relay --listen "$relay" --upstream "$sim" --control "$control" --lifetime 7200 >"$work/relay.log" 2>&1 & pids+=($!)
+"$PY" "$gen" relay --listen "$relay" --upstream "$sim" --control "$control" --lifetime 7200 >"$work/relay.log" 2>&1 & pids+=($!)
 wait_port "$control"
 mkdir -p "$work/corral-state"
 KEY=$(CORRAL_STATE_DIR="$work/corral-state" ./corral keys create --name bench --rpm 100000000 --tpm 100000000000 \
@@ -145,8 +147,9 @@ start_target() {
   fill() { sed -e "s|@DIR@|$dir|g; s|@PORT@|$PORT|g; s|@UPSTREAM_PORT@|$up|g; s|@TOKEN@|$KEY|g" "$1" >"$2"; }
   # the /healthz poller starts first, so its own start-up is not timed; the clock starts at the launch
   rm -f "$dir/ready" "$dir/t0"
-  python3 "$gen" healthz --port "$PORT" --t0-file "$dir/t0" --ready "$dir/ready" --timeout 120 >"$dir/healthz.json" &
+  "$PY" "$gen" healthz --port "$PORT" --t0-file "$dir/t0" --ready "$dir/ready" --timeout 120 >"$dir/healthz.json" &
   POLLER=$!
+  pids+=("$POLLER")
   for _ in $(seq 1 400); do [ -e "$dir/ready" ] && break; sleep 0.05; done
   echo "$EPOCHREALTIME" >"$dir/t0"
   case "$t" in
