@@ -10,7 +10,12 @@ DURATION="${DURATION:-15s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || {
   echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
-[ -f target/corral.jar ] || ./mvnw -q -B -DskipTests package
+# Build when the jar is missing or older than the sources (the launcher's own rule: src/main, pom.xml),
+# so the run never measures a stale build.
+if [ ! -f target/corral.jar ] || [ -n "$(find src/main pom.xml -newer target/corral.jar -print -quit)" ]; then
+  echo "bench: building target/corral.jar (missing, or older than the sources) ..." >&2
+  ./mvnw -q -B -DskipTests package
+fi
 JAVA="${JAVA:-java}"
 work="$(mktemp -d)"
 pids=()
