@@ -41,6 +41,7 @@ import dev.corral.store.Store;
 import dev.corral.usage.UsageRecorder;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -120,7 +121,6 @@ public final class Corral implements AutoCloseable {
             c.admission = new AdmissionControl(settings.admission(), buckets, new LocalTokenBudgets(c.store), clock);
             refresher.scheduleWithFixedDelay(c.admission::housekeeping, 60, 60, TimeUnit.SECONDS);
             c.health = c.own(new UpstreamHealth(settings.upstream()));
-            c.health.probe();
             c.health.start();
 
             IoThreads io = c.own(IoThreads.start(Math.max(1, Runtime.getRuntime().availableProcessors())));
@@ -180,6 +180,7 @@ public final class Corral implements AutoCloseable {
             }
             c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit)).register(adminRoutes);
             c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures)));
+            c.health.awaitFirstProbe(Duration.ofSeconds(1));
             c.server = c.own(GatewayServer.start(settings, path, io, pools, tls, clock));
             c.reloader = new Reloader(source, settings, paths, c.admission, c.server, c.audit);
             reloadRoutes.register(adminRoutes);

@@ -17,12 +17,18 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "corral", scope = CommandLine.ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = CorralCommand.Version.class,
-        description = "A secure gateway in front of Ollama: keys, route and model policy, usage accounting.",
-        subcommands = {ServeCommand.class, KeysCommand.class, SimulateCommand.class, DemoCommand.class,
-                UsageCommand.class, StatusCommand.class, ModelsCommand.class, DoctorCommand.class, HardenCommand.class, TlsCommand.class,
-                AuditCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "A secure gateway in front of Ollama: keys, route and model policy, usage accounting.")
 public final class CorralCommand {
+    /**
+     * The subcommands, in the order help lists them. They are added in {@link #commandLine}: picocli
+     * reads every command's annotations by reflection when it is added, which for the whole tree was
+     * half of the CPU {@code corral serve} spent before it listened, so a run of one command adds
+     * that command alone (help, a typo or no command get the whole tree).
+     */
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(ServeCommand.class, KeysCommand.class,
+            SimulateCommand.class, DemoCommand.class, UsageCommand.class, StatusCommand.class, ModelsCommand.class,
+            DoctorCommand.class, HardenCommand.class, TlsCommand.class, AuditCommand.class, CommandLine.HelpCommand.class);
+
     public static final int OK = 0;
     public static final int FAILURE = 1;
     public static final int USAGE = 2;
@@ -35,7 +41,8 @@ public final class CorralCommand {
     }
 
     public static int execute(String... args) {
-        return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+        return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true), System.getenv(),
+                args.length == 0 ? null : args[0]).execute(args);
     }
 
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
@@ -44,7 +51,20 @@ public final class CorralCommand {
 
     /** The command tree reading its CORRAL_* variables from {@code env} instead of the process environment. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err, Map<String, String> env) {
+        return commandLine(out, err, env, null);
+    }
+
+    /** The tree with only the subcommand named {@code first} when that names one; with all of them otherwise. */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, Map<String, String> env, String first) {
         CommandLine cl = new CommandLine(new CorralCommand(Map.copyOf(env)));
+        Class<?> only = SUBCOMMANDS.stream()
+                .filter(c -> c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(first))
+                .findFirst().orElse(null);
+        for (Class<?> c : SUBCOMMANDS) {
+            if (only == null || c == only) {
+                cl.addSubcommand(c);
+            }
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILURE);

@@ -19,6 +19,7 @@ public final class CorralVariables {
     static final Set<String> OTHERS = Set.of(
             "CORRAL_CONFIG",            // ConfigLoader: the config file when --config is not given
             "CORRAL_JAVA_OPTS",         // the ./corral launcher: extra JVM flags
+            "CORRAL_NO_CDS",            // the ./corral launcher: set, no class data sharing archive
             "CORRAL_LOG_LEVEL",         // logback.xml: the root log level
             "CORRAL_ACCESS_LOG_LEVEL",  // logback.xml: the access log's level (OFF silences it)
             "CORRAL_DOCTOR_KEY",        // corral doctor: the key for --gateway

@@ -52,6 +52,9 @@ public final class CorralUnit {
                 RuntimeDirectory=corral
                 RuntimeDirectoryMode=0750
                 ConfigurationDirectory=corral
+                # The JVM's class data sharing archive (/var/cache/corral): a faster start, rebuilt when stale.
+                CacheDirectory=corral
+                CacheDirectoryMode=0700
                 UMask=0077
 
                 # No privileges at all: Corral binds ports above 1024 (use a socket or a proxy for 443).

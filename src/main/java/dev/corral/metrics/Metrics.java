@@ -29,7 +29,7 @@ public final class Metrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
-    private final ExchangeMetrics exchanges = new ExchangeMetrics(registry);
+    private final ExchangeMetrics exchanges;
     private volatile StateGauges gauges;
 
     public Metrics() {
@@ -42,6 +42,8 @@ public final class Metrics implements AutoCloseable {
                         ? id.replaceTags(Tags.of(id.getTagsAsIterable()).and("id", "gateway")) : id;
             }
         });
+        // Meters only after the filter: Micrometer warns at each start about a filter added after a meter.
+        exchanges = new ExchangeMetrics(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

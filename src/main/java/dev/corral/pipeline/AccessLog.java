@@ -30,7 +30,7 @@ public final class AccessLog implements ExchangeListener {
         StringWriter w = new StringWriter(256);
         try (JsonGenerator g = JSON.createGenerator(w)) {
             g.writeStartObject();
-            g.writeStringField("time", e.startedAt().toString());
+            g.writeStringField("time", dev.corral.logging.Timestamps.format(e.startedAt()));
             g.writeStringField("request_id", e.requestId());
             g.writeStringField("client", e.clientAddress() == null ? null : e.clientAddress().getHostAddress());
             g.writeStringField("method", e.request().method().name());

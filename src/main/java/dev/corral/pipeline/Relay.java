@@ -219,8 +219,8 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
 
     private void settleTokens() {
         if (tap != null) {
-            ex.tally().tokens(tap.promptTokens(), tap.completionTokens(), tap.events());
             tap.close();
+            ex.tally().tokens(tap.promptTokens(), tap.completionTokens(), tap.events());
             tap = null;
         }
     }

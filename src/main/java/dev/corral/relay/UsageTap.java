@@ -21,9 +21,10 @@ import java.util.Locale;
  */
 public final class UsageTap {
     private static final JsonFactory JSON = new JsonFactory();
-    private static final int MAX_SSE_LINE = 1 << 20;
+    private static final int MAX_LINE = 1 << 20;
 
-    private enum Mode { JSON, SSE, OFF }
+    /** JSON: one document, parsed as it streams; NDJSON and SSE: read line by line. */
+    private enum Mode { JSON, NDJSON, SSE, OFF }
 
     private Mode mode;
     private JsonParser streamParser;
@@ -32,6 +33,7 @@ public final class UsageTap {
     private long completion = -1;
     private int events;
     private boolean error;
+    private int parsedLines;
 
     private byte[] line = new byte[256];
     private int lineLength;
@@ -47,7 +49,10 @@ public final class UsageTap {
         if (t.startsWith("text/event-stream")) {
             return new UsageTap(Mode.SSE);
         }
-        if (t.startsWith("application/json") || t.startsWith("application/x-ndjson")) {
+        if (t.startsWith("application/x-ndjson")) {
+            return new UsageTap(Mode.NDJSON);
+        }
+        if (t.startsWith("application/json")) {
             return new UsageTap(Mode.JSON);
         }
         return new UsageTap(Mode.OFF);
@@ -66,6 +71,11 @@ public final class UsageTap {
         return events;
     }
 
+    /** Lines of NDJSON or SSE that were parsed because they could hold a count (the others only counted). */
+    int parsedLines() {
+        return parsedLines;
+    }
+
     /** True when a top-level {"error": ...} went by (a mid-stream error line). */
     public boolean sawError() {
         return error;
@@ -82,7 +92,7 @@ public final class UsageTap {
                     feedJson(nio);
                 }
             } else {
-                feedSse(buf);
+                feedLines(buf);
             }
         } catch (IOException | RuntimeException e) {
             mode = Mode.OFF;
@@ -90,7 +100,15 @@ public final class UsageTap {
         }
     }
 
+    /** Reads a last line that had no newline after it, then lets go of the parser. Read counts after this. */
     public void close() {
+        if ((mode == Mode.NDJSON || mode == Mode.SSE) && lineLength > 0) {
+            try {
+                endLine();
+            } catch (IOException | RuntimeException e) {
+                mode = Mode.OFF;
+            }
+        }
         closeParser();
     }
 
@@ -163,21 +181,42 @@ public final class UsageTap {
         }
     }
 
-    private void feedSse(ByteBuf buf) throws IOException {
+    /**
+     * Splits NDJSON and SSE into lines with bulk copies. A streamed answer is mostly token lines that
+     * cannot hold a count; only a line whose bytes could name one ({@code ..._count"},
+     * {@code ..._tokens"}) or an error ({@code "error"}) is parsed, so a stream costs one parse, not
+     * one per token. The test is on raw bytes and errs only towards parsing: inside a JSON string a
+     * quote is escaped, so {@code _tokens"} in a token's text ends the string, at worst a needless parse.
+     */
+    private void feedLines(ByteBuf buf) throws IOException {
+        int i = buf.readerIndex();
         int end = buf.writerIndex();
-        for (int i = buf.readerIndex(); i < end; i++) {
-            byte b = buf.getByte(i);
-            if (b == '\n') {
-                endLine();
-            } else if (lineLength < MAX_SSE_LINE) {
-                if (lineLength == line.length) {
-                    line = java.util.Arrays.copyOf(line, Math.min(MAX_SSE_LINE, line.length * 2));
-                }
-                line[lineLength++] = b;
-            } else {
-                lineOverflow = true;
+        while (i < end) {
+            int nl = buf.indexOf(i, end, (byte) '\n');
+            int stop = nl < 0 ? end : nl;
+            append(buf, i, stop - i);
+            if (nl < 0) {
+                return;
             }
+            endLine();
+            i = nl + 1;
         }
+    }
+
+    private void append(ByteBuf buf, int from, int n) {
+        int room = MAX_LINE - lineLength;
+        if (n > room) {
+            lineOverflow = true;
+            n = room;
+        }
+        if (n <= 0) {
+            return;
+        }
+        if (lineLength + n > line.length) {
+            line = java.util.Arrays.copyOf(line, Math.min(MAX_LINE, Math.max(line.length * 2, lineLength + n)));
+        }
+        buf.getBytes(from, line, lineLength, n);
+        lineLength += n;
     }
 
     private void endLine() throws IOException {
@@ -188,23 +227,63 @@ public final class UsageTap {
         boolean overflow = lineOverflow;
         lineLength = 0;
         lineOverflow = false;
-        if (overflow || len < 5 || line[0] != 'd' || line[1] != 'a' || line[2] != 't' || line[3] != 'a' || line[4] != ':') {
-            return;
+        int start = 0;
+        if (mode == Mode.SSE) {
+            if (len < 5 || line[0] != 'd' || line[1] != 'a' || line[2] != 't' || line[3] != 'a' || line[4] != ':') {
+                return;
+            }
+            start = 5;
+            if (start < len && line[start] == ' ') {
+                start++;
+            }
+            if (len - start == 6 && line[start] == '[' && line[start + 1] == 'D' && line[start + 2] == 'O'
+                    && line[start + 3] == 'N' && line[start + 4] == 'E' && line[start + 5] == ']') {
+                return;
+            }
         }
-        int start = 5;
-        if (start < len && line[start] == ' ') {
+        while (start < len && (line[start] == ' ' || line[start] == '\t')) {
             start++;
         }
-        if (len - start == 6 && new String(line, start, 6, java.nio.charset.StandardCharsets.US_ASCII).equals("[DONE]")) {
+        if (start == len || line[start] != '{') {
             return;
         }
+        if (overflow || !mayHoldCount(line, start, len)) {
+            events++; // a token line: one object, nothing to read in it
+            return;
+        }
+        parsedLines++;
         try (JsonParser p = JSON.createParser(line, start, len - start)) {
             path.clear();
             drain(p);
         } catch (IOException e) {
-            // One unreadable event does not stop the tap; its counts are simply not read.
             path.clear();
+            if (mode == Mode.NDJSON) {
+                throw e; // NDJSON that is not JSON: the stream is not what it claims; the tap turns off
+            }
+            // One unreadable SSE event does not stop the tap; its counts are simply not read.
         }
+    }
+
+    /** Whether the line's bytes contain a quote closing {@code _count} or {@code _tokens}, or opening {@code error"}. */
+    static boolean mayHoldCount(byte[] b, int from, int to) {
+        for (int k = from; k < to; k++) {
+            if (b[k] != '"') {
+                continue;
+            }
+            if (k - from >= 6 && b[k - 6] == '_' && b[k - 5] == 'c' && b[k - 4] == 'o' && b[k - 3] == 'u'
+                    && b[k - 2] == 'n' && b[k - 1] == 't') {
+                return true;
+            }
+            if (k - from >= 7 && b[k - 7] == '_' && b[k - 6] == 't' && b[k - 5] == 'o' && b[k - 4] == 'k'
+                    && b[k - 3] == 'e' && b[k - 2] == 'n' && b[k - 1] == 's') {
+                return true;
+            }
+            if (to - k > 6 && b[k + 1] == 'e' && b[k + 2] == 'r' && b[k + 3] == 'r' && b[k + 4] == 'o'
+                    && b[k + 5] == 'r' && b[k + 6] == '"') {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void closeParser() {

@@ -40,7 +40,7 @@ public final class GatewayServer implements AutoCloseable {
         ServerBootstrap b = new ServerBootstrap()
                 .group(io.group())
                 .channel(io.transport().serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_BACKLOG, 4096) // a thousand clients arriving at once are queued, not refused (the kernel caps it at somaxconn)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, io.alloc())

@@ -23,12 +23,32 @@ public final class UpstreamHealth implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private volatile Target target;
     private volatile Boolean reachable;
+    private final java.util.concurrent.CountDownLatch firstProbe = new java.util.concurrent.CountDownLatch(1);
 
     /** Where the probes go, and the client they go with. */
-    private record Target(Settings.Upstream upstream, HttpClient http) {
+    private static final class Target {
+        private final Settings.Upstream upstream;
+        private HttpClient http;
+
+        private Target(Settings.Upstream upstream) {
+            this.upstream = upstream;
+        }
+
         static Target of(Settings.Upstream upstream) {
-            return new Target(upstream, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(upstream.connectTimeout()).proxy(HttpClient.Builder.NO_PROXY).build());
+            return new Target(upstream);
+        }
+
+        Settings.Upstream upstream() {
+            return upstream;
+        }
+
+        /** Made on the probe thread at its first probe: the JDK's HTTP client is slow to set up, and start need not wait for it. */
+        synchronized HttpClient http() {
+            if (http == null) {
+                http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(upstream.connectTimeout()).proxy(HttpClient.Builder.NO_PROXY).build();
+            }
+            return http;
         }
     }
 
@@ -44,8 +64,9 @@ public final class UpstreamHealth implements AutoCloseable {
 
     public void start() {
         long every = interval.toMillis();
-        // The first probe ran synchronously at start (probe()); the next one waits a full interval.
-        scheduler.scheduleWithFixedDelay(this::probe, every, every, TimeUnit.MILLISECONDS);
+        // The first probe runs at once, on the probe thread: start never waits for Ollama (which may
+        // take the whole connect timeout to refuse), and requests meanwhile are forwarded as usual.
+        scheduler.scheduleWithFixedDelay(this::probe, 0, every, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -102,7 +123,20 @@ public final class UpstreamHealth implements AutoCloseable {
         report(target, false, cause == null ? "connection failed" : String.valueOf(cause.getMessage()));
     }
 
+    /**
+     * Waits up to {@code max} for the first probe's answer, so that /healthz is right from the first
+     * request; start calls it last, after the work the probe ran alongside, so it rarely waits at all.
+     */
+    public void awaitFirstProbe(Duration max) {
+        try {
+            firstProbe.await(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void report(Target about, boolean up, String why) {
+        firstProbe.countDown();
         Boolean known = reachable;
         if (about == target && known != null && known == up) {
             return; // nothing new: every request reports, so this path takes no lock

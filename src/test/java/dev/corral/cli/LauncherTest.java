@@ -63,6 +63,8 @@ class LauncherTest {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().remove("JAVA_HOME");
         pb.environment().remove("CORRAL_JAVA_OPTS");
+        pb.environment().remove("CORRAL_NO_CDS");
+        pb.environment().remove("CACHE_DIRECTORY");
         pb.environment().remove("MAVEN_OPTS");
         pb.environment().put("PATH", dir.resolve("path") + ":/usr/bin:/bin");
         pb.environment().putAll(env);
@@ -84,13 +86,34 @@ class LauncherTest {
         return repo.resolve("target/corral.jar").toString();
     }
 
+    /** The launcher's JVM flags, before CORRAL_JAVA_OPTS. */
+    static final String DEFAULTS = "-XX:+UseSerialGC -Xss512k -Xmn16m -XX:TieredStopAtLevel=1 -Xlog:disable"
+            + " -Xlog:all=warning:stderr -Xlog:cds*=off:stderr";
+
+    @Test
+    void serveOnJdk19AndNewerKeepsAClassDataArchiveNextToTheJarAndOtherCommandsDoNot() throws Exception {
+        launch(Map.of("JAVA_HOME", dir.resolve("jdk25").toString()), "serve", "--listen", "127.0.0.1:0");
+        assertThat(javaCalls()).singleElement().asString()
+                .contains(" -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=" + repo.resolve("target") + "/corral-jdk25-serve-")
+                .contains(".jsa -XX:+VerifySharedSpaces -jar ");
+        Files.writeString(calls, "");
+        launch(Map.of("JAVA_HOME", dir.resolve("jdk25").toString(), "CORRAL_NO_CDS", "1"), "serve");
+        assertThat(javaCalls()).singleElement().asString().doesNotContain("SharedArchive");
+        Files.writeString(calls, "");
+        launch(Map.of("JAVA_HOME", dir.resolve("jdk25").toString()), "keys", "list");
+        assertThat(javaCalls()).singleElement().asString().doesNotContain("SharedArchive");
+        Files.writeString(calls, "");
+        launch(Map.of("JAVA_HOME", dir.resolve("jdk21").toString()), "serve");
+        assertThat(javaCalls()).singleElement().asString().contains("SharedArchiveFile=" + repo.resolve("target") + "/corral-jdk21-serve-");
+    }
+
     @Test
     void javaHomeIsUsedAndNoOtherJvmIsStarted() throws Exception {
         Run r = launch(Map.of("JAVA_HOME", dir.resolve("jdk21").toString()), "-V");
         assertThat(r.code()).isZero();
         assertThat(r.out()).isEqualTo("ran " + java("jdk21") + "\n");
         assertThat(r.err()).isEmpty();
-        assertThat(javaCalls()).containsExactly(java("jdk21") + " -XX:+UseSerialGC -Xss512k -jar " + jar() + " -V");
+        assertThat(javaCalls()).containsExactly(java("jdk21") + " " + DEFAULTS + " -jar " + jar() + " -V");
     }
 
     @Test
@@ -99,13 +122,13 @@ class LauncherTest {
         assertThat(r.code()).isZero();
         assertThat(r.err()).contains("JAVA_HOME=" + dir.resolve("jdk11")).contains("Java 11").contains("17 or newer");
         // the PATH entry is a symlink to jdk17's java; the JVM is started through it, once
-        assertThat(javaCalls()).containsExactly(dir.resolve("path/java") + " -XX:+UseSerialGC -Xss512k -Dx=1 -jar " + jar() + " keys list");
+        assertThat(javaCalls()).containsExactly(dir.resolve("path/java") + " " + DEFAULTS + " -Dx=1 -jar " + jar() + " keys list");
     }
 
     @Test
     void jdk24AndNewerGetTheUnsafeAndNativeAccessFlags() throws Exception {
         launch(Map.of("JAVA_HOME", dir.resolve("jdk25").toString()), "-V");
-        assertThat(javaCalls()).containsExactly(java("jdk25") + " -XX:+UseSerialGC -Xss512k"
+        assertThat(javaCalls()).containsExactly(java("jdk25") + " " + DEFAULTS
                 + " --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED -jar " + jar() + " -V");
     }
 
@@ -171,7 +194,7 @@ class LauncherTest {
         assertThat(r.code()).isZero();
         // built with the JDK on the PATH (it has javac), run with JAVA_HOME's
         assertThat(Files.readString(mavenArgs).trim()).isEqualTo(dir.resolve("jdk17").toString());
-        assertThat(javaCalls()).containsExactly(java("jdk21") + " -XX:+UseSerialGC -Xss512k -jar " + jar() + " -V");
+        assertThat(javaCalls()).containsExactly(java("jdk21") + " " + DEFAULTS + " -jar " + jar() + " -V");
     }
     @Test
     void theInstalledVariantRunsItsJarAndNeverBuilds() throws Exception {
@@ -187,7 +210,7 @@ class LauncherTest {
         Run r = launch(Map.of("JAVA_HOME", dir.resolve("jdk21").toString(), "CORRAL_CONFIG", "/elsewhere.yaml"), "keys", "list");
         assertThat(r.code()).isZero();
         assertThat(Files.exists(mavenArgs)).isFalse();
-        assertThat(javaCalls()).containsExactly(java("jdk21") + " -XX:+UseSerialGC -Xss512k -jar " + installed + " keys list");
+        assertThat(javaCalls()).containsExactly(java("jdk21") + " " + DEFAULTS + " -jar " + installed + " keys list");
 
         Files.delete(installed);
         r = launch(Map.of("JAVA_HOME", dir.resolve("jdk21").toString()), "-V");

@@ -100,4 +100,45 @@ class UsageTapTest {
         UsageTap nested = tap("application/json", "{\"x\":{\"prompt_eval_count\":5,\"usage\":{\"prompt_tokens\":6}}}", 4);
         assertThat(nested.promptTokens()).isEqualTo(-1);
     }
+
+    @Test
+    void onlyLinesThatCouldHoldACountAreParsedAndTokenTextCannotFakeOne() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            // token text that mentions the count fields, escaped as JSON escapes a quote inside a string
+            b.append("{\"model\":\"m\",\"response\":\"\\\"eval_count\\\": 9, \\\"error\\\"\",\"done\":false}\n");
+        }
+        b.append("{\"model\":\"m\",\"response\":\"\",\"done\":true,\"prompt_eval_count\":26,\"eval_count\":290}");
+        for (int split : new int[] {1, 7, 64, 100000}) {
+            UsageTap t = tap("application/x-ndjson", b.toString(), split); // no newline after the last line
+            assertThat(t.promptTokens()).as("split %d", split).isEqualTo(26);
+            assertThat(t.completionTokens()).isEqualTo(290);
+            assertThat(t.events()).isEqualTo(51);
+            assertThat(t.sawError()).isFalse();
+            assertThat(t.parsedLines()).isEqualTo(1);
+        }
+        // a token whose text ends in a field's name costs a parse, never a wrong count
+        UsageTap t = tap("application/x-ndjson", "{\"response\":\"max_tokens\",\"done\":false}\n"
+                + "{\"done\":true,\"eval_count\":4}\n", 3);
+        assertThat(t.completionTokens()).isEqualTo(4);
+        assertThat(t.parsedLines()).isEqualTo(2);
+        assertThat(t.events()).isEqualTo(2);
+    }
+
+    @Test
+    void theByteTestFindsEveryPlaceACountOrErrorCanBe() {
+        for (String line : new String[] {"{\"eval_count\":1}", "{\"prompt_eval_count\":1}", "{\"usage\":{\"prompt_tokens\":1}}",
+            "{\"usage\":{\"output_tokens\":1}}", "{\"error\":\"x\"}", "{\"error\":{\"message\":\"x\"}}"}) {
+            byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+            assertThat(UsageTap.mayHoldCount(bytes, 0, bytes.length)).as(line).isTrue();
+        }
+        byte[] token = "{\"model\":\"m\",\"response\":\"hi\",\"done\":false}".getBytes(StandardCharsets.UTF_8);
+        assertThat(UsageTap.mayHoldCount(token, 0, token.length)).isFalse();
+    }
+
+    @Test
+    void ndjsonThatIsNotJsonTurnsTheTapOff() {
+        UsageTap t = tap("application/x-ndjson", "{\"eval_count\":[1,}\n{\"eval_count\":3}\n", 4);
+        assertThat(t.completionTokens()).isEqualTo(-1);
+    }
 }
