@@ -4,6 +4,7 @@ import dev.corral.access.ModelPolicy;
 import dev.corral.refusal.Refusal;
 import dev.corral.refusal.RefusalKind;
 import dev.corral.relay.HiddenUsageFilter;
+import dev.corral.relay.LineAligner;
 import dev.corral.relay.ListingFilter;
 import dev.corral.relay.UsageTap;
 import dev.corral.route.RequestShape;
@@ -46,6 +47,7 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
     private UpstreamCall call;
     private UsageTap tap;
     private HiddenUsageFilter hidden;
+    private LineAligner aligner;
     private CompositeByteBuf listing;
     private HttpResponse heldHead;
     private boolean started;
@@ -69,6 +71,7 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
         ex.firstByte();
         ex.tally().status(code);
         tap = UsageTap.forContentType(r.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        aligner = LineAligner.forContentType(r.headers().get(HttpHeaderNames.CONTENT_TYPE));
         Route route = ex.route();
         if (ex.hideUsage() && code == 200) {
             hidden = new HiddenUsageFilter(route.streamUsage() == RequestShape.StreamUsage.EVERY_CHUNK_IF_ASKED);
@@ -109,13 +112,16 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
             ByteBuf kept = hidden.filter(data, sink.alloc(), last);
             c.release();
             out = last ? new DefaultLastHttpContent(kept) : new DefaultHttpContent(kept);
+        } else if (aligner != null) {
+            ByteBuf whole = aligner.align(data, sink.alloc(), last); // takes c's buffer
+            out = last ? new DefaultLastHttpContent(whole) : new DefaultHttpContent(whole);
         }
         ex.tally().addBytesOut(out.content().readableBytes());
         if (last) {
             done = true;
             settleTokens();
             sink.last(out);
-        } else if (out.content().isReadable() || hidden == null) {
+        } else if (out.content().isReadable() || (hidden == null && aligner == null)) {
             sink.content(out);
         } else {
             out.release();
@@ -164,6 +170,7 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
         }
         if (started) {
             done = true;
+            releaseAligner();
             settleTokens();
             boolean timeout = f == UpstreamCall.Failure.IDLE_TIMEOUT;
             sink.abort(timeout ? Outcome.UPSTREAM_TIMEOUT : Outcome.UPSTREAM_ERROR, switch (f) {
@@ -214,6 +221,7 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
         done = true;
         call.cancel();
         releaseListing();
+        releaseAligner();
         settleTokens();
     }
 
@@ -222,6 +230,12 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
             tap.close();
             ex.tally().tokens(tap.promptTokens(), tap.completionTokens(), tap.events());
             tap = null;
+        }
+    }
+
+    private void releaseAligner() {
+        if (aligner != null) {
+            aligner.release();
         }
     }
 
