@@ -66,7 +66,9 @@ public final class AdminServer implements AutoCloseable {
                 ReloadingTls tls = cfg.tls() == null ? null : new ReloadingTls(cfg.tls());
                 tcp = bind(new ServerBootstrap().group(group).channel(transport.serverChannel())
                         .childHandler(init(routes, tcpAccess, tls)), cfg.listen().toSocketAddress(), "admin.listen", cfg.listen());
-                log.info("admin API on {}://{} (admin keys only)", tls == null ? "http" : "https", cfg.listen());
+                java.net.InetSocketAddress bound = (java.net.InetSocketAddress) tcp.localAddress(); // port 0: the one it got
+                log.info("admin API on {}://{} (admin keys only)", tls == null ? "http" : "https",
+                        new dev.corral.config.HostPort(cfg.listen().host(), bound.getPort()));
             }
             return new AdminServer(group, unix, tcp, socket);
         } catch (InterruptedException | RuntimeException e) {
