@@ -42,6 +42,7 @@ public final class StateDir {
                     }
                 }
             }
+            refuseIfAnotherUsers(dir);
             if (posix(dir) && !Files.getPosixFilePermissions(dir).equals(DIR_MODE)) {
                 Files.setPosixFilePermissions(dir, DIR_MODE);
             }
@@ -49,6 +50,32 @@ public final class StateDir {
         } catch (IOException e) {
             throw new StoreException(dir + ": cannot create or open the state directory (" + e.getClass().getSimpleName()
                     + "); choose a writable one with --state-dir or CORRAL_STATE_DIR", e);
+        }
+    }
+
+    /**
+     * Refuses a state directory that belongs to another user: what this process wrote there (a
+     * database journal, a new usage file) would be its own, and the owner, typically the service's
+     * user, could no longer read it. Root running `corral keys` on /var/lib/corral is the case.
+     */
+    static void refuseIfAnotherUsers(Path dir) throws IOException {
+        if (!"Linux".equals(System.getProperty("os.name"))) {
+            return;
+        }
+        Object owner;
+        Object me;
+        try {
+            owner = Files.getAttribute(dir, "unix:uid");
+            me = Files.getAttribute(Path.of("/proc/self"), "unix:uid"); // the process's effective user
+        } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+            return; // no way to tell here; the directory's permissions still decide
+        }
+        if (!owner.equals(me)) {
+            String name = Files.getOwner(dir).getName();
+            throw new StoreException(dir + ": the state directory belongs to " + name + ", and this runs as "
+                    + System.getProperty("user.name") + "; files written there would be unreadable to " + name
+                    + ". Run the command as its owner (sudo runuser -u " + name + " -- corral ...), or, while the server runs,"
+                    + " as a member of its group through the admin socket", null);
         }
     }
 
