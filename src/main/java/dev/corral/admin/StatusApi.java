@@ -46,6 +46,7 @@ public final class StatusApi {
                 .add(HttpMethod.GET, "/admin/v1/live", this::live)
                 .add(HttpMethod.DELETE, "/admin/v1/live/:id", this::cancel)
                 .add(HttpMethod.GET, "/admin/v1/usage", this::usage);
+        new AuditApi(p.audit(), p.clock()).register(routes); // the audit log's entries and its chain's state
     }
 
     private AdminRoutes.Reply status(AdminCall call) {
