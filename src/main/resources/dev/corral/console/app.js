@@ -327,7 +327,7 @@
     var box = el('div', { cls: 'card', id: 'key-usage' }, el('h3', { text: 'Usage of "' + k.name + '", last 30 days' }));
     detail.appendChild(box);
     api('GET', '/admin/v1/usage?since=30d&by=day&key=' + encodeURIComponent(k.id)).then(function (r) {
-      chart(box, r.rows, 'day');
+      chart(box, r.rows, 30);
       box.appendChild(usageTable(r.rows, 'day'));
     }).catch(fail);
   }
@@ -351,7 +351,7 @@
       })).then(function (r) {
         data = { day: r[0].rows, key: r[1].rows, model: r[2].rows };
         out.appendChild(el('h3', { text: 'By day' }));
-        chart(out, data.day, 'day');
+        chart(out, data.day, parseInt(since.value, 10));
         out.appendChild(usageTable(data.day, 'day'));
         out.appendChild(el('h3', { text: 'By key' }));
         out.appendChild(usageTable(data.key, 'key'));
@@ -374,10 +374,24 @@
     }), num);
   }
 
-  function chart(parent, rows, by) {
+  // Every day of the range, with zeros where there was no request, so one busy day is not the whole axis.
+  function everyDay(rows, days) {
+    var byDay = {};
+    rows.forEach(function (r) { byDay[r.day] = r; });
+    var today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+    var out = [];
+    for (var i = Math.max(2, days) - 1; i >= 0; i--) {
+      var d = new Date(today - i * 86400000).toISOString().substring(0, 10);
+      out.push(byDay[d] || { day: d, requests: 0, total_tokens: 0 });
+    }
+    return out;
+  }
+
+  function chart(parent, rows, days) {
     if (!rows.length) { parent.appendChild(el('p', { cls: 'hint usage-empty', text: 'No requests in this range.' })); return; }
     if (typeof window.uPlot !== 'function') { return; }
-    var xs = rows.map(function (r) { return Date.parse(r[by] + 'T00:00:00Z') / 1000; });
+    rows = everyDay(rows, days);
+    var xs = rows.map(function (r) { return Date.parse(r.day + 'T00:00:00Z') / 1000; });
     var box = el('div', { cls: 'chart' });
     parent.appendChild(box);
     var width = Math.max(280, Math.min(1100, (parent.clientWidth || 800) - 20));
@@ -503,7 +517,7 @@
         out.appendChild(el('p', { cls: 'hint', text: fmt(r.matched) + ' entries match' + (r.matched > r.entries.length ? ', newest ' + r.entries.length + ' shown' : '') + '.' +
           (r.unreadable_lines ? ' ' + r.unreadable_lines + ' lines are not entries.' : '') }));
         out.appendChild(table(['Seq', 'Time', 'Actor', 'Action', 'Target', 'Details'], r.entries.map(function (e) {
-          var tr = cells([String(e.seq), e.time, e.actor, e.action, e.target || '—', el('code', { text: JSON.stringify(e.details) })]);
+          var tr = cells([String(e.seq), e.time, e.actor, e.action, e.target || '—', el('code', { cls: 'details', text: JSON.stringify(e.details) })]);
           tr.className = 'audit-row' + (bad !== null && e.seq === bad ? ' bad' : '');
           tr.dataset.seq = e.seq;
           return tr;

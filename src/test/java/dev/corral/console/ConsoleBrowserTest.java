@@ -7,6 +7,7 @@ import dev.corral.sim.SimConfig;
 import dev.corral.store.Scope;
 import dev.corral.testing.Browser;
 import dev.corral.testing.Eventually;
+import dev.corral.testing.SocketTunnel;
 import dev.corral.testing.TestGateway;
 import java.io.RandomAccessFile;
 import java.net.URI;
@@ -231,6 +232,36 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(5)
+    void throughATunnelToTheAdminSocketTheConsoleSignsInByItself() throws Exception {
+        try (SocketTunnel tunnel = SocketTunnel.to(gw.corral.adminSocket())) {
+            String base = "http://localhost:" + tunnel.port();
+            driver.get(base + "/console/#keys");
+            visible("#view[data-view='keys'] tr[data-key]");
+            assertThat(driver.findElement(By.id("actor")).getText()).containsPattern("Signed in as (uid|user):");
+            assertThat(driver.findElement(By.id("signin")).isDisplayed()).isFalse();
+
+            String sessionless = raw(tunnel, "GET /admin/v1/keys HTTP/1.1\r\nHost: localhost\r\nOrigin: " + base
+                    + "\r\nConnection: close\r\n\r\n");
+            assertThat(sessionless).as("a page's call on the socket needs a session").startsWith("HTTP/1.1 403");
+            String cli = raw(tunnel, "GET /admin/v1/keys HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            assertThat(cli).as("the CLI's calls are as before").startsWith("HTTP/1.1 200");
+            String rebound = raw(tunnel, "POST /console/session HTTP/1.1\r\nHost: evil.example:" + tunnel.port()
+                    + "\r\nOrigin: http://evil.example:" + tunnel.port() + "\r\nContent-Type: application/json"
+                    + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+            assertThat(rebound).as("a DNS-rebound name gets no local session").startsWith("HTTP/1.1 403").doesNotContain("Set-Cookie");
+            driver.manage().deleteAllCookies();
+        }
+    }
+
+    static String raw(SocketTunnel tunnel, String request) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", tunnel.port())) {
+            s.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    @Order(6)
     void theAuditChainIsVerifiedAndATamperedLogShownBroken() throws Exception {
         signIn();
         open("audit");
