@@ -404,7 +404,9 @@
       width: width, height: 220,
       series: [{}, { label: 'Tokens', stroke: accent, width: 2, points: { show: true } },
         { label: 'Requests', stroke: ok, width: 2, scale: 'req', points: { show: true } }],
-      axes: [Object.assign({}, axis), Object.assign({}, axis),
+      axes: [Object.assign({ incrs: [86400, 7 * 86400, 30 * 86400], space: 50, values: function (u, vals) {
+        return vals.map(function (v) { return new Date(v * 1000).toISOString().substring(5, 10); });
+      } }, axis), Object.assign({}, axis),
         Object.assign({ side: 1, scale: 'req' }, axis, { grid: { show: false } })],
       scales: { x: { time: true } }
     }, [xs, rows.map(function (r) { return r.total_tokens; }), rows.map(function (r) { return r.requests; })], box);

@@ -231,6 +231,26 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    @Order(4)
+    void theDarkSchemeIsFollowed() throws Exception {
+        signIn();
+        String light = (String) driver.executeScript("return getComputedStyle(document.body).backgroundColor;");
+        driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+                List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        try {
+            open("keys");
+            String dark = (String) driver.executeScript("return getComputedStyle(document.body).backgroundColor;");
+            assertThat(light).isEqualTo("rgb(255, 255, 255)");
+            assertThat(dark).isEqualTo("rgb(13, 17, 23)");
+            visible("tr[data-key]");
+            Browser.screenshot(driver, "keys-dark");
+        } finally {
+            driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+                    List.of(Map.of("name", "prefers-color-scheme", "value", "light"))));
+        }
+    }
+
+    @Test
     @Order(5)
     void throughATunnelToTheAdminSocketTheConsoleSignsInByItself() throws Exception {
         try (SocketTunnel tunnel = SocketTunnel.to(gw.corral.adminSocket())) {
