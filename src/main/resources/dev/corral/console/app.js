@@ -131,7 +131,7 @@
 
   // ---- views ----
 
-  var views = { overview: overview, keys: keys, usage: usage, live: live, audit: audit };
+  var views = { overview: overview, keys: keys, usage: usage, live: live, models: models, audit: audit };
 
   function route() {
     if (!csrf) { return; }
@@ -476,6 +476,91 @@
     };
     liveSource.addEventListener('end', function () { closeLive(); showSignIn('Your session has ended: sign in again.'); });
     liveSource.onerror = function () { state.textContent = 'Reconnecting…'; };
+  }
+
+  // Models: Ollama's models with their digests; pull with a progress bar; delete after a confirmation.
+
+  function models(v) {
+    v.appendChild(el('h2', { text: 'Models' }));
+    var name = el('input', { id: 'pull-name', required: true, placeholder: 'llama3.2:3b', 'aria-label': 'Model to pull' });
+    var bar = el('progress', { id: 'pull-progress', max: 1, value: 0, hidden: true });
+    var status = el('span', { cls: 'hint', id: 'pull-status' });
+    var form = el('form', { cls: 'row', id: 'pull-form' }, name, el('button', { type: 'submit', cls: 'primary', id: 'pull-start', text: 'Pull' }),
+      bar, status);
+    var list = el('div', { id: 'model-list' });
+    v.appendChild(form);
+    v.appendChild(list);
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      pull(name.value.trim(), bar, status).then(function () { loadModels(list); });
+    });
+    loadModels(list);
+  }
+
+  function loadModels(list) {
+    return api('GET', '/admin/v1/models').then(function (r) {
+      list.textContent = '';
+      var num = [false, false, true, false, false];
+      list.appendChild(table(['Name', 'Digest', 'Size (MB)', 'Modified', ''], (r.models || []).map(function (m) {
+        var actions = el('span', { cls: 'row' });
+        actions.appendChild(el('button', { type: 'button', cls: 'danger model-delete', text: 'Delete', onclick: function () {
+          actions.textContent = '';
+          actions.appendChild(el('span', { text: 'Delete ' + m.name + '?' }));
+          actions.appendChild(el('button', { type: 'button', cls: 'danger', id: 'delete-confirm', text: 'Yes, delete', onclick: function () {
+            api('DELETE', '/admin/v1/models/' + m.name.split('/').map(function (p) { return encodeURIComponent(p).replace(/%3A/g, ':'); }).join('/')).then(function () {
+              message(m.name + ' deleted.', true);
+              loadModels(list);
+            }).catch(fail);
+          } }));
+          actions.appendChild(el('button', { type: 'button', text: 'Cancel', onclick: function () { loadModels(list); } }));
+        } }));
+        var tr = cells([m.name, el('code', { text: (m.digest || '').substring(0, 12) }), fmt(Math.round((m.size || 0) / 1e6)),
+          m.modified_at || '—', actions], num);
+        tr.className = 'model-row';
+        tr.dataset.model = m.name;
+        return tr;
+      }), num));
+    }).catch(fail);
+  }
+
+  // The pull's NDJSON progress, read as it arrives: the bar follows "completed" of "total".
+  function pull(model, bar, status) {
+    bar.hidden = false;
+    bar.value = 0;
+    status.textContent = 'Starting…';
+    return fetch('/admin/v1/models/pull', { method: 'POST', credentials: 'same-origin',
+      headers: { 'X-Corral-CSRF': csrf, 'Content-Type': 'application/json' }, body: JSON.stringify({ model: model }) })
+      .then(function (r) {
+        if (!r.ok) { return r.json().then(function (d) { throw new Error(d.error || ('HTTP ' + r.status)); }); }
+        var reader = r.body.getReader();
+        var decoder = new TextDecoder();
+        var rest = '';
+        var last = null;
+        function line(text) {
+          if (!text.trim()) { return; }
+          var d = JSON.parse(text);
+          if (d.error) { throw new Error(d.error); }
+          last = d;
+          if (d.total) { bar.value = (d.completed || 0) / d.total; }
+          status.textContent = d.status || '';
+        }
+        function next() {
+          return reader.read().then(function (chunk) {
+            if (chunk.done) {
+              line(rest);
+              if (!last || last.status !== 'success') { throw new Error('the pull ended before it finished'); }
+              bar.value = 1;
+              status.textContent = 'Pulled ' + model + '.';
+              return;
+            }
+            var parts = (rest + decoder.decode(chunk.value, { stream: true })).split('\n');
+            rest = parts.pop();
+            parts.forEach(line);
+            return next();
+          });
+        }
+        return next();
+      }).catch(function (e) { status.textContent = ''; bar.hidden = true; fail(e); });
   }
 
   // Audit: the chain's state (red with the first bad entry when broken) and the entries, filtered.

@@ -216,11 +216,35 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    @Order(3)
+    void aModelIsPulledWithProgressAndDeletedAfterAConfirmation() throws Exception {
+        signIn();
+        open("models");
+        visible("tr.model-row[data-model='llama3.2:3b']");
+        visible("#pull-name").sendKeys("tinyllama:1.1b");
+        driver.findElement(By.id("pull-start")).click();
+        waiting().until(d -> d.findElement(By.id("pull-status")).getText().contains("Pulled tinyllama:1.1b"));
+        assertThat(driver.findElement(By.id("pull-progress")).getAttribute("value")).isEqualTo("1");
+        visible("tr.model-row[data-model='tinyllama:1.1b']");
+        Browser.screenshot(driver, "models");
+        visible("tr.model-row[data-model='tinyllama:1.1b'] .model-delete").click();
+        visible("#delete-confirm").click();
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("tr.model-row[data-model='tinyllama:1.1b']"), 0));
+        assertThat(driver.findElements(By.cssSelector("tr.model-row[data-model='llama3.2:3b']"))).hasSize(1);
+
+        driver.findElement(By.id("pull-name")).sendKeys("evil.example/team/model:1b");
+        driver.findElement(By.id("pull-start")).click();
+        assertThat(visible("#message").getText()).as("policy's refusal is shown").contains("evil.example");
+        // the browser logs every refused call; this one, and only it, is expected
+        assertThat(Browser.consoleErrors(driver)).singleElement().asString().contains("/admin/v1/models/pull", "403");
+    }
+
+    @Test
     @Order(4)
     void everyPageFitsAPhone() throws Exception {
         signIn();
         driver.manage().window().setSize(new Dimension(390, 844));
-        for (String view : List.of("overview", "keys", "usage", "live", "audit")) {
+        for (String view : List.of("overview", "keys", "usage", "live", "models", "audit")) {
             open(view);
             Thread.sleep(300); // let the view's data arrive before the picture (not an assertion)
             Browser.screenshot(driver, "phone-" + view);
@@ -288,7 +312,8 @@ class ConsoleBrowserTest {
         WebElement banner = visible("#audit-verify.ok");
         assertThat(banner.getText()).contains("Chain intact");
         waiting().until(d -> d.findElements(By.cssSelector("tr.audit-row")).size() > 3);
-        assertThat(driver.findElement(By.id("audit-entries")).getText()).contains("key.revoke", "key.rotate", "request.cancel");
+        assertThat(driver.findElement(By.id("audit-entries")).getText())
+                .contains("key.revoke", "key.rotate", "request.cancel", "model.pull", "model.delete");
         Browser.screenshot(driver, "audit");
 
         Path log = gw.corral.audit().file();
