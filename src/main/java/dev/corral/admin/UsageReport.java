@@ -11,11 +11,11 @@ import java.util.Map;
 
 /**
  * Usage totals as `corral usage` and GET /admin/v1/usage show them, from one query: requests,
- * refusals, prompt and completion tokens since a time, grouped by day, model, key (with its name)
- * or route, or in total.
+ * refusals, prompt and completion tokens since a time, grouped by day or minute (UTC), model, key
+ * (with its name), route or HTTP status, or in total.
  */
 public final class UsageReport {
-    public static final List<String> GROUPS = List.of("day", "model", "key", "route", "total");
+    public static final List<String> GROUPS = List.of("day", "minute", "model", "key", "route", "status", "total");
 
     private UsageReport() {}
 

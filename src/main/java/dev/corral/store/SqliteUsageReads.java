@@ -65,6 +65,8 @@ final class SqliteUsageReads {
     List<Store.UsageTotals> totals(Instant since, String keyId, String by) {
         String group = switch (by) {
             case "day" -> "strftime('%Y-%m-%d', ts / 1000, 'unixepoch')";
+            case "minute" -> "strftime('%Y-%m-%dT%H:%M', ts / 1000, 'unixepoch')";
+            case "status" -> "CAST(status AS TEXT)";
             case "model" -> "COALESCE(model, '-')";
             case "key" -> "COALESCE(key_id, '-')";
             case "route" -> "COALESCE(route, '-')";

@@ -154,6 +154,22 @@
     v.appendChild(el('h2', { text: 'Overview' }));
     var cards = el('div', { cls: 'cards', id: 'overview-cards' });
     v.appendChild(cards);
+    var hour = el('div', { id: 'overview-hour' }, el('h3', { text: 'Requests and tokens per minute, last hour' }));
+    var refusals = el('div', { id: 'overview-refusals' }, el('h3', { text: 'Refusals by status, last 24 hours' }));
+    v.appendChild(hour);
+    v.appendChild(refusals);
+    api('GET', '/admin/v1/usage?since=1h&by=minute').then(function (r) {
+      var rows = everyMinute(r.rows);
+      if (!r.rows.length) { hour.appendChild(el('p', { cls: 'hint', text: 'No requests in the last hour.' })); return; }
+      plot(hour, rows.map(function (x) { return x.t; }), rows, 'minute');
+    }).catch(fail);
+    api('GET', '/admin/v1/usage?since=1d&by=status').then(function (r) {
+      var rows = r.rows.filter(function (x) { return Number(x.status) >= 400; });
+      if (!rows.length) { refusals.appendChild(el('p', { cls: 'hint', text: 'None.' })); return; }
+      refusals.appendChild(table(['Status', 'Requests'], rows.map(function (x) {
+        return cells([x.status + ' ' + (STATUS[x.status] || ''), fmt(x.requests)], [false, true]);
+      }), [false, true]));
+    }).catch(fail);
     Promise.all([api('GET', '/admin/v1/status'), api('GET', '/admin/v1/usage?since=1d&by=total')]).then(function (r) {
       var s = r[0];
       var t = r[1].rows[0] || { requests: 0, refused: 0, total_tokens: 0 };
@@ -387,11 +403,33 @@
     return out;
   }
 
+  var STATUS = { 400: 'bad request', 401: 'no or wrong key', 403: 'not allowed', 404: 'unknown route or model',
+    413: 'too large', 429: 'over a limit', 499: 'client went away', 502: 'Ollama failed', 503: 'unavailable',
+    504: 'Ollama timed out' };
+
+  // The last 60 minutes, with zeros where there was no request.
+  function everyMinute(rows) {
+    var byMinute = {};
+    rows.forEach(function (r) { byMinute[r.minute] = r; });
+    var now = Math.floor(Date.now() / 60000) * 60000;
+    var out = [];
+    for (var i = 59; i >= 0; i--) {
+      var t = now - i * 60000;
+      var m = new Date(t).toISOString().substring(0, 16);
+      var r = byMinute[m] || { requests: 0, total_tokens: 0 };
+      out.push({ t: t / 1000, requests: r.requests, total_tokens: r.total_tokens });
+    }
+    return out;
+  }
+
   function chart(parent, rows, days) {
     if (!rows.length) { parent.appendChild(el('p', { cls: 'hint usage-empty', text: 'No requests in this range.' })); return; }
-    if (typeof window.uPlot !== 'function') { return; }
     rows = everyDay(rows, days);
-    var xs = rows.map(function (r) { return Date.parse(r.day + 'T00:00:00Z') / 1000; });
+    plot(parent, rows.map(function (r) { return Date.parse(r.day + 'T00:00:00Z') / 1000; }), rows, 'day');
+  }
+
+  function plot(parent, xs, rows, unit) {
+    if (typeof window.uPlot !== 'function') { return; }
     var box = el('div', { cls: 'chart' });
     parent.appendChild(box);
     var width = Math.max(280, Math.min(1100, (parent.clientWidth || 800) - 20));
@@ -404,9 +442,9 @@
       width: width, height: 220,
       series: [{}, { label: 'Tokens', stroke: accent, width: 2, points: { show: true } },
         { label: 'Requests', stroke: ok, width: 2, scale: 'req', points: { show: true } }],
-      axes: [Object.assign({ incrs: [86400, 7 * 86400, 30 * 86400], space: 50, values: function (u, vals) {
+      axes: [Object.assign(unit === 'day' ? { incrs: [86400, 7 * 86400, 30 * 86400], space: 50, values: function (u, vals) {
         return vals.map(function (v) { return new Date(v * 1000).toISOString().substring(5, 10); });
-      } }, axis), Object.assign({}, axis),
+      } } : {}, axis), Object.assign({}, axis),
         Object.assign({ side: 1, scale: 'req' }, axis, { grid: { show: false } })],
       scales: { x: { time: true } }
     }, [xs, rows.map(function (r) { return r.total_tokens; }), rows.map(function (r) { return r.requests; })], box);

@@ -165,6 +165,12 @@ class ConsoleBrowserTest {
         visible("#revoke-confirm").click();
         waiting().until(d -> d.findElement(By.cssSelector(row)).getText().contains("revoked"));
         assertThat(generate(secret).statusCode()).as("the revoked key is refused").isEqualTo(401);
+        gw.usage();
+
+        open("overview");
+        visible("#overview-hour .uplot");
+        waiting().until(d -> d.findElement(By.id("overview-refusals")).getText().contains("401 no or wrong key"));
+        Browser.screenshot(driver, "overview-after");
     }
 
     @Test

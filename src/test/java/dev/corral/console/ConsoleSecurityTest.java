@@ -171,6 +171,19 @@ class ConsoleSecurityTest {
     }
 
     @Test
+    void usageIsGroupedByMinuteAndByStatus() throws Exception {
+        assertThat(gw.get("/api/tags", gw.inferenceKey()).statusCode()).isEqualTo(200);
+        String narrow = gw.key("narrow", EnumSet.of(Scope.INFERENCE), List.of("qwen2.5:7b"), null);
+        assertThat(gw.post("/api/generate", narrow, "{\"model\":\"llama3.2:3b\",\"prompt\":\"hi\",\"stream\":false}")
+                .statusCode()).as("a model the key may not use").isEqualTo(403);
+        gw.usage();
+        HttpResponse<String> minute = call("GET", "/admin/v1/usage?since=1h&by=minute", null, "Authorization", "Bearer " + adminKey);
+        assertThat(minute.body()).containsPattern("\"minute\":\"\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}\"");
+        HttpResponse<String> status = call("GET", "/admin/v1/usage?since=1h&by=status", null, "Authorization", "Bearer " + adminKey);
+        assertThat(status.body()).contains("\"status\":\"200\"", "\"status\":\"403\"");
+    }
+
+    @Test
     void theAuditApiListsAndVerifies() throws Exception {
         HttpResponse<String> v = call("GET", "/admin/v1/audit/verify", null, "Authorization", "Bearer " + adminKey);
         assertThat(v.statusCode()).isEqualTo(200);
