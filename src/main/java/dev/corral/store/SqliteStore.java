@@ -134,8 +134,8 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public List<UsageTotals> usageTotals(Instant since, String keyId, String by) {
-        return usage.totals(since, keyId, by);
+    public List<UsageTotals> usageTotals(Instant since, Instant until, String keyId, String by) {
+        return usage.totals(since, until, keyId, by);
     }
 
     @Override

@@ -45,8 +45,13 @@ public interface Store extends AutoCloseable {
     /** Records from {@code since} on, oldest first; {@code keyId} null for all keys. */
     List<UsageRecord> usageSince(Instant since, String keyId);
 
-    /** Totals since {@code since}, grouped by "day" (UTC), "model", "key", "route" or "total". */
-    List<UsageTotals> usageTotals(Instant since, String keyId, String by);
+    /** Totals since {@code since}, grouped by "day" (UTC), "minute", "model", "key", "route", "status" or "total". */
+    default List<UsageTotals> usageTotals(Instant since, String keyId, String by) {
+        return usageTotals(since, null, keyId, by);
+    }
+
+    /** Totals from {@code since} up to {@code until} (exclusive; null: now), grouped as above. */
+    List<UsageTotals> usageTotals(Instant since, Instant until, String keyId, String by);
 
     /** One group of usage totals. */
     record UsageTotals(String group, long requests, long refused, long promptTokens, long completionTokens) {}

@@ -357,17 +357,28 @@
       el('option', { value: '90d', text: 'last 90 days' }), el('option', { value: '365d', text: 'last year' }));
     var out = el('div', { id: 'usage-out' });
     var data = {};
+    var from = el('input', { id: 'usage-from', type: 'date', 'aria-label': 'From (UTC)' });
+    var to = el('input', { id: 'usage-to', type: 'date', 'aria-label': 'To (UTC)' });
+    var range = el('form', { cls: 'row', id: 'usage-range' }, el('label', { 'for': 'usage-from', text: 'From' }), from,
+      el('label', { 'for': 'usage-to', text: 'to' }), to, el('button', { type: 'submit', id: 'usage-apply', text: 'Show' }));
     v.appendChild(el('div', { cls: 'row' }, el('label', { 'for': 'usage-since', text: 'Range' }), since,
       el('button', { type: 'button', id: 'usage-csv', text: 'Export CSV', onclick: function () { csv(data); } })));
+    v.appendChild(range);
     v.appendChild(out);
-    function load() {
+    range.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      if (!from.value || !to.value || from.value > to.value) { message('Pick a first and a last day, the first not after the last.'); return; }
+      load([from.value, to.value]);
+    });
+    function load(days) {
       out.textContent = '';
+      var q = Array.isArray(days) ? 'since=' + days[0] + '&until=' + days[1] : 'since=' + since.value;
       Promise.all(['day', 'key', 'model'].map(function (by) {
-        return api('GET', '/admin/v1/usage?since=' + since.value + '&by=' + by);
+        return api('GET', '/admin/v1/usage?' + q + '&by=' + by);
       })).then(function (r) {
         data = { day: r[0].rows, key: r[1].rows, model: r[2].rows };
         out.appendChild(el('h3', { text: 'By day' }));
-        chart(out, data.day, parseInt(since.value, 10));
+        chart(out, data.day, Array.isArray(days) ? days : parseInt(since.value, 10));
         out.appendChild(usageTable(data.day, 'day'));
         out.appendChild(el('h3', { text: 'By key' }));
         out.appendChild(usageTable(data.key, 'key'));
@@ -375,7 +386,7 @@
         out.appendChild(usageTable(data.model, 'model'));
       }).catch(fail);
     }
-    since.addEventListener('change', load);
+    since.addEventListener('change', function () { from.value = ''; to.value = ''; load(); });
     load();
   }
 
@@ -391,13 +402,17 @@
   }
 
   // Every day of the range, with zeros where there was no request, so one busy day is not the whole axis.
+  // days: a number of days up to today, or [from, to] as YYYY-MM-DD (UTC, both included).
   function everyDay(rows, days) {
     var byDay = {};
     rows.forEach(function (r) { byDay[r.day] = r; });
     var today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+    var last = Array.isArray(days) ? Date.parse(days[1] + 'T00:00:00Z') : today;
+    var first = Array.isArray(days) ? Date.parse(days[0] + 'T00:00:00Z') : today - (Math.max(2, days) - 1) * 86400000;
+    if (last - first < 86400000) { first = last - 86400000; }
     var out = [];
-    for (var i = Math.max(2, days) - 1; i >= 0; i--) {
-      var d = new Date(today - i * 86400000).toISOString().substring(0, 10);
+    for (var t = first; t <= last && out.length < 3660; t += 86400000) {
+      var d = new Date(t).toISOString().substring(0, 10);
       out.push(byDay[d] || { day: d, requests: 0, total_tokens: 0 });
     }
     return out;

@@ -109,6 +109,13 @@ class ConsoleBrowserTest {
         }
     }
 
+    /** Picks a date range in the usage view (the inputs take what a user types, in the browser's date format). */
+    static void range(String from, String to) {
+        driver.executeScript("document.getElementById('usage-from').value = arguments[0];"
+                + "document.getElementById('usage-to').value = arguments[1];", from, to);
+        driver.findElement(By.id("usage-apply")).click();
+    }
+
     static HttpResponse<String> generate(String key) throws Exception {
         return gw.post("/api/generate", key, "{\"model\":\"llama3.2:3b\",\"prompt\":\"hello there\",\"stream\":false}");
     }
@@ -155,6 +162,13 @@ class ConsoleBrowserTest {
         waiting().until(d -> d.findElement(By.id("usage-out")).getText().contains("team-a"));
         assertThat(driver.findElements(By.cssSelector("#usage-out .uplot"))).as("the chart drew").isNotEmpty();
         Browser.screenshot(driver, "usage");
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        String weekAgo = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(7).toString();
+        range(weekAgo, java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString());
+        waiting().until(d -> d.findElement(By.id("usage-out")).getText().contains("No requests in this range."));
+        assertThat(driver.findElement(By.id("usage-out")).getText()).doesNotContain("team-a");
+        range(weekAgo, today);
+        waiting().until(d -> d.findElement(By.id("usage-out")).getText().contains("team-a"));
 
         open("keys");
         String row = "tr[data-key='" + secret.substring(4, 16) + "']";

@@ -181,6 +181,16 @@ class ConsoleSecurityTest {
         assertThat(minute.body()).containsPattern("\"minute\":\"\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}\"");
         HttpResponse<String> status = call("GET", "/admin/v1/usage?since=1h&by=status", null, "Authorization", "Bearer " + adminKey);
         assertThat(status.body()).contains("\"status\":\"200\"", "\"status\":\"403\"");
+        String yesterday = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString();
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        HttpResponse<String> before = call("GET", "/admin/v1/usage?since=" + yesterday + "&until=" + yesterday + "&by=total", null,
+                "Authorization", "Bearer " + adminKey);
+        assertThat(before.body()).as("a range that ends before today").contains("\"rows\":[]");
+        HttpResponse<String> incl = call("GET", "/admin/v1/usage?since=" + yesterday + "&until=" + today + "&by=total", null,
+                "Authorization", "Bearer " + adminKey);
+        assertThat(incl.body()).contains("\"requests\":");
+        assertThat(call("GET", "/admin/v1/usage?since=" + today + "&until=" + yesterday, null, "Authorization", "Bearer " + adminKey)
+                .statusCode()).isEqualTo(400);
     }
 
     @Test
