@@ -109,6 +109,11 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public boolean updateKeyAccess(String id, java.util.Set<Scope> scopes, List<String> models) {
+        return keys.updateAccess(id, scopes, models);
+    }
+
+    @Override
     public boolean rotateKey(String id, byte[] hmac, byte[] previousHmac, Instant until) {
         return keys.rotate(id, hmac, previousHmac, until);
     }

@@ -23,6 +23,9 @@ public interface Store extends AutoCloseable {
     /** Replaces a key's limit overrides; false when there is no such key. */
     boolean updateKeyLimits(String id, dev.corral.store.KeyLimits limits);
 
+    /** Sets an active key's scopes and model patterns; false when there is no such active key. */
+    boolean updateKeyAccess(String id, java.util.Set<Scope> scopes, List<String> models);
+
     /**
      * Gives a key a new secret ({@code hmac}); the old one ({@code previousHmac}) keeps working
      * until {@code until}, or stops at once when it is null. False for an unknown or revoked key.

@@ -273,6 +273,7 @@
       actions.appendChild(el('button', { type: 'button', cls: 'key-usage', text: 'Usage', onclick: function () { keyUsage(detail, k); } }));
       if (k.status === 'active') {
         actions.appendChild(el('button', { type: 'button', cls: 'key-limits', text: 'Limits', onclick: function () { editLimits(detail, k); } }));
+        actions.appendChild(el('button', { type: 'button', cls: 'key-access', text: 'Access', onclick: function () { editAccess(detail, k); } }));
         actions.appendChild(el('button', { type: 'button', cls: 'key-rotate', text: 'Rotate', onclick: function () { rotate(detail, once, k); } }));
         actions.appendChild(el('button', { type: 'button', cls: 'key-revoke danger', text: 'Revoke', onclick: function () { confirmRevoke(actions, k); } }));
       }
@@ -336,6 +337,28 @@
       }).catch(fail);
     } }));
     detail.appendChild(el('div', { cls: 'card' }, el('h3', { text: 'Limits of "' + k.name + '" (empty: the default; 0: unlimited)' }), row));
+  }
+
+  // Scopes (meta, inference; an admin key stays one) and model patterns.
+  function editAccess(detail, k) {
+    detail.textContent = '';
+    var admin = k.scopes.indexOf('admin') >= 0;
+    var scope = el('select', { id: 'access-scope', disabled: admin },
+      admin ? el('option', { value: 'admin', text: 'admin' }) : null,
+      el('option', { value: 'inference', text: 'inference', selected: k.scopes.indexOf('inference') >= 0 }),
+      el('option', { value: 'meta', text: 'meta', selected: !admin && k.scopes.indexOf('inference') < 0 }));
+    var models = el('input', { id: 'access-models', value: k.models.join(', '), placeholder: 'empty: every model' });
+    detail.appendChild(el('div', { cls: 'card' }, el('h3', { text: 'Access of "' + k.name + '"' }),
+      el('div', { cls: 'row' }, el('label', { 'for': 'access-scope', text: 'Scope' }), scope,
+        el('label', { 'for': 'access-models', text: 'Models' }), models,
+        el('button', { type: 'button', cls: 'primary', id: 'access-save', text: 'Save', onclick: function () {
+          var body = { models: models.value.split(',').map(function (s) { return s.trim(); }).filter(Boolean) };
+          if (!admin) { body.scopes = [scope.value]; }
+          api('PATCH', '/admin/v1/keys/' + encodeURIComponent(k.id), body).then(function () {
+            route();
+            message('Access of "' + k.name + '" saved.', true);
+          }).catch(fail);
+        } }))));
   }
 
   function keyUsage(detail, k) {

@@ -204,6 +204,12 @@ class ConsoleBrowserTest {
         assertThat(driver.getPageSource()).doesNotContain(fresh);
         assertThat(generate(fresh).statusCode()).isEqualTo(200);
         assertThat(generate(old).statusCode()).as("no grace: the old secret stops now").isEqualTo(401);
+
+        visible("tr[data-key='" + id + "'] .key-access").click();
+        visible("#access-models").sendKeys("qwen2.5:7b");
+        driver.findElement(By.id("access-save")).click();
+        waiting().until(d -> d.findElement(By.cssSelector("tr[data-key='" + id + "']")).getText().contains("qwen2.5:7b"));
+        assertThat(generate(fresh).statusCode()).as("llama3.2:3b is no longer this key's").isEqualTo(403);
     }
 
     @Test

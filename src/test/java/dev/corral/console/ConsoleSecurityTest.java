@@ -194,6 +194,30 @@ class ConsoleSecurityTest {
     }
 
     @Test
+    void aKeysModelsAndScopesChangeButNeverToOrFromAdmin() throws Exception {
+        String key = gw.inferenceKey();
+        String id = key.substring(4, 16);
+        String[] auth = {"Authorization", "Bearer " + adminKey, "Content-Type", "application/json"};
+        String gen = "{\"model\":\"llama3.2:3b\",\"prompt\":\"hi\",\"stream\":false}";
+        assertThat(gw.post("/api/generate", key, gen).statusCode()).isEqualTo(200);
+        assertThat(call("PATCH", "/admin/v1/keys/" + id, "{\"scopes\":[\"admin\"]}", auth).statusCode())
+                .as("an inference secret never becomes an admin key").isEqualTo(400);
+        assertThat(call("PATCH", "/admin/v1/keys/" + adminKey.substring(4, 16), "{\"scopes\":[\"inference\"]}", auth)
+                .statusCode()).isEqualTo(400);
+        assertThat(call("PATCH", "/admin/v1/keys/" + id, "{\"name\":\"x\"}", auth).statusCode()).isEqualTo(400);
+        assertThat(call("PATCH", "/admin/v1/keys/" + id, "{\"models\":[\"qwen2.5:7b\"],\"limits\":{\"rpm\":-1}}", auth)
+                .statusCode()).as("a bad field changes nothing").isEqualTo(400);
+        assertThat(gw.post("/api/generate", key, gen).statusCode()).isEqualTo(200);
+        HttpResponse<String> ok = call("PATCH", "/admin/v1/keys/" + id, "{\"models\":[\"qwen2.5:7b\"],\"scopes\":[\"meta\",\"inference\"]}", auth);
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.body()).contains("\"models\":[\"qwen2.5:7b\"]");
+        assertThat(gw.post("/api/generate", key, gen).statusCode()).as("in force when the call returns").isEqualTo(403);
+        assertThat(gw.post("/api/generate", key, gen.replace("llama3.2:3b", "qwen2.5:7b")).statusCode()).isEqualTo(200);
+        HttpResponse<String> audit = call("GET", "/admin/v1/audit?action=key.update", null, auth);
+        assertThat(audit.body()).contains("\"was_models\":[]", "\"models\":[\"qwen2.5:7b\"]");
+    }
+
+    @Test
     void theAuditApiListsAndVerifies() throws Exception {
         HttpResponse<String> v = call("GET", "/admin/v1/audit/verify", null, "Authorization", "Bearer " + adminKey);
         assertThat(v.statusCode()).isEqualTo(200);
