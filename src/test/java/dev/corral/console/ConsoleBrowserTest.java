@@ -156,18 +156,18 @@ class ConsoleBrowserTest {
 
         HttpResponse<String> used = generate(secret);
         assertThat(used.statusCode()).as(used.body()).isEqualTo(200);
-        gw.usage(); // the usage record is written
+        // the usage record is written; its day (UTC) is where the date range below is set, whatever the clock says now
+        java.time.LocalDate usedOn = gw.usage().get(0).time().atZone(java.time.ZoneOffset.UTC).toLocalDate();
 
         open("usage");
         waiting().until(d -> d.findElement(By.id("usage-out")).getText().contains("team-a"));
         assertThat(driver.findElements(By.cssSelector("#usage-out .uplot"))).as("the chart drew").isNotEmpty();
         Browser.screenshot(driver, "usage");
-        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
-        String weekAgo = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(7).toString();
-        range(weekAgo, java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString());
+        String weekAgo = usedOn.minusDays(7).toString();
+        range(weekAgo, usedOn.minusDays(1).toString());
         waiting().until(d -> d.findElement(By.id("usage-out")).getText().contains("No requests in this range."));
         assertThat(driver.findElement(By.id("usage-out")).getText()).doesNotContain("team-a");
-        range(weekAgo, today);
+        range(weekAgo, usedOn.toString());
         waiting().until(d -> d.findElement(By.id("usage-out")).getText().contains("team-a"));
 
         open("keys");

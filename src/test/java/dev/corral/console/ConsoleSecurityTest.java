@@ -176,13 +176,15 @@ class ConsoleSecurityTest {
         String narrow = gw.key("narrow", EnumSet.of(Scope.INFERENCE), List.of("qwen2.5:7b"), null);
         assertThat(gw.post("/api/generate", narrow, "{\"model\":\"llama3.2:3b\",\"prompt\":\"hi\",\"stream\":false}")
                 .statusCode()).as("a model the key may not use").isEqualTo(403);
-        gw.usage();
+        List<dev.corral.store.UsageRecord> records = gw.usage();
+        java.time.LocalDate first = records.get(0).time().atZone(java.time.ZoneOffset.UTC).toLocalDate();
         HttpResponse<String> minute = call("GET", "/admin/v1/usage?since=1h&by=minute", null, "Authorization", "Bearer " + adminKey);
         assertThat(minute.body()).containsPattern("\"minute\":\"\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}\"");
         HttpResponse<String> status = call("GET", "/admin/v1/usage?since=1h&by=status", null, "Authorization", "Bearer " + adminKey);
         assertThat(status.body()).contains("\"status\":\"200\"", "\"status\":\"403\"");
-        String yesterday = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString();
-        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        // days of the first record (UTC), not of the clock now, so midnight cannot move the ranges under the test
+        String yesterday = first.minusDays(1).toString();
+        String today = first.toString();
         HttpResponse<String> before = call("GET", "/admin/v1/usage?since=" + yesterday + "&until=" + yesterday + "&by=total", null,
                 "Authorization", "Bearer " + adminKey);
         assertThat(before.body()).as("a range that ends before today").contains("\"rows\":[]");
