@@ -75,8 +75,7 @@ public final class AdminServer implements AutoCloseable {
                 ReloadingTls tls = cfg.tls() == null ? null : new ReloadingTls(cfg.tls());
                 tcp = bind(new ServerBootstrap().group(group).channel(transport.serverChannel())
                         .childHandler(init(routes, tcpAccess, tls, front, false)), cfg.listen().toSocketAddress(), "admin.listen", cfg.listen());
-                log.info("admin API on {}://{} (admin keys only){}", tls == null ? "http" : "https", cfg.listen(),
-                        front == null ? "" : "; console at /console/");
+                log.info("admin API on {}://{} (admin keys only)", tls == null ? "http" : "https", cfg.listen());
             }
             return new AdminServer(group, unix, tcp, socket);
         } catch (InterruptedException | RuntimeException e) {
