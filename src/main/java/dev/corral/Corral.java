@@ -179,7 +179,7 @@ public final class Corral implements AutoCloseable {
                 new MetricsApi(metrics).register(adminRoutes);
             }
             c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit)).register(adminRoutes);
-            c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures)));
+            c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures), dev.corral.console.Console.of(clock, authenticator, adminRoutes)));
             c.health.awaitFirstProbe(Duration.ofSeconds(1));
             c.server = c.own(GatewayServer.start(settings, path, io, pools, tls, clock));
             c.reloader = new Reloader(source, settings, paths, c.admission, c.server, c.audit);

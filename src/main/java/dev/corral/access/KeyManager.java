@@ -77,6 +77,38 @@ public final class KeyManager {
     }
 
     /**
+     * Sets an active key's scopes and model patterns (null: unchanged). The admin scope is neither
+     * given nor taken here: a secret handed out for inference must not become an admin key, nor an
+     * admin key's a client's; make a new key instead. Empty when there is no such active key.
+     */
+    public Optional<KeyRecord> updateAccess(String id, Set<Scope> scopes, List<String> models, String actor) {
+        Optional<KeyRecord> k = store.findKey(id);
+        if (k.isEmpty() || k.get().revokedAt() != null) {
+            return Optional.empty();
+        }
+        KeyRecord was = k.get();
+        Set<Scope> nextScopes = scopes == null ? was.scopes() : scopes;
+        List<String> nextModels = models == null ? was.models() : models;
+        if (nextScopes.isEmpty()) {
+            throw new IllegalArgumentException("scopes: at least one (meta, inference)");
+        }
+        if (was.scopes().contains(Scope.ADMIN) != nextScopes.contains(Scope.ADMIN)) {
+            throw new IllegalArgumentException("scopes: the admin scope cannot be given to or taken from a key;"
+                    + " create a new key instead (corral keys create --scope admin)");
+        }
+        if (!store.updateKeyAccess(id, nextScopes, nextModels)) {
+            return Optional.empty();
+        }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("scopes", nextScopes.stream().map(Scope::id).sorted().toList());
+        details.put("models", nextModels);
+        details.put("was_scopes", was.scopes().stream().map(Scope::id).sorted().toList());
+        details.put("was_models", was.models());
+        audit.record(actor, Actions.KEY_UPDATE, id, details);
+        return store.findKey(id);
+    }
+
+    /**
      * A new secret for the key; the old one keeps working for {@code grace} (zero: it stops now).
      * Empty for an unknown or revoked key.
      */

@@ -64,6 +64,19 @@ public final class AdminRoutes {
         return this;
     }
 
+    /**
+     * Calls the route at {@code method} and {@code path} directly, as {@code actor}, with no query
+     * and no body: how the console's live stream reads GET /admin/v1/live, the same answer a client
+     * gets. An unknown route is an {@link AdminError} (404 or 405).
+     */
+    public Reply invoke(HttpMethod method, String path, String actor) throws Exception {
+        Match m = match(method, path);
+        if (m.handler() == null) {
+            throw new AdminError(m.status(), "no admin route " + method + " " + path);
+        }
+        return m.handler().handle(new AdminCall(method.name(), m.params(), Map.of(), new byte[0], actor));
+    }
+
     Match match(HttpMethod method, String path) {
         List<String> segments = PathPattern.segments(path);
         boolean pathKnown = false;

@@ -48,6 +48,15 @@ public final class AdminServer implements AutoCloseable {
      * @param tcpAccess who may call over TCP (admin keys)
      */
     public static AdminServer start(Admin cfg, AdminRoutes routes, AdminAccess tcpAccess) throws InterruptedException {
+        return start(cfg, routes, tcpAccess, null);
+    }
+
+    /**
+     * As {@link #start(Admin, AdminRoutes, AdminAccess)}, with {@code front} (the console, or null)
+     * served in front of the admin API on both listeners.
+     */
+    public static AdminServer start(Admin cfg, AdminRoutes routes, AdminAccess tcpAccess, AdminFront front)
+            throws InterruptedException {
         Path socket = cfg.socket();
         prepareSocket(socket);
         Transport transport = Transport.best();
@@ -55,7 +64,7 @@ public final class AdminServer implements AutoCloseable {
         Channel unix = null;
         try {
             unix = bind(new ServerBootstrap().group(group).channel(transport.domainServerChannel())
-                    .childHandler(init(routes, AdminAccess.SOCKET, null)), transport.domainAddress(socket), "admin.socket", socket);
+                    .childHandler(init(routes, AdminAccess.SOCKET, null, front, true)), transport.domainAddress(socket), "admin.socket", socket);
             try {
                 Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
             } catch (IOException | UnsupportedOperationException e) {
@@ -65,7 +74,7 @@ public final class AdminServer implements AutoCloseable {
             if (cfg.listen() != null) {
                 ReloadingTls tls = cfg.tls() == null ? null : new ReloadingTls(cfg.tls());
                 tcp = bind(new ServerBootstrap().group(group).channel(transport.serverChannel())
-                        .childHandler(init(routes, tcpAccess, tls)), cfg.listen().toSocketAddress(), "admin.listen", cfg.listen());
+                        .childHandler(init(routes, tcpAccess, tls, front, false)), cfg.listen().toSocketAddress(), "admin.listen", cfg.listen());
                 java.net.InetSocketAddress bound = (java.net.InetSocketAddress) tcp.localAddress(); // port 0: the one it got
                 log.info("admin API on {}://{} (admin keys only)", tls == null ? "http" : "https",
                         new dev.corral.config.HostPort(cfg.listen().host(), bound.getPort()));
@@ -98,14 +107,17 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    private static ChannelInitializer<Channel> init(AdminRoutes routes, AdminAccess access, ReloadingTls tls) {
+    private static ChannelInitializer<Channel> init(AdminRoutes routes, AdminAccess access, ReloadingTls tls, AdminFront front,
+                                                    boolean socket) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 if (tls != null) {
                     ch.pipeline().addLast(tls.current().newHandler(ch.alloc()));
                 }
-                ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY), new AdminHandler(routes, access));
+                ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY));
+                AdminAccess a = front == null ? access : front.install(ch, access, socket, tls != null);
+                ch.pipeline().addLast(new AdminHandler(routes, a));
             }
         };
     }

@@ -63,20 +63,8 @@ public final class KeyJson {
         if (name == null || !name.isTextual()) {
             throw AdminError.badRequest("name: required, a string");
         }
-        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
-        for (String s : strings(body, "scopes", List.of("inference"))) {
-            try {
-                scopes.add(Scope.parse(s));
-            } catch (IllegalArgumentException e) {
-                throw AdminError.badRequest("scopes: " + e.getMessage());
-            }
-        }
-        List<String> models;
-        try {
-            models = ModelPatterns.parse(String.join(",", strings(body, "models", List.of())));
-        } catch (IllegalArgumentException e) {
-            throw AdminError.badRequest("models: " + e.getMessage());
-        }
+        Set<Scope> scopes = scopes(body, List.of("inference"));
+        List<String> models = models(body);
         Instant expires = null;
         JsonNode e = body.get("expires_at");
         if (e != null && !e.isNull()) {
@@ -89,6 +77,28 @@ public final class KeyJson {
         JsonNode l = body.get("limits");
         KeyLimits limits = l == null || l.isNull() ? KeyLimits.DEFAULTS : limits(l, false);
         return new KeyManager.Spec(name.asText(), scopes, models, expires, limits);
+    }
+
+    /** The body's "scopes" (an array of names), or {@code absent}'s when it has none; a bad name is a 400. */
+    public static Set<Scope> scopes(ObjectNode body, List<String> absent) {
+        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+        for (String s : strings(body, "scopes", absent)) {
+            try {
+                scopes.add(Scope.parse(s));
+            } catch (IllegalArgumentException e) {
+                throw AdminError.badRequest("scopes: " + e.getMessage());
+            }
+        }
+        return scopes;
+    }
+
+    /** The body's "models" (patterns; none: every model), checked as Ollama names; a bad one is a 400. */
+    public static List<String> models(ObjectNode body) {
+        try {
+            return ModelPatterns.parse(String.join(",", strings(body, "models", List.of())));
+        } catch (IllegalArgumentException e) {
+            throw AdminError.badRequest("models: " + e.getMessage());
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.corral.access.KeyManager;
 import dev.corral.store.KeyRecord;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Clock;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,13 +67,35 @@ public final class KeysApi {
     private AdminRoutes.Reply update(AdminCall call) {
         String id = id(call);
         ObjectNode body = call.json();
-        if (!body.has("limits") || body.size() != 1) {
-            throw AdminError.badRequest("the body must be {\"limits\": {...}}: only limits can be changed");
+        java.util.Set<String> known = java.util.Set.of("limits", "scopes", "models");
+        body.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) {
+                throw AdminError.badRequest(f + ": cannot be changed (only limits, scopes and models can)");
+            }
+        });
+        if (body.isEmpty()) {
+            throw AdminError.badRequest("the body must hold limits, scopes or models");
         }
-        KeyRecord k = keys.updateLimits(id, KeyJson.limits(body.get("limits"), true), call.actor())
-                .orElseThrow(() -> AdminError.notFound("no key with id " + id));
+        // everything is read (and a bad field refused) before anything changes
+        dev.corral.store.KeyLimits limits = body.has("limits") ? KeyJson.limits(body.get("limits"), true) : null;
+        java.util.Set<dev.corral.store.Scope> scopes = body.has("scopes") ? KeyJson.scopes(body, List.of()) : null;
+        List<String> models = body.has("models") ? KeyJson.models(body) : null;
+        KeyRecord k = null;
+        if (scopes != null || models != null) {
+            try {
+                k = keys.updateAccess(id, scopes, models, call.actor())
+                        .orElseThrow(() -> AdminError.notFound("no active key with id " + id));
+            } catch (IllegalArgumentException e) {
+                throw AdminError.badRequest(e.getMessage());
+            }
+        }
+        if (limits != null) {
+            k = keys.updateLimits(id, limits, call.actor())
+                    .orElseThrow(() -> AdminError.notFound("no key with id " + id));
+        }
         reload.run();
-        log.info("admin: key {} limits set to {} by {}", id, k.limits().describe(), call.actor());
+        log.info("admin: key {} updated by {}: scopes {}, models {}, limits {}", id, call.actor(), k.scopes(), k.models(),
+                k.limits().describe());
         return AdminRoutes.Reply.ok(KeyJson.of(k, clock.instant()));
     }
 

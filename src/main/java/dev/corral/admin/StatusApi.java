@@ -9,7 +9,6 @@ import dev.corral.admission.FairQueue;
 import dev.corral.audit.Actions;
 import dev.corral.audit.AuditLog;
 import dev.corral.config.Settings;
-import dev.corral.config.Units;
 import dev.corral.pipeline.Exchange;
 import dev.corral.pipeline.LiveExchanges;
 import dev.corral.store.Store;
@@ -46,6 +45,7 @@ public final class StatusApi {
                 .add(HttpMethod.GET, "/admin/v1/live", this::live)
                 .add(HttpMethod.DELETE, "/admin/v1/live/:id", this::cancel)
                 .add(HttpMethod.GET, "/admin/v1/usage", this::usage);
+        new AuditApi(p.audit(), p.clock()).register(routes); // the audit log's entries and its chain's state
     }
 
     private AdminRoutes.Reply status(AdminCall call) {
@@ -102,17 +102,16 @@ public final class StatusApi {
     }
 
     private AdminRoutes.Reply usage(AdminCall call) {
-        String since = call.query("since") == null ? "7d" : call.query("since");
-        Instant from;
-        try {
-            from = p.clock().instant().minus(Units.duration(since));
-        } catch (IllegalArgumentException e) {
-            throw AdminError.badRequest("since: " + e.getMessage());
+        Instant now = p.clock().instant();
+        Instant from = UsageReport.time("since", call.query("since") == null ? "7d" : call.query("since"), now, false);
+        Instant until = call.query("until") == null ? null : UsageReport.time("until", call.query("until"), now, true);
+        if (until != null && !until.isAfter(from)) {
+            throw AdminError.badRequest("until: must be after since");
         }
         String key = call.query("key");
         if (key != null && !dev.corral.access.ApiKey.isId(key)) {
             throw AdminError.badRequest("key: not a key id");
         }
-        return AdminRoutes.Reply.ok(UsageReport.of(p.store(), from, key, call.query("by") == null ? "total" : call.query("by")));
+        return AdminRoutes.Reply.ok(UsageReport.of(p.store(), from, until, key, call.query("by") == null ? "total" : call.query("by")));
     }
 }

@@ -27,4 +27,19 @@ public final class Actions {
     public static final String AUDIT_RECOVERED = "audit.recovered";
 
     private Actions() {}
+
+    /**
+     * Whether {@code action} is one {@code pattern} names: "key.revoke" matches itself only; "key.*"
+     * (or "key.") matches every key action; "*" or null everything. `corral audit list --action` and
+     * GET /admin/v1/audit?action= read it the same way.
+     */
+    public static boolean matches(String pattern, String action) {
+        if (pattern == null || pattern.equals("*")) {
+            return true;
+        }
+        if (pattern.endsWith("*")) {
+            return action.startsWith(pattern.substring(0, pattern.length() - 1));
+        }
+        return pattern.endsWith(".") ? action.startsWith(pattern) : action.equals(pattern);
+    }
 }

@@ -179,13 +179,7 @@ final class AuditCommand {
 
         /** "key.revoke" matches itself only; "key.*" (or "key.") matches every key action; "*" everything. */
         static boolean matches(String pattern, String action) {
-            if (pattern == null || pattern.equals("*")) {
-                return true;
-            }
-            if (pattern.endsWith("*")) {
-                return action.startsWith(pattern.substring(0, pattern.length() - 1));
-            }
-            return pattern.endsWith(".") ? action.startsWith(pattern) : action.equals(pattern);
+            return dev.corral.audit.Actions.matches(pattern, action);
         }
     }
 

@@ -34,7 +34,7 @@ final class UsageCommand implements Callable<Integer> {
     @Option(names = "--since", defaultValue = "7d", description = "How far back, e.g. 24h, 7d, 90d (default ${DEFAULT-VALUE}).")
     String since;
 
-    @Option(names = "--by", defaultValue = "total", description = "Group by day, model, key, route, or total (default ${DEFAULT-VALUE}).")
+    @Option(names = "--by", defaultValue = "total", description = "Group by day, minute, model, key, route, status, or total (default ${DEFAULT-VALUE}).")
     String by;
 
     @Option(names = "--format", defaultValue = "table", description = "table, json or csv (default ${DEFAULT-VALUE}).")
@@ -43,7 +43,7 @@ final class UsageCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!UsageReport.GROUPS.contains(by)) {
-            throw new CorralCommand.UsageError("--by must be day, model, key, route or total");
+            throw new CorralCommand.UsageError("--by must be day, minute, model, key, route, status or total");
         }
         if (!List.of("table", "json", "csv").contains(format)) {
             throw new CorralCommand.UsageError("--format must be table, json or csv");

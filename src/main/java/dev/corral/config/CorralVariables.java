@@ -23,7 +23,8 @@ public final class CorralVariables {
             "CORRAL_LOG_LEVEL",         // logback.xml: the root log level
             "CORRAL_ACCESS_LOG_LEVEL",  // logback.xml: the access log's level (OFF silences it)
             "CORRAL_DOCTOR_KEY",        // corral doctor: the key for --gateway
-            "CORRAL_REQUIRE_NODE");     // the test suite (and CI): fail rather than skip without Node.js
+            "CORRAL_REQUIRE_NODE",      // the test suite (and CI): fail rather than skip without Node.js
+            "CORRAL_REQUIRE_BROWSER");  // the test suite (and CI): fail rather than skip without chromium
 
     private CorralVariables() {}
 

@@ -119,6 +119,26 @@ final class SqliteKeys {
         }
     }
 
+    /** Sets an active key's scopes and models, stored as create stores them. */
+    boolean updateAccess(String id, Set<Scope> scopes, List<String> models) {
+        synchronized (lock) {
+            boolean[] changed = new boolean[1];
+            inTransaction(() -> {
+                try (PreparedStatement ps = conn.prepareStatement("UPDATE keys SET scopes = ?, models = ?"
+                        + " WHERE id = ? AND revoked_at IS NULL")) {
+                    ps.setString(1, scopes.stream().map(Scope::id).sorted().collect(Collectors.joining(",")));
+                    ps.setString(2, String.join(",", models));
+                    ps.setString(3, id);
+                    changed[0] = ps.executeUpdate() == 1;
+                }
+                if (changed[0]) {
+                    bumpVersion();
+                }
+            }, "update key " + id);
+            return changed[0];
+        }
+    }
+
     /** Replaces the secret's HMAC; the previous one keeps working until {@code until} (null: at once no more). */
     boolean rotate(String id, byte[] hmac, byte[] previous, Instant until) {
         synchronized (lock) {

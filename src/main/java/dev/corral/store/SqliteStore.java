@@ -109,6 +109,11 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public boolean updateKeyAccess(String id, java.util.Set<Scope> scopes, List<String> models) {
+        return keys.updateAccess(id, scopes, models);
+    }
+
+    @Override
     public boolean rotateKey(String id, byte[] hmac, byte[] previousHmac, Instant until) {
         return keys.rotate(id, hmac, previousHmac, until);
     }
@@ -134,8 +139,8 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public List<UsageTotals> usageTotals(Instant since, String keyId, String by) {
-        return usage.totals(since, keyId, by);
+    public List<UsageTotals> usageTotals(Instant since, Instant until, String keyId, String by) {
+        return usage.totals(since, until, keyId, by);
     }
 
     @Override

@@ -62,9 +62,11 @@ final class SqliteUsageReads {
         }
     }
 
-    List<Store.UsageTotals> totals(Instant since, String keyId, String by) {
+    List<Store.UsageTotals> totals(Instant since, Instant until, String keyId, String by) {
         String group = switch (by) {
             case "day" -> "strftime('%Y-%m-%d', ts / 1000, 'unixepoch')";
+            case "minute" -> "strftime('%Y-%m-%dT%H:%M', ts / 1000, 'unixepoch')";
+            case "status" -> "CAST(status AS TEXT)";
             case "model" -> "COALESCE(model, '-')";
             case "key" -> "COALESCE(key_id, '-')";
             case "route" -> "COALESCE(route, '-')";
@@ -72,12 +74,17 @@ final class SqliteUsageReads {
         };
         String sql = "SELECT " + group + " AS g, COUNT(*), SUM(CASE WHEN outcome = 'refused' THEN 1 ELSE 0 END),"
                 + " COALESCE(SUM(MAX(COALESCE(prompt_tokens, 0), 0)), 0), COALESCE(SUM(MAX(COALESCE(completion_tokens, 0), 0)), 0)"
-                + " FROM usage WHERE ts >= ?" + (keyId == null ? "" : " AND key_id = ?") + " GROUP BY g ORDER BY g";
+                + " FROM usage WHERE ts >= ?" + (until == null ? "" : " AND ts < ?") + (keyId == null ? "" : " AND key_id = ?")
+                + " GROUP BY g ORDER BY g";
         synchronized (lock) {
             try (PreparedStatement ps = conn.prepareStatement(sql)) {
-                ps.setLong(1, since.toEpochMilli());
+                int i = 1;
+                ps.setLong(i++, since.toEpochMilli());
+                if (until != null) {
+                    ps.setLong(i++, until.toEpochMilli());
+                }
                 if (keyId != null) {
-                    ps.setString(2, keyId);
+                    ps.setString(i, keyId);
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     List<Store.UsageTotals> out = new ArrayList<>();

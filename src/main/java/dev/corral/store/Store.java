@@ -23,6 +23,9 @@ public interface Store extends AutoCloseable {
     /** Replaces a key's limit overrides; false when there is no such key. */
     boolean updateKeyLimits(String id, dev.corral.store.KeyLimits limits);
 
+    /** Sets an active key's scopes and model patterns; false when there is no such active key. */
+    boolean updateKeyAccess(String id, java.util.Set<Scope> scopes, List<String> models);
+
     /**
      * Gives a key a new secret ({@code hmac}); the old one ({@code previousHmac}) keeps working
      * until {@code until}, or stops at once when it is null. False for an unknown or revoked key.
@@ -45,8 +48,13 @@ public interface Store extends AutoCloseable {
     /** Records from {@code since} on, oldest first; {@code keyId} null for all keys. */
     List<UsageRecord> usageSince(Instant since, String keyId);
 
-    /** Totals since {@code since}, grouped by "day" (UTC), "model", "key", "route" or "total". */
-    List<UsageTotals> usageTotals(Instant since, String keyId, String by);
+    /** Totals since {@code since}, grouped by "day" (UTC), "minute", "model", "key", "route", "status" or "total". */
+    default List<UsageTotals> usageTotals(Instant since, String keyId, String by) {
+        return usageTotals(since, null, keyId, by);
+    }
+
+    /** Totals from {@code since} up to {@code until} (exclusive; null: now), grouped as above. */
+    List<UsageTotals> usageTotals(Instant since, Instant until, String keyId, String by);
 
     /** One group of usage totals. */
     record UsageTotals(String group, long requests, long refused, long promptTokens, long completionTokens) {}
