@@ -33,6 +33,7 @@ type generateRequest struct {
 	System          string           `json:"system"`
 	DebugRenderOnly bool             `json:"_debug_render_only"`
 	Format          json.RawMessage  `json:"format"`
+	Shift           *bool            `json:"shift"`
 }
 
 type chatRequest struct {
@@ -43,6 +44,7 @@ type chatRequest struct {
 	Think           *json.RawMessage `json:"think"`
 	DebugRenderOnly bool             `json:"_debug_render_only"`
 	Format          json.RawMessage  `json:"format"`
+	Shift           *bool            `json:"shift"`
 }
 
 type embedRequest struct {

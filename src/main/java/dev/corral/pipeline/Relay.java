@@ -76,6 +76,9 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
         HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status());
         HopByHop.copyResponse(r.headers(), out.headers());
         out.headers().set(HopByHop.REQUEST_ID, ex.requestId());
+        if (ex.clamped() != null) {
+            out.headers().set(ClampOptions.HEADER, ex.clamped());
+        }
         boolean head = ex.request().method().equals(HttpMethod.HEAD);
         boolean filtered = route.listing() != Route.Listing.NONE && code == 200 && policy.filtersListings(ex.principal());
         if (filtered && !head) {

@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Authorize}: the principal's scopes against the route's class;
  *   <li>{@link ReadBody}: the body, read whole and bounded;
  *   <li>{@link Inspect}: the body as Ollama's decoder reads it, and model policy;
+ *   <li>{@link ClampOptions}: the options the key may ask of Ollama (num_ctx, num_predict, keep_alive,
+ *       runner options, template...), clamped or refused;
+ *   <li>{@link RewriteBody}: the fields the steps above changed, rewritten once;
  *   <li>{@link Admit}: rate, in-flight, tokens and budgets of the key; noted for accounting;
  *   <li>{@link AwaitSlot}: one of Ollama's slots, in fair order across keys;
  *   <li>{@link Forward}: to Ollama, and the answer back through the {@link Relay}'s filters (token
@@ -90,6 +93,8 @@ public final class RequestPath {
                 new Authorize(),
                 new ReadBody(s.maxBodyBytes()),
                 new Inspect(policy),
+                new ClampOptions(s.options()),
+                new RewriteBody(),
                 new Admit(p.admission(), p.accounting()),
                 new AwaitSlot(p.admission().queue(), p.admission().queueTimeout())),
                 new Forward(p.pool(), p.upstreamHealth(), s.upstream(), policy, s.maxFilteredResponseBytes()),

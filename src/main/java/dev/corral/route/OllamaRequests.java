@@ -27,13 +27,13 @@ public final class OllamaRequests {
     public static final RequestShape GENERATE = RequestShape.of(GoStruct.named("GenerateRequest")
             .field("model", STRING).field("stream", BOOL_PTR).field("options", MAP).field("keep_alive", RAW_PTR)
             .field("think", RAW_PTR).field("raw", BOOL).field("template", STRING).field("system", STRING)
-            .field("_debug_render_only", BOOL).field("format", RAW).build(), CompletionLimit.option("num_predict"))
-            .streamingByDefault();
+            .field("_debug_render_only", BOOL).field("format", RAW).field("shift", BOOL_PTR).build(),
+            CompletionLimit.option("num_predict")).streamingByDefault();
 
     public static final RequestShape CHAT = RequestShape.of(GoStruct.named("ChatRequest")
             .field("model", STRING).field("stream", BOOL_PTR).field("options", MAP).field("keep_alive", RAW_PTR)
-            .field("think", RAW_PTR).field("_debug_render_only", BOOL).field("format", RAW).build(),
-            CompletionLimit.option("num_predict")).streamingByDefault();
+            .field("think", RAW_PTR).field("_debug_render_only", BOOL).field("format", RAW).field("shift", BOOL_PTR)
+            .build(), CompletionLimit.option("num_predict")).streamingByDefault();
 
     public static final RequestShape EMBED = RequestShape.of(GoStruct.named("EmbedRequest")
             .field("model", STRING).field("options", MAP).field("keep_alive", RAW_PTR).field("truncate", BOOL_PTR)
