@@ -122,12 +122,13 @@ public final class Corral implements AutoCloseable {
             c.health = c.own(new UpstreamHealth(settings.upstream()));
             c.health.probe();
             c.health.start();
-
+            var pins = c.own(new dev.corral.upstream.PinWatch(c::settings, new dev.corral.upstream.PinAudit(c.audit)).start());
             IoThreads io = c.own(IoThreads.start(Math.max(1, Runtime.getRuntime().availableProcessors())));
             Metrics metrics = settings.metrics().enabled() ? c.own(new Metrics()) : null;
             List<ExchangeListener> listeners = new ArrayList<>(extraListeners);
             if (metrics != null) {
                 metrics.watch(c.admission, c.usage, c.health, c.audit, io.alloc());
+                metrics.watchPins(pins::drifted);
                 listeners.add(metrics.exchanges());
             }
             UpstreamPools pools = new UpstreamPools(io.transport(), io.group(), io.alloc());
@@ -143,7 +144,7 @@ public final class Corral implements AutoCloseable {
                 c.health.retarget(s.upstream());
                 return RequestPath.standard(new RequestPath.Parts(s, routes, authenticator,
                         new AuthFailureLimiter(buckets, s.admission().failedAuth()), c.admission, c.usage, c.usage::health,
-                        pool, c.health, listeners, live, a -> authSummary.failed(a.getHostAddress())));
+                        pool, c.health, listeners, live, a -> authSummary.failed(a.getHostAddress()), pins::observed));
             };
             RequestPath path = c.path = paths.apply(settings);
             ReloadingTls tls = null;

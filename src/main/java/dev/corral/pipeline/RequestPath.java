@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Authorize}: the principal's scopes against the route's class;
  *   <li>{@link ReadBody}: the body, read whole and bounded;
  *   <li>{@link Inspect}: the body as Ollama's decoder reads it, and model policy;
+ *   <li>{@link CheckPin}: a pinned model runs only with its pinned digest;
  *   <li>{@link ClampOptions}: the options the key may ask of Ollama (num_ctx, num_predict, keep_alive,
  *       runner options, template...), clamped or refused;
  *   <li>{@link RewriteBody}: the fields the steps above changed, rewritten once;
@@ -52,7 +53,8 @@ public final class RequestPath {
     public record Parts(Settings settings, RouteTable routes, Authenticator authenticator, AuthFailureLimiter authFailures,
                         AdmissionControl admission, Accounting accounting, Supplier<UsageHealth> usageHealth,
                         UpstreamPool pool, UpstreamHealth upstreamHealth, List<ExchangeListener> extraListeners,
-                        LiveExchanges live, java.util.function.Consumer<java.net.InetAddress> authFailed) {}
+                        LiveExchanges live, java.util.function.Consumer<java.net.InetAddress> authFailed,
+                        Supplier<java.util.Map<String, String>> pinnedDigests) {}
 
     private final List<Step> steps;
     private final Forwarder forward;
@@ -93,6 +95,7 @@ public final class RequestPath {
                 new Authorize(),
                 new ReadBody(s.maxBodyBytes()),
                 new Inspect(policy),
+                new CheckPin(s.pins(), p.pinnedDigests()),
                 new ClampOptions(s.options()),
                 new RewriteBody(),
                 new Admit(p.admission(), p.accounting()),

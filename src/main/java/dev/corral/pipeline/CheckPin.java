@@ -1,0 +1,30 @@
+package dev.corral.pipeline;
+
+import dev.corral.access.PinPolicy;
+import dev.corral.config.Pins;
+import dev.corral.route.RouteClass;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Refuses inference on a pinned model whose digest at Ollama is not its pin ({@link PinPolicy}
+ * decides, from the digests the pin watch last read), so a re-pulled, changed model does not run
+ * unnoticed.
+ */
+public final class CheckPin implements Step {
+    private final Pins pins;
+    private final Supplier<Map<String, String>> observed;
+
+    public CheckPin(Pins pins, Supplier<Map<String, String>> observed) {
+        this.pins = pins;
+        this.observed = observed;
+    }
+
+    @Override
+    public Decision apply(Exchange ex) {
+        if (pins.isEmpty() || ex.route() == null || ex.route().routeClass() != RouteClass.INFERENCE || ex.model() == null) {
+            return Decision.CONTINUE;
+        }
+        return Decision.refuseIf(PinPolicy.decide(pins, observed.get(), ex.model()));
+    }
+}
