@@ -15,11 +15,13 @@ import java.util.Map;
  * @param numPredictMax     0 = no maximum
  * @param numPredictDefault 0 = Ollama's own (unbounded)
  * @param refuseOverMax     a value above a maximum is refused (400) rather than lowered
+ * @param showSummary       /api/show answers only details, capabilities and modified_at
+ * @param psSummary         /api/ps answers without VRAM use and expiry
  */
 public record OptionRules(long numCtxMax, long numPredictMax, long numPredictDefault, boolean refuseOverMax,
                           Duration keepAliveMin, Duration keepAliveMax, boolean allowUnload, boolean allowForever,
                           boolean allowRunnerOptions, boolean allowTemplate, boolean allowSystem, boolean allowRaw,
-                          boolean allowDebugRender, boolean allowThink) {
+                          boolean allowDebugRender, boolean allowThink, boolean showSummary, boolean psSummary) {
 
     /**
      * Ollama's runner options (api/types.go Runner) with their Go kinds: a loaded model is reloaded
@@ -48,7 +50,8 @@ public record OptionRules(long numCtxMax, long numPredictMax, long numPredictDef
                 c.get(at + ".keep_alive_min", () -> notNegative(Units.duration(r.keepAliveMin))),
                 c.get(at + ".keep_alive_max", () -> positive(Units.duration(r.keepAliveMax))),
                 r.allowUnload, r.allowForever, r.allowRunnerOptions, r.allowTemplate, r.allowSystem, r.allowRaw,
-                r.allowDebugRender, r.allowThink).checked(c, at);
+                r.allowDebugRender, r.allowThink, c.get(at + ".show", () -> summary(r.show)),
+                c.get(at + ".ps", () -> summary(r.ps))).checked(c, at);
     }
 
     /** These rules with a key's overrides applied. */
@@ -69,7 +72,8 @@ public record OptionRules(long numCtxMax, long numPredictMax, long numPredictDef
                 or(o.allowUnload, allowUnload), or(o.allowForever, allowForever),
                 or(o.allowRunnerOptions, allowRunnerOptions), or(o.allowTemplate, allowTemplate),
                 or(o.allowSystem, allowSystem), or(o.allowRaw, allowRaw), or(o.allowDebugRender, allowDebugRender),
-                or(o.allowThink, allowThink)).checked(c, at);
+                or(o.allowThink, allowThink), o.show == null ? showSummary : c.get(at + ".show", () -> summary(o.show)),
+                o.ps == null ? psSummary : c.get(at + ".ps", () -> summary(o.ps))).checked(c, at);
     }
 
     private OptionRules checked(Check c, String at) {
@@ -124,6 +128,15 @@ public record OptionRules(long numCtxMax, long numPredictMax, long numPredictDef
             case "clamp" -> false;
             case "refuse" -> true;
             default -> throw new IllegalArgumentException("must be clamp or refuse, got '" + s + "'");
+        };
+    }
+
+    private static boolean summary(String s) {
+        String v = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "summary" -> true;
+            case "full" -> false;
+            default -> throw new IllegalArgumentException("must be summary or full, got '" + s + "'");
         };
     }
 

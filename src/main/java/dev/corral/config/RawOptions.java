@@ -49,6 +49,15 @@ public final class RawOptions {
     public boolean allowThink = true;
 
     /**
+     * What /api/show tells this key: summary (details, capabilities, modified_at: no modelfile, template,
+     * system prompt, parameters, licence or model_info) or full.
+     */
+    public String show = "summary";
+
+    /** What /api/ps tells this key: full, or summary (without VRAM use and expiry). */
+    public String ps = "full";
+
+    /**
      * The operator's runner options: every inference request carries exactly these (num_ctx: 8192), so
      * no two requests differ in what would reload the model. Only in policy.options.
      */
@@ -70,5 +79,7 @@ public final class RawOptions {
         public Boolean allowRaw;
         public Boolean allowDebugRender;
         public Boolean allowThink;
+        public String show;
+        public String ps;
     }
 }

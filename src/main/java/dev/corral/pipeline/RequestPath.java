@@ -100,7 +100,7 @@ public final class RequestPath {
                 new RewriteBody(),
                 new Admit(p.admission(), p.accounting()),
                 new AwaitSlot(p.admission().queue(), p.admission().queueTimeout())),
-                new Forward(p.pool(), p.upstreamHealth(), s.upstream(), policy, s.maxFilteredResponseBytes()),
+                new Forward(p.pool(), p.upstreamHealth(), s.upstream(), policy, s.options(), s.maxFilteredResponseBytes()),
                 settle, p.live());
     }
 
