@@ -75,7 +75,7 @@ public final class RequestPath {
 
     public static RequestPath standard(Parts p) {
         Settings s = p.settings();
-        ModelPolicy policy = new ModelPolicy(s.allowCloudModels());
+        ModelPolicy policy = new ModelPolicy(s.allowCloudModels(), s.registries());
         List<ExchangeListener> settle = new ArrayList<>(List.of(
                 new SettleAdmission(p.admission()), // first: slots free as soon as an exchange ends
                 new RecordUsage(p.accounting())));
