@@ -70,6 +70,10 @@ type openaiChat struct {
 	StreamOptions   *streamOptions `json:"stream_options"`
 	MaxTokens       *int           `json:"max_tokens"`
 	DebugRenderOnly bool           `json:"_debug_render_only"`
+	Reasoning       *struct {
+		Effort string `json:"effort"`
+	} `json:"reasoning"`
+	ReasoningEffort *string `json:"reasoning_effort"`
 }
 
 type responsesRequest struct {
@@ -82,6 +86,12 @@ type anthropicMessages struct {
 	Model     string `json:"model"`
 	MaxTokens int    `json:"max_tokens"`
 	Stream    bool   `json:"stream"`
+	Thinking  *struct {
+		Type string `json:"type"`
+	} `json:"thinking"`
+	OutputConfig *struct {
+		Effort string `json:"effort"`
+	} `json:"output_config"`
 }
 
 func target(shape string) any {

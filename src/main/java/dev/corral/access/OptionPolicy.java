@@ -102,12 +102,39 @@ public final class OptionPolicy {
                 && !rules.allowDebugRender()) {
             throw notAllowed("_debug_render_only", "reveals the model's rendered prompt", "allow_debug_render");
         }
-        if (s.type("think") != null && !rules.allowThink()) {
-            JsonNode t = v.raw("think");
-            if (t != null && !t.isNull() && !(t.isBoolean() && !t.booleanValue())) {
-                throw notAllowed("think", "turns on thinking (many more tokens)", "allow_think");
-            }
+        if (!rules.allowThink() && thinks(s, v)) {
+            throw notAllowed(s.type("think") != null ? "think" : s.type("thinking") != null ? "thinking"
+                    : "reasoning_effort", "turns on thinking (many more tokens)", "allow_think");
         }
+    }
+
+    /**
+     * Whether the request turns thinking on, as Ollama maps it: native "think" other than false; OpenAI
+     * chat's reasoning.effort, else reasoning_effort (openai.go thinkFromReasoningEffort: anything but ""
+     * and "none", invalid values being Ollama's own 400); Anthropic's thinking.type "enabled", or without
+     * a thinking type, output_config.effort high, medium, low, max or xhigh.
+     */
+    static boolean thinks(GoStruct s, GoValues v) {
+        if (s.type("think") != null) {
+            JsonNode t = v.raw("think");
+            return t != null && !t.isNull() && !(t.isBoolean() && !t.booleanValue());
+        }
+        if (s.type("reasoning_effort") != null) {
+            GoValues r = v.struct("reasoning");
+            String effort = r != null ? r.string("effort") : v.string("reasoning_effort");
+            return !effort.isEmpty() && !effort.equals("none");
+        }
+        if (s.type("thinking") != null) {
+            GoValues t = v.struct("thinking");
+            String type = t == null ? "" : t.string("type");
+            if (type.equals("enabled") || type.equals("disabled")) {
+                return type.equals("enabled");
+            }
+            GoValues o = v.struct("output_config");
+            String effort = o == null ? "" : o.string("effort").strip().toLowerCase(java.util.Locale.ROOT);
+            return java.util.Set.of("high", "medium", "low", "max", "xhigh").contains(effort);
+        }
+        return false;
     }
 
     private static GoJson.Refused notAllowed(String field, String why, String setting) {

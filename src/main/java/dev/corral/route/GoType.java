@@ -32,6 +32,7 @@ public record GoType(Kind kind, boolean pointer, GoStruct struct) {
     }
 
     public static final GoType STRING = new GoType(Kind.STRING, false, null);
+    public static final GoType STRING_PTR = new GoType(Kind.STRING, true, null);
     public static final GoType BOOL = new GoType(Kind.BOOL, false, null);
     public static final GoType BOOL_PTR = new GoType(Kind.BOOL, true, null);
     public static final GoType INT = new GoType(Kind.INT, false, null);

@@ -32,7 +32,7 @@ public final class GoValues {
         values.put(field, value);
     }
 
-    /** A string field: "" when never set. */
+    /** A string field: "" when never set (and a *string: "" when nil). */
     public String string(String field) {
         Object v = get(field);
         return v == null ? "" : (String) v;

@@ -183,6 +183,18 @@ class OptionPolicyTest {
                 .isNotNull();
         assertThat(run(OllamaRequests.CHAT, "{\"model\":\"m\",\"think\":false}", noThink, Map.of()).decision().refusal())
                 .isNull();
+        for (String body : new String[] {"{\"model\":\"m\",\"reasoning_effort\":\"high\"}",
+                "{\"model\":\"m\",\"reasoning_effort\":\"none\",\"REASONING\":{\"effort\":\"minimal\"}}"}) {
+            assertThat(run(OllamaRequests.OPENAI_CHAT, body, noThink, Map.of()).decision().refusal()).as(body).isNotNull();
+        }
+        assertThat(run(OllamaRequests.OPENAI_CHAT, "{\"model\":\"m\",\"reasoning_effort\":\"none\"}", noThink, Map.of())
+                .decision().refusal()).isNull();
+        assertThat(run(OllamaRequests.ANTHROPIC_MESSAGES, "{\"model\":\"m\",\"max_tokens\":5,\"thinking\":{\"type\":\"enabled\"}}",
+                noThink, Map.of()).decision().refusal()).isNotNull();
+        assertThat(run(OllamaRequests.ANTHROPIC_MESSAGES, "{\"model\":\"m\",\"max_tokens\":5,\"output_config\":{\"effort\":\" High\"}}",
+                noThink, Map.of()).decision().refusal()).isNotNull();
+        assertThat(run(OllamaRequests.ANTHROPIC_MESSAGES, "{\"model\":\"m\",\"max_tokens\":5,\"thinking\":{\"type\":\"disabled\"},"
+                + "\"output_config\":{\"effort\":\"high\"}}", noThink, Map.of()).decision().refusal()).isNull();
         OptionDecision system = run(OllamaRequests.GENERATE, "{\"model\":\"m\",\"system\":\"x\"}", noThink, Map.of()).decision();
         assertThat(system.refusal().kind()).isEqualTo(RefusalKind.FORBIDDEN);
         assertThat(system.refusal().message()).contains("policy.options.allow_system");
