@@ -144,7 +144,7 @@ public final class Corral implements AutoCloseable {
                 c.health.retarget(s.upstream());
                 return RequestPath.standard(new RequestPath.Parts(s, routes, authenticator,
                         new AuthFailureLimiter(buckets, s.admission().failedAuth()), c.admission, c.usage, c.usage::health,
-                        pool, c.health, listeners, live, a -> authSummary.failed(a.getHostAddress()), pins::observed));
+                        pool, c.health, listeners, live, a -> authSummary.failed(a.getHostAddress()), pins));
             };
             RequestPath path = c.path = paths.apply(settings);
             ReloadingTls tls = null;
@@ -179,7 +179,7 @@ public final class Corral implements AutoCloseable {
             if (metrics != null) {
                 new MetricsApi(metrics).register(adminRoutes);
             }
-            c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit)).register(adminRoutes);
+            c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit, pins)).register(adminRoutes);
             c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures)));
             c.server = c.own(GatewayServer.start(settings, path, io, pools, tls, clock));
             c.reloader = new Reloader(source, settings, paths, c.admission, c.server, c.audit);

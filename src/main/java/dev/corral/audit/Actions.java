@@ -19,6 +19,8 @@ public final class Actions {
     public static final String MODEL_DELETE = "model.delete";
     public static final String REQUEST_CANCEL = "request.cancel";
     public static final String MODEL_COPY = "model.copy";
+    /** An operator pinned a model to the digest Ollama has (corral models pin). */
+    public static final String MODEL_PIN = "model.pin";
     /** A pinned model's digest at Ollama differs from its pin (policy.pins). */
     public static final String MODEL_DRIFT = "model.drift";
     /** A pinned model's digest matches its pin again. */

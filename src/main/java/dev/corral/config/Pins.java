@@ -41,6 +41,16 @@ public record Pins(Map<String, String> digests, Duration checkInterval) {
         return new Pins(Map.copyOf(out), every);
     }
 
+    /** These pins with {@code recorded} (corral models pin) over them, name for name. */
+    public Pins merged(Map<String, String> recorded) {
+        if (recorded.isEmpty()) {
+            return this;
+        }
+        Map<String, String> out = new LinkedHashMap<>(digests);
+        recorded.forEach((name, digest) -> out.put(name.trim().toLowerCase(Locale.ROOT), digest));
+        return new Pins(Map.copyOf(out), checkInterval);
+    }
+
     public boolean isEmpty() {
         return digests.isEmpty();
     }

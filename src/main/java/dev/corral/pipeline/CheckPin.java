@@ -12,19 +12,20 @@ import java.util.function.Supplier;
  * unnoticed.
  */
 public final class CheckPin implements Step {
-    private final Pins pins;
+    private final Supplier<Pins> pins;
     private final Supplier<Map<String, String>> observed;
 
-    public CheckPin(Pins pins, Supplier<Map<String, String>> observed) {
+    /** @param pins the pins in force (policy.pins and those `corral models pin` recorded) */
+    public CheckPin(Supplier<Pins> pins, Supplier<Map<String, String>> observed) {
         this.pins = pins;
         this.observed = observed;
     }
 
     @Override
     public Decision apply(Exchange ex) {
-        if (pins.isEmpty() || ex.route() == null || ex.route().routeClass() != RouteClass.INFERENCE || ex.model() == null) {
+        if (ex.route() == null || ex.route().routeClass() != RouteClass.INFERENCE || ex.model() == null) {
             return Decision.CONTINUE;
         }
-        return Decision.refuseIf(PinPolicy.decide(pins, observed.get(), ex.model()));
+        return Decision.refuseIf(PinPolicy.decide(pins.get(), observed.get(), ex.model()));
     }
 }

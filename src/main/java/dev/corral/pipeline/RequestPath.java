@@ -54,7 +54,7 @@ public final class RequestPath {
                         AdmissionControl admission, Accounting accounting, Supplier<UsageHealth> usageHealth,
                         UpstreamPool pool, UpstreamHealth upstreamHealth, List<ExchangeListener> extraListeners,
                         LiveExchanges live, java.util.function.Consumer<java.net.InetAddress> authFailed,
-                        Supplier<java.util.Map<String, String>> pinnedDigests) {}
+                        dev.corral.upstream.PinWatch pins) {}
 
     private final List<Step> steps;
     private final Forwarder forward;
@@ -95,7 +95,7 @@ public final class RequestPath {
                 new Authorize(),
                 new ReadBody(s.maxBodyBytes()),
                 new Inspect(policy),
-                new CheckPin(s.pins(), p.pinnedDigests()),
+                new CheckPin(p.pins()::pins, p.pins()::observed),
                 new ClampOptions(s.options()),
                 new RewriteBody(),
                 new Admit(p.admission(), p.accounting()),

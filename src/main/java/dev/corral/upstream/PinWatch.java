@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.corral.access.PinPolicy;
 import dev.corral.config.Pins;
 import dev.corral.config.Settings;
+import dev.corral.store.PinFile;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +38,7 @@ public final class PinWatch implements AutoCloseable {
     }
 
     private final Supplier<Settings> settings;
+    private final PinFile recorded;
     private final Listener listener;
     private final ScheduledExecutorService scheduler;
     private volatile Map<String, String> observed;
@@ -44,8 +46,10 @@ public final class PinWatch implements AutoCloseable {
     private HttpClient http; // used on the watch's thread (and by start) only
     private Settings.Upstream httpFor;
 
+    /** Reads the pins `corral models pin` recorded ({@link PinFile}) in the state directory. */
     public PinWatch(Supplier<Settings> settings, Listener listener) {
         this.settings = settings;
+        this.recorded = PinFile.open(settings.get().stateDir());
         this.listener = listener;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "corral-pin-watch");
@@ -80,10 +84,21 @@ public final class PinWatch implements AutoCloseable {
         return drift.size();
     }
 
+    /** The pins in force: policy.pins with those recorded by `corral models pin` over them. */
+    public Pins pins() {
+        return settings.get().pins().merged(recorded.pins());
+    }
+
+    /** Records a pin (corral models pin) and checks at once, so a drifted model that now matches runs again. */
+    public void pin(String model, String digest) {
+        recorded.pin(PinPolicy.key(model), digest);
+        check();
+    }
+
     /** One check now. */
     public synchronized void check() {
         Settings s = settings.get();
-        Pins pins = s.pins();
+        Pins pins = pins();
         if (pins.isEmpty()) {
             return; // nothing to compare: Ollama is not asked
         }
