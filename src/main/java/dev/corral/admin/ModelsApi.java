@@ -85,7 +85,8 @@ public final class ModelsApi implements AutoCloseable {
 
     private AdminRoutes.Reply pull(AdminCall call) {
         ObjectNode body = call.json();
-        known(body, Set.of("model", "insecure"));
+        known(body, Set.of("model", "insecure", "digest"));
+        String expected = digest(body);
         String raw = text(body, "model");
         JsonNode insecureField = body.get("insecure");
         if (insecureField != null && !insecureField.isBoolean() && !insecureField.isNull()) {
@@ -98,7 +99,11 @@ public final class ModelsApi implements AutoCloseable {
             log.warn("admin: pull of {} by {} refused: {}", name.shortest(), call.actor(), refusal);
             throw new AdminError(403, refusal);
         }
-        return AdminRoutes.Reply.later(r -> new PullRun(ollama, audit, r, name, insecure, call.actor()).start());
+        if (expected != null) {
+            // Pinned before the pull: the model is refused from now until a check finds the pinned digest.
+            pins.record(name.shortest(), expected);
+        }
+        return AdminRoutes.Reply.later(r -> new PullRun(ollama, audit, r, name, insecure, call.actor(), expected, pins).start());
     }
 
     private AdminRoutes.Reply delete(AdminCall call) {
@@ -145,10 +150,7 @@ public final class ModelsApi implements AutoCloseable {
         known(body, Set.of("model", "digest"));
         String raw = text(body, "model");
         named(() -> ModelName.forShow(raw));
-        String given = body.path("digest").asText("").trim().toLowerCase(java.util.Locale.ROOT).replaceFirst("^sha256:", "");
-        if (!given.isEmpty() && !given.matches("[0-9a-f]{64}")) {
-            throw AdminError.badRequest("digest: 64 hex digits, as corral models list shows it");
-        }
+        String given = digest(body) == null ? "" : digest(body);
         String model = PinPolicy.key(raw);
         return answer(ollama.call("GET", "/api/tags", null), a -> {
             String digest = digestAt(a, model);
@@ -163,6 +165,18 @@ public final class ModelsApi implements AutoCloseable {
             log.info("admin: model {} pinned to {} by {}", model, digest, call.actor());
             return AdminRoutes.Reply.ok(F.objectNode().put("model", model).put("digest", digest));
         });
+    }
+
+    /** The body's "digest" (64 hex digits, "sha256:" allowed), or null when it has none. */
+    private static String digest(ObjectNode body) {
+        String d = body.path("digest").asText("").trim().toLowerCase(java.util.Locale.ROOT).replaceFirst("^sha256:", "");
+        if (d.isEmpty()) {
+            return null;
+        }
+        if (!d.matches("[0-9a-f]{64}")) {
+            throw AdminError.badRequest("digest: 64 hex digits, as corral models list shows it");
+        }
+        return d;
     }
 
     private static String digestAt(OllamaCalls.Answer a, String model) {

@@ -159,6 +159,10 @@ final class ModelsCommand {
         @Option(names = "--insecure", description = "Plain HTTP to the registry (only one policy.registries lists as http://HOST).")
         boolean insecure;
 
+        @Option(names = "--digest", paramLabel = "SHA256", description = "Pin the model to this manifest digest: checked"
+                + " when the pull ends, and inference on it is refused while it differs.")
+        String digest;
+
         @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE",
                 description = "bar, plain or auto (a bar when standard error is a terminal; default ${DEFAULT-VALUE}).")
         String progress;
@@ -172,6 +176,9 @@ final class ModelsCommand {
             ObjectNode body = JSON.createObjectNode().put("model", name);
             if (insecure) {
                 body.put("insecure", true);
+            }
+            if (digest != null) {
+                body.put("digest", digest);
             }
             Path socket = socket();
             PullProgress shown = new PullProgress(err(), progress.equals("bar") || progress.equals("auto")

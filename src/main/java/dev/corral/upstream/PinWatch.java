@@ -91,8 +91,13 @@ public final class PinWatch implements AutoCloseable {
 
     /** Records a pin (corral models pin) and checks at once, so a drifted model that now matches runs again. */
     public void pin(String model, String digest) {
-        recorded.pin(PinPolicy.key(model), digest);
+        record(model, digest);
         check();
+    }
+
+    /** Records a pin without checking now (a pull about to bring the model: refused until a check finds it). */
+    public void record(String model, String digest) {
+        recorded.pin(PinPolicy.key(model), digest);
     }
 
     /** One check now. */

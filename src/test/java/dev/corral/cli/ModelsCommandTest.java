@@ -167,4 +167,29 @@ class ModelsCommandTest {
         assertThat(run("models", "pin", "nosuch:1b").err()).contains("not at Ollama");
         assertThat(java.nio.file.Files.readString(gw.stateDir.resolve("audit.log"))).contains("\"model.pin\"");
     }
+
+    @Test
+    void aPullWithADigestIsPinnedToItAndAMismatchLeavesTheModelRefused() throws Exception {
+        String key = gw.inferenceKey();
+        String good = sha256("tinyllama:1b"); // the simulator's digest for a pulled model
+        Run ok = run("models", "pull", "tinyllama:1b", "--digest", good);
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(chat(key, "tinyllama:1b")).isEqualTo(200);
+
+        Run bad = run("models", "pull", "smollm:1b", "--digest", "d".repeat(64));
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("digest mismatch", sha256("smollm:1b"), "d".repeat(64));
+        assertThat(chat(key, "smollm:1b")).isEqualTo(409);
+        assertThat(java.nio.file.Files.readString(gw.stateDir.resolve("audit.log"))).contains("digest_mismatch");
+    }
+
+    private static int chat(String key, String model) throws Exception {
+        return gw.post("/api/chat", key, "{\"model\":\"" + model + "\",\"stream\":false,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode();
+    }
+
+    private static String sha256(String s) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
 }
