@@ -24,8 +24,12 @@ import java.util.regex.Pattern;
  */
 public final class Inspect implements Step {
     private static final int MAX_MODEL_NAME = 512;
-    /** Ollama's model names: [host/][namespace/]model[:tag], each part letters, digits, '.', '_', '-'. */
-    private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?");
+    /**
+     * Ollama's model names: [host[:port]/][namespace/]model[:tag], each part letters, digits, '.', '_',
+     * '-' (a registry with a port, "models.lan:5000/team/coder:1b", as policy.registries may list it).
+     */
+    private static final Pattern VALID_NAME = Pattern.compile(
+            "([A-Za-z0-9][A-Za-z0-9._-]*:[0-9]{1,5}/)?[A-Za-z0-9][A-Za-z0-9._/-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?");
     private static final String ASK_FOR_USAGE_VALUE = "{\"include_usage\":true}";
 
     private final ModelPolicy policy;

@@ -22,9 +22,9 @@ class RegistryPolicyTest {
 
     @BeforeAll
     static void start() throws Exception {
-        gw = TestGateway.start(Map.of("policy.registries", "registry.ollama.ai,models.lan"),
+        gw = TestGateway.start(Map.of("policy.registries", "registry.ollama.ai,models.lan:5000"),
                 SimConfig.defaults(new HostPort("127.0.0.1", 0)).withModels(java.util.List.of("llama3.2:3b",
-                        "models.lan/team/coder:1b", "evil.example.com/x/coder:1b")));
+                        "models.lan:5000/team/coder:1b", "evil.example.com/x/coder:1b", "evil.example.com:5000/x/coder:1b")));
         key = gw.inferenceKey();
     }
 
@@ -47,12 +47,13 @@ class RegistryPolicyTest {
         assertThat(openai.statusCode()).isEqualTo(403);
         assertThat(JSON.readTree(openai.body()).path("error").path("code").asText()).isEqualTo("permission_denied");
         assertThat(chat("/api/chat", "https://evil.example.com/x/coder:1b").statusCode()).isIn(400, 403);
+        assertThat(chat("/api/chat", "evil.example.com:5000/x/coder:1b").statusCode()).isEqualTo(403);
         assertThat(gw.seen().requests()).extracting(SimRecorder.Request::uri).doesNotContain("/api/chat", "/v1/chat/completions");
     }
 
     @Test
     void listedRegistriesAndOllamasOwnRun() throws Exception {
-        assertThat(chat("/api/chat", "models.lan/team/coder:1b").statusCode()).isEqualTo(200);
+        assertThat(chat("/api/chat", "models.lan:5000/team/coder:1b").statusCode()).isEqualTo(200);
         assertThat(chat("/api/chat", "registry.ollama.ai/library/llama3.2:3b").statusCode()).isEqualTo(200);
         assertThat(chat("/api/chat", "llama3.2:3b").statusCode()).isEqualTo(200);
     }
