@@ -80,6 +80,9 @@ type responsesRequest struct {
 	Model           string `json:"model"`
 	Stream          *bool  `json:"stream"`
 	MaxOutputTokens *int   `json:"max_output_tokens"`
+	Reasoning       struct {
+		Effort string `json:"effort"`
+	} `json:"reasoning"`
 }
 
 type anthropicMessages struct {

@@ -104,14 +104,15 @@ public final class OptionPolicy {
         }
         if (!rules.allowThink() && thinks(s, v)) {
             throw notAllowed(s.type("think") != null ? "think" : s.type("thinking") != null ? "thinking"
-                    : "reasoning_effort", "turns on thinking (many more tokens)", "allow_think");
+                    : s.type("reasoning_effort") != null ? "reasoning_effort" : "reasoning", "turns on thinking"
+                    + " (many more tokens)", "allow_think");
         }
     }
 
     /**
      * Whether the request turns thinking on, as Ollama maps it: native "think" other than false; OpenAI
-     * chat's reasoning.effort, else reasoning_effort (openai.go thinkFromReasoningEffort: anything but ""
-     * and "none", invalid values being Ollama's own 400); Anthropic's thinking.type "enabled", or without
+     * chat's reasoning.effort, else reasoning_effort, and Responses' reasoning.effort (openai.go
+     * thinkFromReasoningEffort: anything but "" and "none", invalid values being Ollama's own 400); Anthropic's thinking.type "enabled", or without
      * a thinking type, output_config.effort high, medium, low, max or xhigh.
      */
     static boolean thinks(GoStruct s, GoValues v) {
@@ -122,6 +123,11 @@ public final class OptionPolicy {
         if (s.type("reasoning_effort") != null) {
             GoValues r = v.struct("reasoning");
             String effort = r != null ? r.string("effort") : v.string("reasoning_effort");
+            return !effort.isEmpty() && !effort.equals("none");
+        }
+        if (s.type("reasoning") != null) { // Responses: reasoning.effort, the same mapping
+            GoValues r = v.struct("reasoning");
+            String effort = r == null ? "" : r.string("effort");
             return !effort.isEmpty() && !effort.equals("none");
         }
         if (s.type("thinking") != null) {

@@ -41,6 +41,11 @@ public record GoType(Kind kind, boolean pointer, GoStruct struct) {
     public static final GoType RAW = new GoType(Kind.RAW, false, null);
     public static final GoType RAW_PTR = new GoType(Kind.RAW, true, null);
 
+    /** A struct value (not a pointer): a JSON null leaves it as it was. */
+    public static GoType struct(GoStruct s) {
+        return new GoType(Kind.STRUCT, false, s);
+    }
+
     public static GoType structPtr(GoStruct s) {
         return new GoType(Kind.STRUCT, true, s);
     }

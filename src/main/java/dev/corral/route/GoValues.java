@@ -62,7 +62,7 @@ public final class GoValues {
         return (Map<String, JsonNode>) get(field);
     }
 
-    /** A struct pointer: null when nil. */
+    /** A struct pointer: null when nil; a struct value: null when never set (all its fields at zero). */
     public GoValues struct(String field) {
         return (GoValues) get(field);
     }

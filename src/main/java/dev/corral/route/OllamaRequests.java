@@ -66,7 +66,8 @@ public final class OllamaRequests {
             .field("model", STRING).field("encoding_format", STRING).field("dimensions", INT).build(), CompletionLimit.NONE);
 
     public static final RequestShape OPENAI_RESPONSES = RequestShape.of(GoStruct.named("ResponsesRequest")
-            .field("model", STRING).field("stream", BOOL_PTR).field("max_output_tokens", INT_PTR).build(),
+            .field("model", STRING).field("stream", BOOL_PTR).field("max_output_tokens", INT_PTR)
+            .field("reasoning", GoType.struct(REASONING)).build(),
             CompletionLimit.field("max_output_tokens"));
 
     public static final RequestShape ANTHROPIC_MESSAGES = RequestShape.of(GoStruct.named("MessagesRequest")

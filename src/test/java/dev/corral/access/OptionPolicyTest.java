@@ -189,6 +189,10 @@ class OptionPolicyTest {
         }
         assertThat(run(OllamaRequests.OPENAI_CHAT, "{\"model\":\"m\",\"reasoning_effort\":\"none\"}", noThink, Map.of())
                 .decision().refusal()).isNull();
+        assertThat(run(OllamaRequests.OPENAI_RESPONSES, "{\"model\":\"m\",\"reasoning\":{\"effort\":\"low\"},\"reasoning\":null}",
+                noThink, Map.of()).decision().refusal()).isNotNull(); // null leaves a struct value as it was
+        assertThat(run(OllamaRequests.OPENAI_RESPONSES, "{\"model\":\"m\",\"reasoning\":{\"effort\":\"none\"}}",
+                noThink, Map.of()).decision().refusal()).isNull();
         assertThat(run(OllamaRequests.ANTHROPIC_MESSAGES, "{\"model\":\"m\",\"max_tokens\":5,\"thinking\":{\"type\":\"enabled\"}}",
                 noThink, Map.of()).decision().refusal()).isNotNull();
         assertThat(run(OllamaRequests.ANTHROPIC_MESSAGES, "{\"model\":\"m\",\"max_tokens\":5,\"output_config\":{\"effort\":\" High\"}}",
