@@ -33,6 +33,7 @@ type generateRequest struct {
 	System          string           `json:"system"`
 	DebugRenderOnly bool             `json:"_debug_render_only"`
 	Format          json.RawMessage  `json:"format"`
+	Shift           *bool            `json:"shift"`
 }
 
 type chatRequest struct {
@@ -43,6 +44,7 @@ type chatRequest struct {
 	Think           *json.RawMessage `json:"think"`
 	DebugRenderOnly bool             `json:"_debug_render_only"`
 	Format          json.RawMessage  `json:"format"`
+	Shift           *bool            `json:"shift"`
 }
 
 type embedRequest struct {
@@ -68,18 +70,31 @@ type openaiChat struct {
 	StreamOptions   *streamOptions `json:"stream_options"`
 	MaxTokens       *int           `json:"max_tokens"`
 	DebugRenderOnly bool           `json:"_debug_render_only"`
+	Reasoning       *struct {
+		Effort string `json:"effort"`
+	} `json:"reasoning"`
+	ReasoningEffort *string `json:"reasoning_effort"`
 }
 
 type responsesRequest struct {
 	Model           string `json:"model"`
 	Stream          *bool  `json:"stream"`
 	MaxOutputTokens *int   `json:"max_output_tokens"`
+	Reasoning       struct {
+		Effort string `json:"effort"`
+	} `json:"reasoning"`
 }
 
 type anthropicMessages struct {
 	Model     string `json:"model"`
 	MaxTokens int    `json:"max_tokens"`
 	Stream    bool   `json:"stream"`
+	Thinking  *struct {
+		Type string `json:"type"`
+	} `json:"thinking"`
+	OutputConfig *struct {
+		Effort string `json:"effort"`
+	} `json:"output_config"`
 }
 
 func target(shape string) any {

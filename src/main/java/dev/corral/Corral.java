@@ -122,12 +122,13 @@ public final class Corral implements AutoCloseable {
             refresher.scheduleWithFixedDelay(c.admission::housekeeping, 60, 60, TimeUnit.SECONDS);
             c.health = c.own(new UpstreamHealth(settings.upstream()));
             c.health.start();
-
+            var pins = c.own(new dev.corral.upstream.PinWatch(c::settings, new dev.corral.upstream.PinAudit(c.audit)).start());
             IoThreads io = c.own(IoThreads.start(Math.max(1, Runtime.getRuntime().availableProcessors())));
             Metrics metrics = settings.metrics().enabled() ? c.own(new Metrics()) : null;
             List<ExchangeListener> listeners = new ArrayList<>(extraListeners);
             if (metrics != null) {
                 metrics.watch(c.admission, c.usage, c.health, c.audit, io.alloc());
+                metrics.watchPins(pins::drifted);
                 listeners.add(metrics.exchanges());
             }
             UpstreamPools pools = new UpstreamPools(io.transport(), io.group(), io.alloc());
@@ -143,7 +144,7 @@ public final class Corral implements AutoCloseable {
                 c.health.retarget(s.upstream());
                 return RequestPath.standard(new RequestPath.Parts(s, routes, authenticator,
                         new AuthFailureLimiter(buckets, s.admission().failedAuth()), c.admission, c.usage, c.usage::health,
-                        pool, c.health, listeners, live, a -> authSummary.failed(a.getHostAddress())));
+                        pool, c.health, listeners, live, a -> authSummary.failed(a.getHostAddress()), pins));
             };
             RequestPath path = c.path = paths.apply(settings);
             ReloadingTls tls = null;
@@ -164,26 +165,16 @@ public final class Corral implements AutoCloseable {
             new KeysApi(new KeyManager(c.store, hasher, clock, c.audit), c.keys::refresh, clock).register(adminRoutes);
             new StatusApi(new StatusApi.Parts(version(), clock.instant(), c::settings, c.health, path.live(), c.admission,
                     c.usage, c.audit, c.keys, c.store, clock)).register(adminRoutes);
-            ConfigApi reloadRoutes = new ConfigApi(new ConfigApi.Control() {
-                @Override
-                public com.fasterxml.jackson.databind.node.ObjectNode effective() {
-                    return c.reloader.effective();
-                }
-
-                @Override
-                public com.fasterxml.jackson.databind.node.ObjectNode reload(String actor) {
-                    return c.reloader.reload(actor);
-                }
-            });
             if (metrics != null) {
                 new MetricsApi(metrics).register(adminRoutes);
             }
-            c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit)).register(adminRoutes);
-            c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures), dev.corral.console.Console.of(clock, authenticator, adminRoutes)));
+            c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit, pins)).register(adminRoutes);
+            c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures),
+                    dev.corral.console.Console.of(clock, authenticator, adminRoutes)));
             c.health.awaitFirstProbe(Duration.ofSeconds(1));
             c.server = c.own(GatewayServer.start(settings, path, io, pools, tls, clock));
             c.reloader = new Reloader(source, settings, paths, c.admission, c.server, c.audit);
-            reloadRoutes.register(adminRoutes);
+            new ConfigApi(c.reloader).register(adminRoutes); // once the reloader exists
             if (source.file() != null) {
                 refresher.scheduleWithFixedDelay(c::checkConfigFile, 2, 2, TimeUnit.SECONDS);
             }

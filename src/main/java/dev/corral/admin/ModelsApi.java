@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corral.access.ModelName;
+import dev.corral.access.PinPolicy;
 import dev.corral.access.PullPolicy;
 import dev.corral.audit.Actions;
 import dev.corral.audit.Audit;
 import dev.corral.config.Settings;
+import dev.corral.upstream.PinWatch;
 import io.netty.handler.codec.http.HttpMethod;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
@@ -36,15 +38,17 @@ public final class ModelsApi implements AutoCloseable {
     private final OllamaCalls ollama;
     private final Supplier<Settings> settings;
     private final Audit audit;
+    private final PinWatch pins;
 
     /**
      * @param settings the running configuration, read at each call: a reload's policy.registries and
      *                 policy.allow_cloud_models apply to the next one (where Ollama is waits for a restart)
      */
-    public ModelsApi(Supplier<Settings> settings, Audit audit) {
+    public ModelsApi(Supplier<Settings> settings, Audit audit, PinWatch pins) {
         this.ollama = new OllamaCalls(() -> settings.get().upstream());
         this.settings = settings;
         this.audit = audit;
+        this.pins = pins;
     }
 
     private PullPolicy policy() {
@@ -55,7 +59,8 @@ public final class ModelsApi implements AutoCloseable {
     public ModelsApi register(AdminRoutes routes) {
         routes.add(HttpMethod.GET, BASE, this::list)
                 .add(HttpMethod.POST, BASE + "/pull", this::pull)
-                .add(HttpMethod.POST, BASE + "/copy", this::copy);
+                .add(HttpMethod.POST, BASE + "/copy", this::copy)
+                .add(HttpMethod.POST, BASE + "/pin", this::pin);
         // host/namespace/model:tag has at most three segments; a model called "pull" is GET .../pull.
         for (String rest : List.of("/:a", "/:a/:b", "/:a/:b/:c")) {
             routes.add(HttpMethod.GET, BASE + rest, this::show).add(HttpMethod.DELETE, BASE + rest, this::delete);
@@ -80,7 +85,8 @@ public final class ModelsApi implements AutoCloseable {
 
     private AdminRoutes.Reply pull(AdminCall call) {
         ObjectNode body = call.json();
-        known(body, Set.of("model", "insecure"));
+        known(body, Set.of("model", "insecure", "digest"));
+        String expected = digest(body);
         String raw = text(body, "model");
         JsonNode insecureField = body.get("insecure");
         if (insecureField != null && !insecureField.isBoolean() && !insecureField.isNull()) {
@@ -93,7 +99,11 @@ public final class ModelsApi implements AutoCloseable {
             log.warn("admin: pull of {} by {} refused: {}", name.shortest(), call.actor(), refusal);
             throw new AdminError(403, refusal);
         }
-        return AdminRoutes.Reply.later(r -> new PullRun(ollama, audit, r, name, insecure, call.actor()).start());
+        if (expected != null) {
+            // Pinned before the pull: the model is refused from now until a check finds the pinned digest.
+            pins.record(name.shortest(), expected);
+        }
+        return AdminRoutes.Reply.later(r -> new PullRun(ollama, audit, r, name, insecure, call.actor(), expected, pins).start());
     }
 
     private AdminRoutes.Reply delete(AdminCall call) {
@@ -129,6 +139,53 @@ public final class ModelsApi implements AutoCloseable {
             log.info("admin: model {} copied to {} by {}", source, destination, call.actor());
             return AdminRoutes.Reply.ok(sent.deepCopy().put("copied", true));
         });
+    }
+
+    /**
+     * Pins a model to the manifest digest Ollama has for it now (its /api/tags entry), or to the digest
+     * given if that is the one Ollama has; recorded in the state directory, over policy.pins.
+     */
+    private AdminRoutes.Reply pin(AdminCall call) {
+        ObjectNode body = call.json();
+        known(body, Set.of("model", "digest"));
+        String raw = text(body, "model");
+        named(() -> ModelName.forShow(raw));
+        String given = digest(body) == null ? "" : digest(body);
+        String model = PinPolicy.key(raw);
+        return answer(ollama.call("GET", "/api/tags", null), a -> {
+            String digest = digestAt(a, model);
+            if (digest == null) {
+                throw new AdminError(404, "model '" + raw + "' is not at Ollama; pull it first");
+            }
+            if (!given.isEmpty() && !given.equals(digest)) {
+                throw new AdminError(409, "model '" + model + "' has digest " + digest + " at Ollama, not " + given);
+            }
+            pins.pin(model, digest);
+            recorded(call.actor(), Actions.MODEL_PIN, model, Map.of("digest", digest), "pinned");
+            log.info("admin: model {} pinned to {} by {}", model, digest, call.actor());
+            return AdminRoutes.Reply.ok(F.objectNode().put("model", model).put("digest", digest));
+        });
+    }
+
+    /** The body's "digest" (64 hex digits, "sha256:" allowed), or null when it has none. */
+    private static String digest(ObjectNode body) {
+        String d = body.path("digest").asText("").trim().toLowerCase(java.util.Locale.ROOT).replaceFirst("^sha256:", "");
+        if (d.isEmpty()) {
+            return null;
+        }
+        if (!d.matches("[0-9a-f]{64}")) {
+            throw AdminError.badRequest("digest: 64 hex digits, as corral models list shows it");
+        }
+        return d;
+    }
+
+    private static String digestAt(OllamaCalls.Answer a, String model) {
+        for (JsonNode m : json(a).body().path("models")) {
+            if (PinPolicy.key(m.path("name").asText(m.path("model").asText(""))).equals(model)) {
+                return m.path("digest").asText("");
+            }
+        }
+        return null;
     }
 
     /** Answers later with {@code onOk} of Ollama's 2xx answer, or its error. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corral.access.ModelName;
 import dev.corral.audit.Actions;
 import dev.corral.audit.Audit;
+import dev.corral.upstream.PinWatch;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,8 +33,18 @@ final class PullRun implements OllamaCalls.Lines {
     private volatile boolean success;
     private volatile String error;
     private volatile OllamaCalls.Cancel cancel;
+    private final String expected;
+    private final PinWatch pins;
 
     PullRun(OllamaCalls ollama, Audit audit, AdminReplier replier, ModelName name, boolean insecure, String actor) {
+        this(ollama, audit, replier, name, insecure, actor, null, null);
+    }
+
+    /** @param expected the digest the model is pinned to for this pull (checked at its end), or null */
+    PullRun(OllamaCalls ollama, Audit audit, AdminReplier replier, ModelName name, boolean insecure, String actor,
+            String expected, PinWatch pins) {
+        this.expected = expected;
+        this.pins = pins;
         this.ollama = ollama;
         this.audit = audit;
         this.replier = replier;
@@ -108,6 +119,18 @@ final class PullRun implements OllamaCalls.Lines {
         // The digest Ollama now lists for the model: the sha256 of its manifest (what a pin compares).
         ollama.call("GET", "/api/tags", null).whenComplete((a, t) -> {
             String digest = t == null && a.ok() ? digestOf(a.body()) : null;
+            if (expected != null) {
+                pins.check(); // the pinned model runs from now on if it is what was pinned
+                if (!expected.equals(digest)) {
+                    String why = "digest mismatch: Ollama has " + digest + " for " + name.shortest() + ", not the pinned "
+                            + expected + "; the model is refused until it is pinned again";
+                    log.warn("admin: pull of {} by {}: {}", name.shortest(), actor, why);
+                    replier.line(AdminHandler.error(409, why).body(), () -> { });
+                    record("digest_mismatch", why);
+                    replier.end();
+                    return;
+                }
+            }
             log.info("admin: pull of {} by {} succeeded (digest {})", name.shortest(), actor, digest);
             record("success", digest);
             replier.end();

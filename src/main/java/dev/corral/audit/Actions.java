@@ -19,6 +19,12 @@ public final class Actions {
     public static final String MODEL_DELETE = "model.delete";
     public static final String REQUEST_CANCEL = "request.cancel";
     public static final String MODEL_COPY = "model.copy";
+    /** An operator pinned a model to the digest Ollama has (corral models pin). */
+    public static final String MODEL_PIN = "model.pin";
+    /** A pinned model's digest at Ollama differs from its pin (policy.pins). */
+    public static final String MODEL_DRIFT = "model.drift";
+    /** A pinned model's digest matches its pin again. */
+    public static final String MODEL_PIN_MATCH = "model.pin_match";
     /** A summary of failed authentications from one client address ({@link AuthFailureSummary}). */
     public static final String AUTH_FAILURES = "auth.failures";
     public static final String STORE_DEGRADED = "store.degraded";

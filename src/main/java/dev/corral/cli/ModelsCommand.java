@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "models", description = {"List, show, pull, delete and copy the models of the Ollama behind a running server.",
         "These go through the server's admin socket (its policy applies, changes are audited): they need a running server."},
         subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Show.class, ModelsCommand.Pull.class,
-                ModelsCommand.Remove.class, ModelsCommand.Copy.class})
+                ModelsCommand.Remove.class, ModelsCommand.Copy.class, ModelsCommand.Pin.class})
 final class ModelsCommand {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final String BASE = "/admin/v1/models";
@@ -159,6 +159,10 @@ final class ModelsCommand {
         @Option(names = "--insecure", description = "Plain HTTP to the registry (only one policy.registries lists as http://HOST).")
         boolean insecure;
 
+        @Option(names = "--digest", paramLabel = "SHA256", description = "Pin the model to this manifest digest: checked"
+                + " when the pull ends, and inference on it is refused while it differs.")
+        String digest;
+
         @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE",
                 description = "bar, plain or auto (a bar when standard error is a terminal; default ${DEFAULT-VALUE}).")
         String progress;
@@ -172,6 +176,9 @@ final class ModelsCommand {
             ObjectNode body = JSON.createObjectNode().put("model", name);
             if (insecure) {
                 body.put("insecure", true);
+            }
+            if (digest != null) {
+                body.put("digest", digest);
             }
             Path socket = socket();
             PullProgress shown = new PullProgress(err(), progress.equals("bar") || progress.equals("auto")
@@ -250,6 +257,28 @@ final class ModelsCommand {
         public Integer call() {
             call("POST", BASE + "/copy", JSON.createObjectNode().put("source", source).put("destination", destination));
             err().println("Copied " + source + " to " + destination + ".");
+            return CorralCommand.OK;
+        }
+    }
+
+    @Command(name = "pin", description = {"Pin a model to the manifest digest Ollama has for it now: if it ever differs"
+            + " (a re-pull of a changed tag), inference on it is refused until it is pinned again."})
+    static final class Pin extends Base {
+        @Parameters(index = "0", paramLabel = "NAME", description = "The model, e.g. llama3.2:3b.")
+        String name;
+
+        @picocli.CommandLine.Option(names = "--digest", paramLabel = "SHA256",
+                description = "Pin only if Ollama has this digest (from a trusted source).")
+        String digest;
+
+        @Override
+        public Integer call() {
+            var body = JSON.createObjectNode().put("model", name);
+            if (digest != null) {
+                body.put("digest", digest);
+            }
+            JsonNode r = call("POST", BASE + "/pin", body);
+            out().println(r.path("model").asText() + " pinned to " + r.path("digest").asText());
             return CorralCommand.OK;
         }
     }

@@ -151,6 +151,21 @@ public final class RawConfig {
          * HTTP ("insecure": true) for that registry; no other entry ever does.
          */
         public List<String> registries = new ArrayList<>(List.of("registry.ollama.ai"));
+
+        /** What callers may ask through a request's options (num_ctx, num_predict, keep_alive, template...). */
+        public RawOptions options = new RawOptions();
+
+        /** Key name → overrides of policy.options for the keys of that name. */
+        public java.util.Map<String, RawOptions.Override> keyOptions = new java.util.LinkedHashMap<>();
+
+        /**
+         * Model name → the manifest digest it must have ("llama3.2:3b": "a80c4f17..."). A pinned model
+         * whose digest at Ollama differs is refused for inference (409) until it is pinned again.
+         */
+        public java.util.Map<String, String> pins = new java.util.LinkedHashMap<>();
+
+        /** How often Ollama's /api/tags digests are compared with policy.pins (also at start). */
+        public String pinCheckInterval = "60s";
     }
 
     /** Rate, token and concurrency limits, and the fair queue in front of Ollama. 0 means unlimited. */

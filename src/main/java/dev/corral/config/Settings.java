@@ -30,7 +30,9 @@ public record Settings(
         Admin admin,
         Usage usage,
         Metrics metrics,
-        Registries registries) {
+        Registries registries,
+        OptionSettings options,
+        Pins pins) {
 
     /** Whether metrics are recorded and served on the admin listener. */
     public record Metrics(boolean enabled) {}
@@ -122,7 +124,9 @@ public record Settings(
                 new Usage(c.get("usage.max_waiting", () -> (int) atLeast(raw.usage.maxWaiting, 1)),
                         c.get("usage.busy_timeout", () -> positive(Units.duration(raw.usage.busyTimeout)))),
                 new Metrics(raw.metrics.enabled),
-                Registries.from(raw.policy.registries, c));
+                Registries.from(raw.policy.registries, c),
+                OptionSettings.from(raw.policy.options, raw.policy.keyOptions, c),
+                Pins.from(raw.policy.pins, raw.policy.pinCheckInterval, c));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
@@ -149,6 +153,16 @@ public record Settings(
         }
         if (allowCloudModels) {
             w.add("policy.allow_cloud_models: true: any key may run ':cloud' models billed to the Ollama owner's ollama.com account");
+        }
+        OptionRules o = options.defaults();
+        if (o.allowForever() || o.allowUnload() || o.allowRunnerOptions() || o.allowTemplate() || o.allowRaw()
+                || o.allowDebugRender()) {
+            w.add("policy.options lets every key" + (o.allowForever() ? " pin models in memory forever" : "")
+                    + (o.allowUnload() ? " unload models others use" : "")
+                    + (o.allowRunnerOptions() ? " force model reloads (runner options)" : "")
+                    + (o.allowTemplate() || o.allowRaw() || o.allowDebugRender()
+                            ? " replace or read the models' prompt templates" : "")
+                    + "; grant it per key in policy.key_options instead");
         }
         if (!isLoopbackHost(upstream.host())) {
             w.add("upstream.url " + upstream.url() + " is not on loopback: traffic between Corral and Ollama is not protected");

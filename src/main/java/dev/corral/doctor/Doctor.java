@@ -12,7 +12,7 @@ public final class Doctor {
     public Doctor(PrintWriter changes) {
         this.hostChecks = List.of(new BindCheck(), new EnvironmentCheck(), new SandboxCheck(), new GpuGroupCheck(),
                 new ModelStoreCheck(changes), new VersionCheck());
-        this.remoteChecks = List.of(new GatewayProbe(), new CorralConfigCheck());
+        this.remoteChecks = List.of(new GatewayProbe(), new CorralConfigCheck(), new PinCheck());
     }
 
     public List<Finding> run(Host real, DoctorOptions options) {

@@ -63,6 +63,12 @@ public final class Metrics implements AutoCloseable {
                 exchanges.keyCap());
     }
 
+    /** Exports how many pinned models differ from their pin now (corral_model_pin_drifted). */
+    public void watchPins(java.util.function.IntSupplier drifted) {
+        io.micrometer.core.instrument.Gauge.builder("corral.model.pin.drifted", drifted::getAsInt)
+                .description("pinned models whose digest at Ollama is not their pin (policy.pins)").register(registry);
+    }
+
     /** Everything, in the Prometheus text format ({@link #CONTENT_TYPE}). */
     public String scrape() {
         StateGauges g = gauges;

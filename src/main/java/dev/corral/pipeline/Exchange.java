@@ -3,6 +3,7 @@ package dev.corral.pipeline;
 import dev.corral.access.Principal;
 import dev.corral.admission.Ticket;
 import dev.corral.route.Dialect;
+import dev.corral.route.GoBody;
 import dev.corral.route.Route;
 import dev.corral.route.RouteMatch;
 import io.netty.buffer.ByteBuf;
@@ -38,6 +39,9 @@ public final class Exchange {
     private long maxTokens = -1;
     private boolean stream;
     private boolean hideUsage;
+    private GoBody parsed;
+    private final BodyEdits edits = new BodyEdits();
+    private String clamped;
     private Ticket ticket;
     private volatile Runnable canceller;
 
@@ -100,6 +104,15 @@ public final class Exchange {
     /** Corral asked Ollama for a usage chunk the client did not ask for: the relay hides it. */
     public boolean hideUsage() { return hideUsage; }
     public void hideUsage(boolean h) { hideUsage = h; }
+
+    /** The JSON body as Ollama's decoder reads it (set by Inspect), or null; valid while {@link #body} is. */
+    public GoBody parsed() { return parsed; }
+    public void parsed(GoBody b) { parsed = b; }
+    /** The rewrites the steps decided, applied once by {@link RewriteBody}. */
+    public BodyEdits edits() { return edits; }
+    /** What option policy changed ("num_ctx=8192"), sent back as X-Corral-Clamped; null when nothing. */
+    public String clamped() { return clamped; }
+    public void clamped(String c) { clamped = c; }
 
     /** What admission granted, or null before (and for refused requests). */
     public Ticket ticket() { return ticket; }

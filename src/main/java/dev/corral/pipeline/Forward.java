@@ -1,6 +1,7 @@
 package dev.corral.pipeline;
 
 import dev.corral.access.ModelPolicy;
+import dev.corral.config.OptionSettings;
 import dev.corral.config.Settings;
 import dev.corral.route.RouteTable;
 import dev.corral.upstream.HopByHop;
@@ -26,19 +27,22 @@ public final class Forward implements Forwarder {
     private final UpstreamHealth health;
     private final Settings.Upstream upstream;
     private final ModelPolicy policy;
+    private final OptionSettings disclosure;
     private final int maxListingBytes;
 
-    public Forward(UpstreamConnections pool, UpstreamHealth health, Settings.Upstream upstream, ModelPolicy policy, int maxListingBytes) {
+    public Forward(UpstreamConnections pool, UpstreamHealth health, Settings.Upstream upstream, ModelPolicy policy,
+                   OptionSettings disclosure, int maxListingBytes) {
         this.pool = pool;
         this.health = health;
         this.upstream = upstream;
         this.policy = policy;
+        this.disclosure = disclosure;
         this.maxListingBytes = maxListingBytes;
     }
 
     @Override
     public Forwarding start(Exchange ex, ClientSink sink) {
-        Relay relay = new Relay(ex, sink, policy, maxListingBytes, upstream.firstByteTimeout().toSeconds());
+        Relay relay = new Relay(ex, sink, policy, disclosure, maxListingBytes, upstream.firstByteTimeout().toSeconds());
         UpstreamCall call = new UpstreamCall(pool, health, upstream, ex.loop(), relay);
         relay.call(call);
         call.start(request(ex));

@@ -10,11 +10,9 @@ import dev.corral.route.GoValues;
 import dev.corral.route.RequestShape;
 import dev.corral.route.Route;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -22,13 +20,17 @@ import java.util.regex.Pattern;
  * and accounting use) and applies model policy. The model, the completion bound and the stream flag
  * are taken from the route's {@link RequestShape}, so what Corral checks is what Ollama runs. The
  * body is forwarded byte for byte, except that a streaming OpenAI request that did not ask for
- * token counts is made to ask (and the client never sees them).
+ * token counts is made to ask (and the client never sees them): an edit {@link RewriteBody} makes.
  */
 public final class Inspect implements Step {
     private static final int MAX_MODEL_NAME = 512;
-    /** Ollama's model names: [host/][namespace/]model[:tag], each part letters, digits, '.', '_', '-'. */
-    private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?");
-    private static final String ASK_FOR_USAGE = "\"stream_options\":{\"include_usage\":true}";
+    /**
+     * Ollama's model names: [host[:port]/][namespace/]model[:tag], each part letters, digits, '.', '_',
+     * '-' (a registry with a port, "models.lan:5000/team/coder:1b", as policy.registries may list it).
+     */
+    private static final Pattern VALID_NAME = Pattern.compile(
+            "([A-Za-z0-9][A-Za-z0-9._-]*:[0-9]{1,5}/)?[A-Za-z0-9][A-Za-z0-9._/-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?");
+    private static final String ASK_FOR_USAGE_VALUE = "{\"include_usage\":true}";
 
     private final ModelPolicy policy;
 
@@ -97,9 +99,10 @@ public final class Inspect implements Step {
         if (denied != null) {
             return denied;
         }
-        // Only a request policy lets through is rewritten.
+        exchange.parsed(body);
+        // Only a request policy lets through is rewritten (by RewriteBody, once).
         if (shape.usage().mustAsk() && exchange.stream() && !includesUsage(body.values())) {
-            exchange.body(Unpooled.wrappedBuffer(body.replacing(Set.of("stream_options"), ASK_FOR_USAGE)));
+            exchange.edits().replace("stream_options", ASK_FOR_USAGE_VALUE);
             exchange.hideUsage(true);
         }
         return null;

@@ -3,6 +3,8 @@ package dev.corral.pipeline;
 import dev.corral.access.ModelPolicy;
 import dev.corral.refusal.Refusal;
 import dev.corral.refusal.RefusalKind;
+import dev.corral.config.OptionSettings;
+import dev.corral.relay.DisclosureFilter;
 import dev.corral.relay.HiddenUsageFilter;
 import dev.corral.relay.LineAligner;
 import dev.corral.relay.ListingFilter;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Relays Ollama's answer to the client as it streams, through the filters the route calls for:
  * the {@link UsageTap} reads token counts as they pass (always); a model listing is held and
- * filtered to what the key may see ({@link ListingFilter}); a usage chunk Corral asked for on the
+ * filtered to what the key may see ({@link ListingFilter}), and /api/show and /api/ps are cut to a
+ * summary for keys whose policy says so ({@link DisclosureFilter}); a usage chunk Corral asked for on the
  * client's behalf is hidden ({@link HiddenUsageFilter}). Writes as data arrives, flushes once per
  * upstream read batch, reads Ollama only as fast as the client takes it. Settles the token counts
  * on the exchange before it ends, on every path. Confined to the event loop.
@@ -42,6 +45,7 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
     private final Exchange ex;
     private final ClientSink sink;
     private final ModelPolicy policy;
+    private final OptionSettings disclosure;
     private final int maxListingBytes;
     private final long firstByteSeconds;
     private UpstreamCall call;
@@ -53,10 +57,12 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
     private boolean started;
     private boolean done;
 
-    Relay(Exchange ex, ClientSink sink, ModelPolicy policy, int maxListingBytes, long firstByteSeconds) {
+    Relay(Exchange ex, ClientSink sink, ModelPolicy policy, OptionSettings disclosure, int maxListingBytes,
+          long firstByteSeconds) {
         this.ex = ex;
         this.sink = sink;
         this.policy = policy;
+        this.disclosure = disclosure;
         this.maxListingBytes = maxListingBytes;
         this.firstByteSeconds = firstByteSeconds;
     }
@@ -79,8 +85,11 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
         HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status());
         HopByHop.copyResponse(r.headers(), out.headers());
         out.headers().set(HopByHop.REQUEST_ID, ex.requestId());
+        if (ex.clamped() != null) {
+            out.headers().set(ClampOptions.HEADER, ex.clamped());
+        }
         boolean head = ex.request().method().equals(HttpMethod.HEAD);
-        boolean filtered = route.listing() != Route.Listing.NONE && code == 200 && policy.filtersListings(ex.principal());
+        boolean filtered = code == 200 && (listingFiltered() || summarised());
         if (filtered && !head) {
             heldHead = out;
             listing = sink.alloc().compositeBuffer(64);
@@ -141,10 +150,14 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
         if (!last) {
             return;
         }
-        byte[] bytes;
+        byte[] bytes = ByteBufUtil.getBytes(listing);
         try {
-            bytes = ListingFilter.filter(ByteBufUtil.getBytes(listing), ex.route().listing(),
-                    name -> policy.visible(ex.principal(), name));
+            if (listingFiltered()) {
+                bytes = ListingFilter.filter(bytes, ex.route().listing(), name -> policy.visible(ex.principal(), name));
+            }
+            if (summarised()) {
+                bytes = ex.route().name().equals("show") ? DisclosureFilter.showSummary(bytes) : DisclosureFilter.psSummary(bytes);
+            }
         } catch (IOException e) {
             failBeforeHead(RefusalKind.BAD_GATEWAY, "listing_unreadable", "the model list from Ollama cannot be read", e);
             return;
@@ -237,6 +250,20 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
         if (aligner != null) {
             aligner.release();
         }
+    }
+
+    private boolean listingFiltered() {
+        return ex.route().listing() != Route.Listing.NONE && policy.filtersListings(ex.principal());
+    }
+
+    /** The key's policy limits what this route discloses (/api/show, /api/ps) to a summary. */
+    private boolean summarised() {
+        String route = ex.route().name();
+        if (ex.principal() == null || !(route.equals("show") || route.equals("ps"))) {
+            return false;
+        }
+        var rules = disclosure.rulesFor(ex.principal().name());
+        return route.equals("show") ? rules.showSummary() : rules.psSummary();
     }
 
     private void releaseListing() {

@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Authorize}: the principal's scopes against the route's class;
  *   <li>{@link ReadBody}: the body, read whole and bounded;
  *   <li>{@link Inspect}: the body as Ollama's decoder reads it, and model policy;
+ *   <li>{@link CheckPin}: a pinned model runs only with its pinned digest;
+ *   <li>{@link ClampOptions}: the options the key may ask of Ollama (num_ctx, num_predict, keep_alive,
+ *       runner options, template...), clamped or refused;
+ *   <li>{@link RewriteBody}: the fields the steps above changed, rewritten once;
  *   <li>{@link Admit}: rate, in-flight, tokens and budgets of the key; noted for accounting;
  *   <li>{@link AwaitSlot}: one of Ollama's slots, in fair order across keys;
  *   <li>{@link Forward}: to Ollama, and the answer back through the {@link Relay}'s filters (token
@@ -49,7 +53,8 @@ public final class RequestPath {
     public record Parts(Settings settings, RouteTable routes, Authenticator authenticator, AuthFailureLimiter authFailures,
                         AdmissionControl admission, Accounting accounting, Supplier<UsageHealth> usageHealth,
                         UpstreamPool pool, UpstreamHealth upstreamHealth, List<ExchangeListener> extraListeners,
-                        LiveExchanges live, java.util.function.Consumer<java.net.InetAddress> authFailed) {}
+                        LiveExchanges live, java.util.function.Consumer<java.net.InetAddress> authFailed,
+                        dev.corral.upstream.PinWatch pins) {}
 
     private final List<Step> steps;
     private final Forwarder forward;
@@ -70,7 +75,7 @@ public final class RequestPath {
 
     public static RequestPath standard(Parts p) {
         Settings s = p.settings();
-        ModelPolicy policy = new ModelPolicy(s.allowCloudModels());
+        ModelPolicy policy = new ModelPolicy(s.allowCloudModels(), s.registries());
         List<ExchangeListener> settle = new ArrayList<>(List.of(
                 new SettleAdmission(p.admission()), // first: slots free as soon as an exchange ends
                 new RecordUsage(p.accounting())));
@@ -90,9 +95,12 @@ public final class RequestPath {
                 new Authorize(),
                 new ReadBody(s.maxBodyBytes()),
                 new Inspect(policy),
+                new CheckPin(p.pins()::pins, p.pins()::observed),
+                new ClampOptions(s.options()),
+                new RewriteBody(),
                 new Admit(p.admission(), p.accounting()),
                 new AwaitSlot(p.admission().queue(), p.admission().queueTimeout())),
-                new Forward(p.pool(), p.upstreamHealth(), s.upstream(), policy, s.maxFilteredResponseBytes()),
+                new Forward(p.pool(), p.upstreamHealth(), s.upstream(), policy, s.options(), s.maxFilteredResponseBytes()),
                 settle, p.live());
     }
 

@@ -13,6 +13,8 @@ public enum RefusalKind {
     NOT_FOUND(404, "invalid_request_error", "not_found", "not_found_error"),
     METHOD_NOT_ALLOWED(405, "invalid_request_error", "method_not_allowed", "invalid_request_error"),
     REQUEST_TIMEOUT(408, "invalid_request_error", "request_timeout", "invalid_request_error"),
+    /** The model at Ollama is not the one pinned (policy.pins). */
+    CONFLICT(409, "invalid_request_error", "conflict", "invalid_request_error"),
     PAYLOAD_TOO_LARGE(413, "invalid_request_error", "request_too_large", "request_too_large"),
     URI_TOO_LONG(414, "invalid_request_error", "uri_too_long", "invalid_request_error"),
     UNSUPPORTED_MEDIA_TYPE(415, "invalid_request_error", "unsupported_media_type", "invalid_request_error"),

@@ -32,6 +32,7 @@ public record GoType(Kind kind, boolean pointer, GoStruct struct) {
     }
 
     public static final GoType STRING = new GoType(Kind.STRING, false, null);
+    public static final GoType STRING_PTR = new GoType(Kind.STRING, true, null);
     public static final GoType BOOL = new GoType(Kind.BOOL, false, null);
     public static final GoType BOOL_PTR = new GoType(Kind.BOOL, true, null);
     public static final GoType INT = new GoType(Kind.INT, false, null);
@@ -39,6 +40,11 @@ public record GoType(Kind kind, boolean pointer, GoStruct struct) {
     public static final GoType MAP = new GoType(Kind.MAP, false, null);
     public static final GoType RAW = new GoType(Kind.RAW, false, null);
     public static final GoType RAW_PTR = new GoType(Kind.RAW, true, null);
+
+    /** A struct value (not a pointer): a JSON null leaves it as it was. */
+    public static GoType struct(GoStruct s) {
+        return new GoType(Kind.STRUCT, false, s);
+    }
 
     public static GoType structPtr(GoStruct s) {
         return new GoType(Kind.STRUCT, true, s);

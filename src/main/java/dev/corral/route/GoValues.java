@@ -32,7 +32,7 @@ public final class GoValues {
         values.put(field, value);
     }
 
-    /** A string field: "" when never set. */
+    /** A string field: "" when never set (and a *string: "" when nil). */
     public String string(String field) {
         Object v = get(field);
         return v == null ? "" : (String) v;
@@ -62,7 +62,7 @@ public final class GoValues {
         return (Map<String, JsonNode>) get(field);
     }
 
-    /** A struct pointer: null when nil. */
+    /** A struct pointer: null when nil; a struct value: null when never set (all its fields at zero). */
     public GoValues struct(String field) {
         return (GoValues) get(field);
     }

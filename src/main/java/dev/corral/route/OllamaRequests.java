@@ -8,6 +8,7 @@ import static dev.corral.route.GoType.MAP;
 import static dev.corral.route.GoType.RAW;
 import static dev.corral.route.GoType.RAW_PTR;
 import static dev.corral.route.GoType.STRING;
+import static dev.corral.route.GoType.STRING_PTR;
 
 import dev.corral.route.RequestShape.CompletionLimit;
 
@@ -23,17 +24,20 @@ public final class OllamaRequests {
     private OllamaRequests() {}
 
     private static final GoStruct STREAM_OPTIONS = GoStruct.named("StreamOptions").field("include_usage", BOOL).build();
+    private static final GoStruct REASONING = GoStruct.named("Reasoning").field("effort", STRING).build();
+    private static final GoStruct THINKING = GoStruct.named("ThinkingConfig").field("type", STRING).build();
+    private static final GoStruct OUTPUT_CONFIG = GoStruct.named("OutputConfig").field("effort", STRING).build();
 
     public static final RequestShape GENERATE = RequestShape.of(GoStruct.named("GenerateRequest")
             .field("model", STRING).field("stream", BOOL_PTR).field("options", MAP).field("keep_alive", RAW_PTR)
             .field("think", RAW_PTR).field("raw", BOOL).field("template", STRING).field("system", STRING)
-            .field("_debug_render_only", BOOL).field("format", RAW).build(), CompletionLimit.option("num_predict"))
-            .streamingByDefault();
+            .field("_debug_render_only", BOOL).field("format", RAW).field("shift", BOOL_PTR).build(),
+            CompletionLimit.option("num_predict")).streamingByDefault();
 
     public static final RequestShape CHAT = RequestShape.of(GoStruct.named("ChatRequest")
             .field("model", STRING).field("stream", BOOL_PTR).field("options", MAP).field("keep_alive", RAW_PTR)
-            .field("think", RAW_PTR).field("_debug_render_only", BOOL).field("format", RAW).build(),
-            CompletionLimit.option("num_predict")).streamingByDefault();
+            .field("think", RAW_PTR).field("_debug_render_only", BOOL).field("format", RAW).field("shift", BOOL_PTR)
+            .build(), CompletionLimit.option("num_predict")).streamingByDefault();
 
     public static final RequestShape EMBED = RequestShape.of(GoStruct.named("EmbedRequest")
             .field("model", STRING).field("options", MAP).field("keep_alive", RAW_PTR).field("truncate", BOOL_PTR)
@@ -49,8 +53,9 @@ public final class OllamaRequests {
 
     public static final RequestShape OPENAI_CHAT = RequestShape.of(GoStruct.named("ChatCompletionRequest")
             .field("model", STRING).field("stream", BOOL).field("stream_options", GoType.structPtr(STREAM_OPTIONS))
-            .field("max_tokens", INT_PTR).field("_debug_render_only", BOOL).build(), CompletionLimit.field("max_tokens"))
-            .askingForUsage(RequestShape.StreamUsage.FINAL_CHUNK_IF_ASKED);
+            .field("max_tokens", INT_PTR).field("_debug_render_only", BOOL)
+            .field("reasoning", GoType.structPtr(REASONING)).field("reasoning_effort", STRING_PTR).build(),
+            CompletionLimit.field("max_tokens")).askingForUsage(RequestShape.StreamUsage.FINAL_CHUNK_IF_ASKED);
 
     public static final RequestShape OPENAI_COMPLETIONS = RequestShape.of(GoStruct.named("CompletionRequest")
             .field("model", STRING).field("stream", BOOL).field("stream_options", GoType.structPtr(STREAM_OPTIONS))
@@ -61,11 +66,13 @@ public final class OllamaRequests {
             .field("model", STRING).field("encoding_format", STRING).field("dimensions", INT).build(), CompletionLimit.NONE);
 
     public static final RequestShape OPENAI_RESPONSES = RequestShape.of(GoStruct.named("ResponsesRequest")
-            .field("model", STRING).field("stream", BOOL_PTR).field("max_output_tokens", INT_PTR).build(),
+            .field("model", STRING).field("stream", BOOL_PTR).field("max_output_tokens", INT_PTR)
+            .field("reasoning", GoType.struct(REASONING)).build(),
             CompletionLimit.field("max_output_tokens"));
 
     public static final RequestShape ANTHROPIC_MESSAGES = RequestShape.of(GoStruct.named("MessagesRequest")
-            .field("model", STRING).field("max_tokens", INT).field("stream", BOOL).build(),
+            .field("model", STRING).field("max_tokens", INT).field("stream", BOOL)
+            .field("thinking", GoType.structPtr(THINKING)).field("output_config", GoType.structPtr(OUTPUT_CONFIG)).build(),
             CompletionLimit.requiredField("max_tokens"));
 
     /** /api/pull, /api/push: {@code model}, else the deprecated {@code name}. */

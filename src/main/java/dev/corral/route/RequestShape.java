@@ -136,7 +136,7 @@ public record RequestShape(GoStruct struct, List<String> modelFields, Completion
          * platform-dependent in Go (the most negative int64 on amd64, saturated on arm64); Corral reads
          * it as the largest bound, so any token limit refuses it.
          */
-        static long goInt64(double d) {
+        public static long goInt64(double d) {
             if (Double.isNaN(d) || d >= 0x1p63 || d < -0x1p63) {
                 return Long.MAX_VALUE;
             }

@@ -13,9 +13,11 @@ import java.util.List;
 /** Answers the embedding routes (embed, embeddings, OpenAI's embeddings) in each one's shape. */
 final class EmbedAnswers {
     private final SimModels models;
+    private final SimScheduler scheduler;
 
-    EmbedAnswers(SimModels models) {
+    EmbedAnswers(SimModels models, SimScheduler scheduler) {
         this.models = models;
+        this.scheduler = scheduler;
     }
 
     void embed(SimCall c) {
@@ -26,6 +28,7 @@ final class EmbedAnswers {
         if (name == null) {
             return;
         }
+        scheduler.schedule(c.requestId(), c.match().path(), name, body);
         JsonNode input = route.equals("embeddings") ? body.path("prompt") : body.path("input");
         List<String> inputs = new ArrayList<>();
         if (input.isArray()) {

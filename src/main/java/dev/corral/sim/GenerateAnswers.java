@@ -20,10 +20,12 @@ import java.util.function.Consumer;
 final class GenerateAnswers {
     private final SimConfig config;
     private final SimModels models;
+    private final SimScheduler scheduler;
 
-    GenerateAnswers(SimConfig config, SimModels models) {
+    GenerateAnswers(SimConfig config, SimModels models, SimScheduler scheduler) {
         this.config = config;
         this.models = models;
+        this.scheduler = scheduler;
     }
 
     /**
@@ -46,6 +48,9 @@ final class GenerateAnswers {
             // An empty prompt loads the model, or with keep_alive 0 unloads it (done_reason load/unload).
             JsonNode ka = body.get("keep_alive");
             boolean unload = ka != null && (ka.isNumber() ? ka.asDouble() == 0 : ka.asText().matches("0+[a-z]*"));
+            if (!unload) {
+                scheduler.schedule(c.requestId(), c.match().path(), name, body);
+            }
             ObjectNode o = obj().put("model", name).put("created_at", Instant.now().toString());
             if (kind == Formats.Kind.CHAT) {
                 o.putObject("message").put("role", "assistant").put("content", "");
@@ -56,6 +61,7 @@ final class GenerateAnswers {
             c.json(HttpResponseStatus.OK, o);
             return;
         }
+        scheduler.schedule(c.requestId(), c.match().path(), name, body);
         int tokens = c.intHeader("X-Sim-Tokens", config.tokens());
         int limit = maxTokens(kind, body);
         String doneReason = "stop";

@@ -38,13 +38,13 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ModelAdminAnswers admin;
     private Emitter current;
 
-    SimHandler(SimConfig config, SimModels models, SimRecorder recorder, HostCheck hostCheck) {
+    SimHandler(SimConfig config, SimModels models, SimRecorder recorder, HostCheck hostCheck, SimScheduler scheduler) {
         this.config = config;
         this.recorder = recorder;
         this.hostCheck = hostCheck;
         this.info = new ModelInfoAnswers(models);
-        this.generation = new GenerateAnswers(config, models);
-        this.embeddings = new EmbedAnswers(models);
+        this.generation = new GenerateAnswers(config, models, scheduler);
+        this.embeddings = new EmbedAnswers(models, scheduler);
         this.admin = new ModelAdminAnswers(models, config.pullPaceMs());
     }
 
@@ -129,7 +129,8 @@ final class SimHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** The simulator's own counters, for load tests to read (not an Ollama route). */
     private void stats(ChannelHandlerContext ctx, boolean keepAlive) {
         ObjectNode o = obj();
-        o.put("requests", recorder.requests().size()).put("bytes_written", recorder.bytesWritten());
+        o.put("requests", recorder.requests().size()).put("bytes_written", recorder.bytesWritten())
+                .put("loads", recorder.loads()).put("reloads", recorder.reloads());
         ArrayNode gens = o.putArray("generations");
         for (SimRecorder.Generation g : recorder.generations()) {
             gens.addObject().put("request_id", g.requestId()).put("path", g.path()).put("model", g.model())

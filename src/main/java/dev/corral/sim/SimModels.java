@@ -48,6 +48,15 @@ final class SimModels {
         models.put(c, new Model(c, m.digest(), m.size(), m.family(), m.parameterSize(), m.modifiedAt(), m.embedding()));
     }
 
+    synchronized boolean setDigest(String name, String digest) {
+        Model m = models.get(canonical(name));
+        if (m == null) {
+            return false;
+        }
+        models.put(m.name(), new Model(m.name(), digest, m.size(), m.family(), m.parameterSize(), Instant.now(), m.embedding()));
+        return true;
+    }
+
     synchronized boolean remove(String name) {
         return models.remove(canonical(name)) != null;
     }

@@ -27,7 +27,14 @@ public final class SimRecorder {
     public record Generation(String requestId, String path, String model, int promptTokens, int completionTokens,
                              int tokensSent, boolean cancelled) {}
 
+    /** The options and keep_alive an inference request reached the model with (null when it had none). */
+    public record Options(String requestId, String path, String model, com.fasterxml.jackson.databind.JsonNode options,
+                          com.fasterxml.jackson.databind.JsonNode keepAlive) {}
+
     private final List<Request> requests = new ArrayList<>();
+    private final List<Options> options = new ArrayList<>();
+    private final AtomicLong loads = new AtomicLong();
+    private final AtomicLong reloads = new AtomicLong();
     private final List<Generation> generations = new ArrayList<>();
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
@@ -39,6 +46,33 @@ public final class SimRecorder {
     synchronized void generation(Generation g) {
         generations.add(g);
         notifyAll();
+    }
+
+    synchronized void options(Options o) {
+        options.add(o);
+    }
+
+    void loaded() {
+        loads.incrementAndGet();
+    }
+
+    void reloaded() {
+        reloads.incrementAndGet();
+    }
+
+    /** The options each inference request arrived with, in order. */
+    public synchronized List<Options> options() {
+        return List.copyOf(options);
+    }
+
+    /** Models loaded where none was (the first request, or after an unload). */
+    public long loads() {
+        return loads.get();
+    }
+
+    /** Reloads Ollama's scheduler would have done: a request's runner options differed from the loaded model's. */
+    public long reloads() {
+        return reloads.get();
     }
 
     void connected() {
@@ -72,6 +106,9 @@ public final class SimRecorder {
 
     public synchronized void clear() {
         requests.clear();
+        options.clear();
+        loads.set(0);
+        reloads.set(0);
         generations.clear();
         bytesWritten.set(0);
         connections.set(0);

@@ -22,11 +22,13 @@ public final class Simulator implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private final SimRecorder recorder;
+    private final SimModels models;
 
-    private Simulator(EventLoopGroup group, Channel channel, SimRecorder recorder) {
+    private Simulator(EventLoopGroup group, Channel channel, SimRecorder recorder, SimModels models) {
         this.group = group;
         this.channel = channel;
         this.recorder = recorder;
+        this.models = models;
     }
 
     public static Simulator start(SimConfig config) throws InterruptedException {
@@ -35,6 +37,7 @@ public final class Simulator implements AutoCloseable {
         SimRecorder recorder = new SimRecorder();
         SimModels models = new SimModels(config.models());
         HostCheck hostCheck = new HostCheck(config.listen().isLoopback());
+        SimScheduler scheduler = new SimScheduler(recorder);
         // Its own allocator, so the simulator's buffers never count against the gateway's in tests.
         PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
         try {
@@ -50,11 +53,11 @@ public final class Simulator implements AutoCloseable {
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast(new HttpServerCodec());
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024 * 1024));
-                            ch.pipeline().addLast(new SimHandler(config, models, recorder, hostCheck));
+                            ch.pipeline().addLast(new SimHandler(config, models, recorder, hostCheck, scheduler));
                         }
                     });
             Channel ch = b.bind(config.listen().toSocketAddress()).sync().channel();
-            return new Simulator(group, ch, recorder);
+            return new Simulator(group, ch, recorder, models);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -71,6 +74,20 @@ public final class Simulator implements AutoCloseable {
 
     public SimRecorder recorder() {
         return recorder;
+    }
+
+    /**
+     * Gives a model a new manifest digest, as a re-pull of a changed tag would (/api/tags and /api/show
+     * report it from now on); false when the model is not there.
+     */
+    public boolean setDigest(String model, String digest) {
+        return models.setDigest(model, digest);
+    }
+
+    /** A model's digest as /api/tags reports it, or null. */
+    public String digest(String model) {
+        SimModels.Model m = models.find(model);
+        return m == null ? null : m.digest();
     }
 
     @Override

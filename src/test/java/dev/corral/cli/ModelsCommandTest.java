@@ -9,6 +9,7 @@ import dev.corral.sim.SimConfig;
 import dev.corral.testing.TestGateway;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -136,5 +137,59 @@ class ModelsCommandTest {
         Run r = runAsIs("models", "list", "--state-dir", dir.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("no Corral server answers on").contains("running server");
+    }
+
+    @Test
+    void pinRecordsWhatOllamaHasAndADriftIsRefusedUntilPinnedAgain() throws Exception {
+        String key = gw.inferenceKey();
+        String chat = "{\"model\":\"qwen2.5:7b\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        String before = gw.sim.digest("qwen2.5:7b");
+        Run pin = run("models", "pin", "qwen2.5:7b");
+        assertThat(pin.code()).as(pin.err()).isZero();
+        assertThat(pin.out()).isEqualTo("qwen2.5:7b pinned to " + before + "\n");
+        Path file = gw.stateDir.resolve("pins.json");
+        assertThat(java.nio.file.Files.getPosixFilePermissions(file))
+                .containsExactlyInAnyOrderElementsOf(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(gw.post("/api/chat", key, chat).statusCode()).isEqualTo(200);
+
+        gw.sim.setDigest("qwen2.5:7b", "c".repeat(64));
+        Run wrong = run("models", "pin", "qwen2.5:7b", "--digest", "sha256:" + before);
+        assertThat(wrong.code()).isEqualTo(1);
+        assertThat(wrong.err()).contains("has digest " + "c".repeat(64));
+        // any check (here the one a pin makes) finds the drift
+        assertThat(run("models", "pin", "llama3.2:3b").code()).isZero();
+        HttpResponse<String> refused = gw.post("/api/chat", key, chat);
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.body()).contains(before, "c".repeat(64));
+
+        assertThat(run("models", "pin", "qwen2.5:7b", "--digest", "c".repeat(64)).code()).isZero();
+        assertThat(gw.post("/api/chat", key, chat).statusCode()).isEqualTo(200);
+        assertThat(run("models", "pin", "nosuch:1b").err()).contains("not at Ollama");
+        assertThat(java.nio.file.Files.readString(gw.stateDir.resolve("audit.log"))).contains("\"model.pin\"");
+    }
+
+    @Test
+    void aPullWithADigestIsPinnedToItAndAMismatchLeavesTheModelRefused() throws Exception {
+        String key = gw.inferenceKey();
+        String good = sha256("tinyllama:1b"); // the simulator's digest for a pulled model
+        Run ok = run("models", "pull", "tinyllama:1b", "--digest", good);
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(chat(key, "tinyllama:1b")).isEqualTo(200);
+
+        Run bad = run("models", "pull", "smollm:1b", "--digest", "d".repeat(64));
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("digest mismatch", sha256("smollm:1b"), "d".repeat(64));
+        assertThat(chat(key, "smollm:1b")).isEqualTo(409);
+        assertThat(java.nio.file.Files.readString(gw.stateDir.resolve("audit.log"))).contains("digest_mismatch");
+    }
+
+    private static int chat(String key, String model) throws Exception {
+        return gw.post("/api/chat", key, "{\"model\":\"" + model + "\",\"stream\":false,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode();
+    }
+
+    private static String sha256(String s) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 }

@@ -18,12 +18,12 @@ import java.util.TreeMap;
  * it answered: name, labels, value. Parses the text format itself, so a test reads what crossed
  * the socket, not what the registry holds.
  */
-record Scrape(int status, String contentType, String text, List<Sample> samples) {
+public record Scrape(int status, String contentType, String text, List<Sample> samples) {
 
     /** One line of the exposition: {@code name{labels} value}. */
     record Sample(String name, Map<String, String> labels, double value) {}
 
-    static Scrape of(Path socket) throws IOException {
+    public static Scrape of(Path socket) throws IOException {
         return of(socket, "/metrics");
     }
 

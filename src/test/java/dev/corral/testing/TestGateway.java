@@ -67,6 +67,12 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public static TestGateway start(Map<String, String> overrides, SimConfig simConfig, Clock clock) throws Exception {
+        return start(null, overrides, simConfig, clock);
+    }
+
+    /** With a YAML config file too (for sections that are maps: policy.key_options, policy.pins), overrides winning. */
+    public static TestGateway start(Path configFile, Map<String, String> overrides, SimConfig simConfig, Clock clock)
+            throws Exception {
         Simulator sim = Simulator.start(simConfig);
         // A test may bring its own state directory (a small tmpfs, a directory left by an earlier run).
         Path state = overrides.containsKey("state_dir") ? Path.of(overrides.get("state_dir"))
@@ -78,7 +84,13 @@ public final class TestGateway implements AutoCloseable {
         o.put("state_dir", state.toString());
         o.put("upstream.health_interval", "1h"); // one probe at start only: tests count what reaches Ollama
         o.putAll(overrides);
-        Settings settings = new ConfigLoader(Map.of()).load(null, o);
+        Settings settings;
+        try {
+            settings = new ConfigLoader(Map.of()).load(configFile, o);
+        } catch (RuntimeException e) {
+            sim.close();
+            throw e;
+        }
         List<String> lines = new CopyOnWriteArrayList<>();
         ExchangeListener capture = e -> lines.add(AccessLog.line(e));
         Corral corral;
