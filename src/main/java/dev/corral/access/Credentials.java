@@ -5,21 +5,45 @@ import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 
 /**
- * Reads the presented API key from a request: {@code Authorization: Bearer <key>} (ollama-python,
- * ollama-js, OpenAI SDKs) or {@code x-api-key: <key>} (Anthropic SDKs). More than one credential
- * header, or a credential that is not one token, makes the request malformed rather than guessed at.
+ * Reads the one credential a request presents: an API key ({@code Authorization: Bearer <key>} from
+ * ollama-python, ollama-js and the OpenAI SDKs, or {@code x-api-key: <key>} from Anthropic's), or the
+ * {@code ollama} CLI's signature ({@code Authorization: <base64 key>:<base64 signature>}, no scheme).
+ * Two headers of the same kind, or a credential that is not one token, make the request malformed;
+ * two different kinds (a key and a signature) make it conflicting, never guessed at.
  */
 public final class Credentials {
     private static final int MAX_LENGTH = 512;
+    /** A signature header: about 70 characters of key, 88 of signature. */
+    private static final int MAX_SIGNATURE_LENGTH = 1200;
 
-    /** The presented key, or why there is none. */
-    public record Presented(String key, AuthFailure failure) {
+    /** How a credential was presented; the access log and usage record name it. */
+    public enum Kind {
+        KEY("key"), SSH("ssh"), CERT("cert");
+
+        private final String id;
+
+        Kind(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+    }
+
+    /** The presented credential and its kind, or why there is none. */
+    public record Presented(Kind kind, String key, AuthFailure failure) {
+        /** A presented API key. */
         static Presented of(String key) {
-            return new Presented(key, null);
+            return of(Kind.KEY, key);
+        }
+
+        static Presented of(Kind kind, String value) {
+            return new Presented(kind, value, null);
         }
 
         static Presented fail(AuthFailure f) {
-            return new Presented(null, f);
+            return new Presented(null, null, f);
         }
     }
 
@@ -32,7 +56,18 @@ public final class Credentials {
             return Presented.fail(AuthFailure.MISSING);
         }
         if (auth.size() + xApiKey.size() > 1) {
-            return Presented.fail(AuthFailure.MALFORMED);
+            java.util.Set<Kind> kinds = java.util.EnumSet.noneOf(Kind.class);
+            for (String a : auth) {
+                kinds.add(kindOf(a));
+            }
+            if (!xApiKey.isEmpty()) {
+                kinds.add(Kind.KEY);
+            }
+            return Presented.fail(kinds.size() > 1 ? AuthFailure.CONFLICTING : AuthFailure.MALFORMED);
+        }
+        if (auth.size() == 1 && kindOf(auth.get(0)) == Kind.SSH) {
+            String a = auth.get(0).strip();
+            return a.length() > MAX_SIGNATURE_LENGTH ? Presented.fail(AuthFailure.MALFORMED) : Presented.of(Kind.SSH, a);
         }
         String value;
         if (auth.size() == 1) {
@@ -54,6 +89,11 @@ public final class Credentials {
                 return Presented.fail(AuthFailure.MALFORMED);
             }
         }
-        return Presented.of(value);
+        return Presented.of(Kind.KEY, value);
+    }
+
+    /** The kind an Authorization value claims by its shape (a malformed one counts as a key). */
+    private static Kind kindOf(String authorization) {
+        return OllamaSignature.looksLikeSignature(authorization.strip()) ? Kind.SSH : Kind.KEY;
     }
 }

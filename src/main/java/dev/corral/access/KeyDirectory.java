@@ -1,5 +1,6 @@
 package dev.corral.access;
 
+import dev.corral.store.Credential;
 import dev.corral.store.KeyRecord;
 import dev.corral.store.Store;
 import java.util.HashMap;
@@ -8,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The keys a running server knows, held in memory so authentication never waits on the store, and
+ * The keys a running server knows, and the credentials that sign in as them, held in memory so authentication never waits on the store, and
  * reloaded whenever the store's key version moves (another process created, revoked or changed a
  * key). {@link #refresh} is called every second, so a revocation takes effect within two.
  */
@@ -20,6 +21,8 @@ public final class KeyDirectory {
 
     private final Store store;
     private volatile Map<String, Entry> entries = Map.of();
+    /** Keys by the base64 wire form of an SSH public key registered for them. */
+    private volatile Map<String, Entry> sshKeys = Map.of();
     private volatile long version = Long.MIN_VALUE;
 
     public KeyDirectory(Store store) {
@@ -28,6 +31,11 @@ public final class KeyDirectory {
 
     public Entry get(String id) {
         return entries.get(id);
+    }
+
+    /** The key an SSH public key (base64 wire form) signs in as, or null. */
+    public Entry bySshKey(String blob) {
+        return sshKeys.get(blob);
     }
 
     /** Every key known now (revoked ones included). */
@@ -52,7 +60,15 @@ public final class KeyDirectory {
         for (KeyRecord k : store.listKeys()) {
             next.put(k.id(), new Entry(k, new Principal(k.id(), k.name(), k.scopes(), ModelPatterns.of(k.models()), k.limits())));
         }
+        Map<String, Entry> ssh = new HashMap<>();
+        for (Credential c : store.listCredentials()) {
+            Entry e = next.get(c.keyId());
+            if (e != null && c.kind().equals(Credential.SSH)) {
+                ssh.put(c.ident(), e);
+            }
+        }
         entries = Map.copyOf(next);
+        sshKeys = Map.copyOf(ssh);
         if (version != Long.MIN_VALUE) {
             log.info("keys reloaded: {} keys (store version {})", next.size(), v);
         }

@@ -56,6 +56,51 @@ public final class KeyManager {
         return issued;
     }
 
+    /**
+     * A key that signs in with SSH public keys (the {@code ollama} CLI's signatures): its bearer secret is
+     * drawn and dropped, never shown, so only the keys' signatures reach it. A public key already
+     * registered (to this or any key) is refused, so one key never means two principals.
+     */
+    public KeyRecord createForSsh(Spec spec, List<SshPublicKey> sshKeys, String actor) {
+        if (sshKeys.isEmpty()) {
+            throw new IllegalArgumentException("no ssh-ed25519 public key given");
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (SshPublicKey k : sshKeys) {
+            if (!seen.add(k.blob())) {
+                throw new IllegalArgumentException("the public key " + k.fingerprint() + " is given twice");
+            }
+        }
+        for (dev.corral.store.Credential c : store.listCredentials()) {
+            if (c.kind().equals(dev.corral.store.Credential.SSH) && seen.contains(c.ident())) {
+                throw new IllegalArgumentException("the public key " + SshPublicKey.fromBlob(c.ident()).fingerprint()
+                        + " already signs in as key " + c.keyId() + " (revoke that key first)");
+            }
+        }
+        KeyIssuer.Issued issued = issuer.create(spec.name(), spec.scopes(), spec.models(), spec.expiresAt(),
+                spec.limits() == null ? KeyLimits.DEFAULTS : spec.limits());
+        KeyRecord r = issued.record();
+        Instant now = clock.instant();
+        for (SshPublicKey k : sshKeys) {
+            store.putCredential(new dev.corral.store.Credential(dev.corral.store.Credential.SSH, k.blob(), r.id(), k.line(), now));
+        }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("name", r.name());
+        details.put("method", "ssh");
+        details.put("ssh_keys", sshKeys.stream().map(SshPublicKey::fingerprint).toList());
+        details.put("scopes", r.scopes().stream().map(Scope::id).sorted().toList());
+        details.put("models", r.models());
+        details.put("expires_at", r.expiresAt() == null ? null : r.expiresAt().toString());
+        details.put("limits", r.limits().describe());
+        audit.record(actor, Actions.KEY_CREATE, r.id(), details);
+        return r;
+    }
+
+    /** Every credential (SSH public key, Basic user) that signs in as a key. */
+    public List<dev.corral.store.Credential> credentials() {
+        return store.listCredentials();
+    }
+
     public List<KeyRecord> list() {
         return store.listKeys();
     }

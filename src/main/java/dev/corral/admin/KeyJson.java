@@ -56,9 +56,49 @@ public final class KeyJson {
         return a;
     }
 
-    /** {"name", "scopes"?, "models"?, "expires_at"?, "limits"?} → a spec; a bad field is a 400 naming it. */
+    /**
+     * The body's "ssh_keys" (authorized_keys lines, ssh-ed25519 only), parsed; empty when absent. A bad
+     * line is a 400 naming it.
+     */
+    public static List<dev.corral.access.SshPublicKey> sshKeys(ObjectNode body) {
+        List<dev.corral.access.SshPublicKey> out = new ArrayList<>();
+        List<String> lines = strings(body, "ssh_keys", List.of());
+        for (int i = 0; i < lines.size(); i++) {
+            try {
+                out.add(dev.corral.access.SshPublicKey.parseLine(lines.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw AdminError.badRequest("ssh_keys[" + i + "]: " + e.getMessage());
+            }
+        }
+        if (body.has("ssh_keys") && out.isEmpty()) {
+            throw AdminError.badRequest("ssh_keys: give at least one 'ssh-ed25519 AAAA...' line");
+        }
+        return out;
+    }
+
+    /** Adds each key's SSH public keys (fingerprint and line) to its JSON, as "ssh_keys". */
+    public static ArrayNode withCredentials(ArrayNode keys, List<dev.corral.store.Credential> credentials) {
+        for (JsonNode k : keys) {
+            withCredentials((ObjectNode) k, credentials);
+        }
+        return keys;
+    }
+
+    /** Adds the key's SSH public keys (fingerprint and line) to its JSON, as "ssh_keys". */
+    public static ObjectNode withCredentials(ObjectNode key, List<dev.corral.store.Credential> credentials) {
+        ArrayNode ssh = key.putArray("ssh_keys");
+        for (dev.corral.store.Credential c : credentials) {
+            if (c.keyId().equals(key.path("id").asText()) && c.kind().equals(dev.corral.store.Credential.SSH)) {
+                ssh.addObject().put("fingerprint", dev.corral.access.SshPublicKey.fromBlob(c.ident()).fingerprint())
+                        .put("line", c.secret());
+            }
+        }
+        return key;
+    }
+
+    /** {"name", "scopes"?, "models"?, "expires_at"?, "limits"?, "ssh_keys"?} → a spec; a bad field is a 400 naming it. */
     public static KeyManager.Spec spec(ObjectNode body) {
-        known(body, "body", Set.of("name", "scopes", "models", "expires_at", "limits"));
+        known(body, "body", Set.of("name", "scopes", "models", "expires_at", "limits", "ssh_keys"));
         JsonNode name = body.get("name");
         if (name == null || !name.isTextual()) {
             throw AdminError.badRequest("name: required, a string");

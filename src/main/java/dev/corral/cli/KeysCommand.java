@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 /** `corral keys`: create, list and revoke API keys. */
 @Command(name = "keys", description = "Create, list and revoke API keys.",
         subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Update.class, KeysCommand.Rotate.class,
-                KeysCommand.Revoke.class})
+                KeysCommand.Revoke.class, AddSshCommand.class})
 final class KeysCommand {
 
     @Command(name = "create", description = {"Create a key and print it once.",
@@ -63,37 +63,10 @@ final class KeysCommand {
 
         @Override
         public Integer call() {
-            KeyLimits keyLimits = limits.parse(false);
-            Set<Scope> parsed = EnumSet.noneOf(Scope.class);
-            List<String> patterns;
-            Instant expiresAt = null;
-            try {
-                for (String s : scopes) {
-                    parsed.add(Scope.parse(s));
-                }
-                patterns = models == null ? List.of() : ModelPatterns.parse(models);
-            } catch (IllegalArgumentException e) {
-                throw new CorralCommand.UsageError(e.getMessage());
-            }
-            if (expires != null) {
-                try {
-                    expiresAt = Instant.now().plus(Units.duration(expires)).truncatedTo(ChronoUnit.SECONDS);
-                } catch (IllegalArgumentException e) {
-                    throw new CorralCommand.UsageError("--expires: " + e.getMessage());
-                }
-            }
-            ObjectNode spec = JSON.createObjectNode().put("name", name);
-            ArrayNode sc = spec.putArray("scopes");
-            parsed.stream().map(Scope::id).sorted().forEach(sc::add);
-            ArrayNode mo = spec.putArray("models");
-            patterns.forEach(mo::add);
-            if (expiresAt != null) {
-                spec.put("expires_at", expiresAt.toString());
-            }
-            spec.set("limits", limitsJson(keyLimits));
+            ObjectNode spec = specOf(name, scopes, models, expires, limits);
             try (KeyOps ops = KeyOps.open(config.load(Map.of()))) {
                 ObjectNode r = ops.create(spec);
-                PrintWriter err = spec().getErr();
+                PrintWriter err = this.spec.commandLine().getErr();
                 err.printf("Created key %s for \"%s\" (scopes: %s; models: %s; expires: %s; limits: %s).%n", r.path("id").asText(),
                         r.path("name").asText(), join(r.path("scopes")), r.path("models").isEmpty() ? "all" : join(r.path("models")),
                         r.path("expires_at").isNull() ? "never" : r.path("expires_at").asText(), describe(r.path("limits")));
@@ -248,6 +221,39 @@ final class KeysCommand {
     }
 
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The admin API's key spec from the options `create` and `add-ssh` share; a bad value is a usage error. */
+    static ObjectNode specOf(String name, List<String> scopes, String models, String expires, LimitOptions limits) {
+        KeyLimits keyLimits = limits.parse(false);
+        Set<Scope> parsed = EnumSet.noneOf(Scope.class);
+        List<String> patterns;
+        Instant expiresAt = null;
+        try {
+            for (String s : scopes) {
+                parsed.add(Scope.parse(s));
+            }
+            patterns = models == null ? List.of() : ModelPatterns.parse(models);
+        } catch (IllegalArgumentException e) {
+            throw new CorralCommand.UsageError(e.getMessage());
+        }
+        if (expires != null) {
+            try {
+                expiresAt = Instant.now().plus(Units.duration(expires)).truncatedTo(ChronoUnit.SECONDS);
+            } catch (IllegalArgumentException e) {
+                throw new CorralCommand.UsageError("--expires: " + e.getMessage());
+            }
+        }
+        ObjectNode spec = JSON.createObjectNode().put("name", name);
+        ArrayNode sc = spec.putArray("scopes");
+        parsed.stream().map(Scope::id).sorted().forEach(sc::add);
+        ArrayNode mo = spec.putArray("models");
+        patterns.forEach(mo::add);
+        if (expiresAt != null) {
+            spec.put("expires_at", expiresAt.toString());
+        }
+        spec.set("limits", limitsJson(keyLimits));
+        return spec;
+    }
 
     static String join(JsonNode array) {
         List<String> out = new java.util.ArrayList<>();

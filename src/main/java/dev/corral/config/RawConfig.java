@@ -40,6 +40,18 @@ public final class RawConfig {
 
     public Metrics metrics = new Metrics();
 
+    public Auth auth = new Auth();
+
+    /** How callers sign in besides API keys and client certificates. */
+    public static final class Auth {
+        /**
+         * How far the signing time (ts) of an `ollama` CLI signature may be from Corral's clock, either
+         * way. The body is not signed, so a captured request can be replayed with another body while
+         * its ts is fresh: keep this short (signatures are only accepted over TLS or from loopback).
+         */
+        public String signatureWindow = "60s";
+    }
+
     /** Prometheus metrics at GET /metrics on the admin listener (never the public port). */
     public static final class Metrics {
         /** Record metrics; false records nothing and serves no /metrics (to measure what recording costs). */

@@ -30,7 +30,11 @@ public record Settings(
         Admin admin,
         Usage usage,
         Metrics metrics,
-        Registries registries) {
+        Registries registries,
+        Auth auth) {
+
+    /** Sign-in besides keys and certificates: how far an ollama CLI signature's ts may be from this clock. */
+    public record Auth(Duration signatureWindow) {}
 
     /** Whether metrics are recorded and served on the admin listener. */
     public record Metrics(boolean enabled) {}
@@ -122,7 +126,8 @@ public record Settings(
                 new Usage(c.get("usage.max_waiting", () -> (int) atLeast(raw.usage.maxWaiting, 1)),
                         c.get("usage.busy_timeout", () -> positive(Units.duration(raw.usage.busyTimeout)))),
                 new Metrics(raw.metrics.enabled),
-                Registries.from(raw.policy.registries, c));
+                Registries.from(raw.policy.registries, c),
+                new Auth(c.get("auth.signature_window", () -> windowOf(Units.duration(raw.auth.signatureWindow)))));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
@@ -302,6 +307,14 @@ public record Settings(
             throw new IllegalArgumentException("must be at least " + min + ", got " + v);
         }
         return v;
+    }
+
+    private static Duration windowOf(Duration d) {
+        if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new IllegalArgumentException("must be between 1s and 10m (the default, 60s, allows for ordinary"
+                    + " clock drift; a longer window lets a captured request be replayed for longer)");
+        }
+        return d;
     }
 
     private static Duration positive(Duration d) {

@@ -6,18 +6,25 @@ import dev.corral.access.ClientCertificates;
 import dev.corral.access.Authenticator;
 import dev.corral.access.Credentials;
 import dev.corral.access.AuthFailure;
+import dev.corral.access.OllamaSignature;
 import dev.corral.store.Scope;
 import dev.corral.admission.AuthFailureLimiter;
+import java.util.Map;
 
 /**
- * The caller's key becomes a principal, or the request gets 401. The client is told the
- * same thing whatever went wrong; the reason goes to the access log only. Failures are counted per
- * client address: after a burst, that address's failed attempts get 429 instead of 401. A valid
- * key is never refused for other clients' failures: every local app shares 127.0.0.1, and one
- * retrying a stale key must not lock out the rest (guessing a 256-bit secret is hopeless anyway).
+ * The caller's credential (a key, the {@code ollama} CLI's signature, or a client certificate)
+ * becomes a principal, or the request gets 401. The client is told the same thing whatever went
+ * wrong, unless saying more reveals nothing about which keys exist and tells it how to fix the
+ * request; the reason goes to the access log. Two different credentials get 400. Failures are
+ * counted per client address: after a burst, that address's failed attempts get 429 instead of
+ * 401. A valid credential is never refused for other clients' failures: every local app shares
+ * 127.0.0.1, and one retrying a stale key must not lock out the rest (guessing a 256-bit secret is
+ * hopeless anyway).
  */
 public final class Authenticate implements Step {
     static final String MESSAGE = "unauthorized: a valid API key is required (Authorization: Bearer <key>)";
+    /** RFC 9110 §11.6.1: a 401 names the schemes this server takes (the ollama CLI's signature has none). */
+    static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Bearer realm=\"corral\"");
 
     private final Authenticator authenticator;
     private final AuthFailureLimiter failures;
@@ -42,9 +49,27 @@ public final class Authenticate implements Step {
         Credentials.Presented presented = Credentials.from(exchange.request().headers());
         String certKey = presented.failure() == AuthFailure.MISSING
                 ? certificates.keyFor(exchange.clientCertificate()) : null;
-        Authenticator.Result result = certKey != null ? authenticator.byKeyId(certKey) : authenticator.authenticate(presented);
+        Authenticator.Result result;
+        String method;
+        if (certKey != null) {
+            method = Credentials.Kind.CERT.id();
+            result = authenticator.byKeyId(certKey);
+        } else if (presented.kind() == Credentials.Kind.SSH) {
+            method = Credentials.Kind.SSH.id();
+            result = authenticator.signature(presented, new Authenticator.SignedRequest(
+                    exchange.request().method().name(), exchange.match().path(), exchange.forwardQuery(),
+                    exchange.secureChannel()));
+        } else {
+            method = presented.kind() == null ? null : presented.kind().id();
+            result = authenticator.authenticate(presented);
+        }
+        exchange.authMethod(method);
         if (result.ok() && !result.principal().scopes().contains(Scope.ADMIN)) {
             exchange.principal(result.principal());
+            if (presented.kind() == Credentials.Kind.SSH && certKey == null) {
+                // The signature's ts is the gateway's business: Ollama gets the query the client was asked for.
+                exchange.forwardQuery(OllamaSignature.withoutTs(exchange.forwardQuery()));
+            }
             return Decision.CONTINUE;
         }
         if (result.ok()) {
@@ -58,6 +83,12 @@ public final class Authenticate implements Step {
         if (failures.failed(exchange.clientAddress())) {
             return Decision.refuse(failures.refusal());
         }
-        return Decision.refuse(Refusal.of(RefusalKind.UNAUTHORIZED, "auth_" + result.failure().code(), MESSAGE));
+        if (result.failure() == AuthFailure.CONFLICTING) {
+            return Decision.refuse(Refusal.of(RefusalKind.BAD_REQUEST, "auth_conflicting", "more than one credential:"
+                    + " send one of an API key (Authorization: Bearer or x-api-key) and an ollama signature, not both"));
+        }
+        String message = result.detail() != null ? result.detail() : MESSAGE;
+        return Decision.refuse(Refusal.of(RefusalKind.UNAUTHORIZED, "auth_" + result.failure().code(), message)
+                .withHeaders(CHALLENGE));
     }
 }

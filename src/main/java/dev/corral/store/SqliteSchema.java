@@ -22,14 +22,17 @@ final class SqliteSchema {
                 + " duration_ms INTEGER NOT NULL, bytes_in INTEGER NOT NULL, bytes_out INTEGER NOT NULL)",
         "CREATE INDEX IF NOT EXISTS usage_key_ts ON usage (key_id, ts)",
         "CREATE INDEX IF NOT EXISTS usage_ts ON usage (ts)",
+        "CREATE TABLE IF NOT EXISTS credentials (kind TEXT NOT NULL, ident TEXT NOT NULL, key_id TEXT NOT NULL,"
+                + " secret TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (kind, ident))",
     };
 
     /**
      * 1: the first schema (key limit columns were added to it when missing). 2: request ids are
      * unique in usage, so writing a record twice (a retried batch, a replayed journal) keeps one.
-     * 3: a rotated key keeps its previous secret's HMAC until a grace period ends.
+     * 3: a rotated key keeps its previous secret's HMAC until a grace period ends. 4: credentials
+     * (SSH public keys, Basic users) that sign in as a key.
      */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     /** Columns added after the first schema: name and type, added when missing. */
     private static final String[][] KEY_LIMIT_COLUMNS = {
