@@ -24,7 +24,9 @@ public enum AuthFailure {
     /** A signature whose ts is missing or outside the clock window. */
     STALE,
     /** A signature that does not verify over the request's method, path and ts. */
-    BAD_SIGNATURE;
+    BAD_SIGNATURE,
+    /** Every bcrypt thread is busy and the wait is full: 429, not counted as a failure. */
+    BUSY;
 
     public String code() {
         return name().toLowerCase(Locale.ROOT);

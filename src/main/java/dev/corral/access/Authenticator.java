@@ -3,6 +3,7 @@ package dev.corral.access;
 import dev.corral.store.KeyRecord;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.time.Instant;
 
 /**
@@ -47,18 +48,48 @@ public final class Authenticator {
     private final Clock clock;
     private final byte[] dummyHmac;
     private final Duration signatureWindow;
+    private final BasicLogins basicLogins;
 
     public Authenticator(KeyDirectory keys, KeyHasher hasher, Clock clock) {
-        this(keys, hasher, clock, DEFAULT_SIGNATURE_WINDOW);
+        this(keys, hasher, clock, DEFAULT_SIGNATURE_WINDOW, null);
     }
 
-    /** @param signatureWindow how far an ollama CLI signature's ts may be from this clock, either way */
-    public Authenticator(KeyDirectory keys, KeyHasher hasher, Clock clock, Duration signatureWindow) {
+    /**
+     * @param signatureWindow how far an ollama CLI signature's ts may be from this clock, either way
+     * @param basicLogins     checks Basic passwords; null refuses every Basic credential as unknown
+     */
+    public Authenticator(KeyDirectory keys, KeyHasher hasher, Clock clock, Duration signatureWindow, BasicLogins basicLogins) {
         this.keys = keys;
         this.hasher = hasher;
         this.clock = clock;
         this.dummyHmac = hasher.hash("corral-dummy-" + DUMMY_KEY);
         this.signatureWindow = signatureWindow;
+        this.basicLogins = basicLogins;
+    }
+
+    /** Whether a 401 should offer Basic: some user signs in with it. */
+    public boolean offersBasic() {
+        return basicLogins != null && keys.hasBasicUsers();
+    }
+
+    /**
+     * The principal of a Basic user and password, only over TLS or from loopback. Completes at once
+     * when the answer is known without bcrypt (a channel in clear, a remembered success, a full
+     * pool), else on a bcrypt thread.
+     */
+    public CompletableFuture<Result> basic(Credentials.Presented presented, boolean secure) {
+        if (!secure) {
+            return CompletableFuture.completedFuture(Result.fail(AuthFailure.INSECURE, "unauthorized: Basic credentials"
+                    + " are accepted only over TLS or from loopback; use https://"));
+        }
+        if (basicLogins == null) {
+            return CompletableFuture.completedFuture(Result.fail(AuthFailure.UNKNOWN, null));
+        }
+        return basicLogins.check(presented.user(), presented.password()).thenApply(c -> switch (c.verdict()) {
+            case MATCH -> standing(c.entry());
+            case NO_MATCH -> Result.fail(AuthFailure.UNKNOWN, null);
+            case BUSY -> Result.fail(AuthFailure.BUSY, "too many password checks at once; try again shortly");
+        });
     }
 
     /**

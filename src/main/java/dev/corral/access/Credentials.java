@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Reads the one credential a request presents: an API key ({@code Authorization: Bearer <key>} from
  * ollama-python, ollama-js and the OpenAI SDKs, or {@code x-api-key: <key>} from Anthropic's), or the
- * {@code ollama} CLI's signature ({@code Authorization: <base64 key>:<base64 signature>}, no scheme).
+ * {@code ollama} CLI's signature ({@code Authorization: <base64 key>:<base64 signature>}, no scheme),
+ * or a Basic user and password (RFC 7617, UTF-8; what Caddy's basic_auth took).
  * Two headers of the same kind, or a credential that is not one token, make the request malformed;
  * two different kinds (a key and a signature) make it conflicting, never guessed at.
  */
@@ -18,7 +19,7 @@ public final class Credentials {
 
     /** How a credential was presented; the access log and usage record name it. */
     public enum Kind {
-        KEY("key"), SSH("ssh"), CERT("cert");
+        KEY("key"), SSH("ssh"), BASIC("basic"), CERT("cert");
 
         private final String id;
 
@@ -31,8 +32,23 @@ public final class Credentials {
         }
     }
 
-    /** The presented credential and its kind, or why there is none. */
-    public record Presented(Kind kind, String key, AuthFailure failure) {
+    /**
+     * The presented credential and its kind, or why there is none.
+     *
+     * @param key      the key or signature header (one token of visible ASCII), or null
+     * @param user     a Basic credential's user, else null
+     * @param password a Basic credential's password, else null; never logged ({@link #toString} leaves it out)
+     */
+    public record Presented(Kind kind, String key, AuthFailure failure, String user, String password) {
+        public Presented(Kind kind, String key, AuthFailure failure) {
+            this(kind, key, failure, null, null);
+        }
+
+        @Override
+        public String toString() {
+            return "Presented[" + kind + (failure == null ? "" : ", " + failure) + (user == null ? "" : ", user " + user) + "]";
+        }
+
         /** A presented API key. */
         static Presented of(String key) {
             return of(Kind.KEY, key);
@@ -65,6 +81,9 @@ public final class Credentials {
             }
             return Presented.fail(kinds.size() > 1 ? AuthFailure.CONFLICTING : AuthFailure.MALFORMED);
         }
+        if (auth.size() == 1 && kindOf(auth.get(0)) == Kind.BASIC) {
+            return basic(auth.get(0).strip());
+        }
         if (auth.size() == 1 && kindOf(auth.get(0)) == Kind.SSH) {
             String a = auth.get(0).strip();
             return a.length() > MAX_SIGNATURE_LENGTH ? Presented.fail(AuthFailure.MALFORMED) : Presented.of(Kind.SSH, a);
@@ -94,6 +113,39 @@ public final class Credentials {
 
     /** The kind an Authorization value claims by its shape (a malformed one counts as a key). */
     private static Kind kindOf(String authorization) {
-        return OllamaSignature.looksLikeSignature(authorization.strip()) ? Kind.SSH : Kind.KEY;
+        String a = authorization.strip();
+        if (a.length() >= 6 && a.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return Kind.BASIC;
+        }
+        return OllamaSignature.looksLikeSignature(a) ? Kind.SSH : Kind.KEY;
     }
+
+    /** "Basic base64(user:password)": a user of at least one character, no ':' in it, and UTF-8 throughout. */
+    private static Presented basic(String authorization) {
+        String token = authorization.substring(6).strip();
+        if (token.isEmpty() || token.length() > MAX_LENGTH * 2) {
+            return Presented.fail(AuthFailure.MALFORMED);
+        }
+        String decoded;
+        try {
+            byte[] bytes = java.util.Base64.getDecoder().decode(token);
+            decoded = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
+            return Presented.fail(AuthFailure.MALFORMED);
+        }
+        int colon = decoded.indexOf(':');
+        if (colon <= 0) {
+            return Presented.fail(AuthFailure.MALFORMED);
+        }
+        for (int i = 0; i < decoded.length(); i++) {
+            if (Character.isISOControl(decoded.charAt(i))) {
+                return Presented.fail(AuthFailure.MALFORMED);
+            }
+        }
+        return new Presented(Kind.BASIC, null, null, decoded.substring(0, colon), decoded.substring(colon + 1));
+    }
+
 }

@@ -76,6 +76,25 @@ public final class KeyJson {
         return out;
     }
 
+    /** The body's "basic_user": {"user", "bcrypt"}, or null when absent; a bad field is a 400 naming it. */
+    public static String[] basicUser(ObjectNode body) {
+        JsonNode b = body.get("basic_user");
+        if (b == null || b.isNull()) {
+            return null;
+        }
+        if (!(b instanceof ObjectNode o)) {
+            throw AdminError.badRequest("basic_user: must be {\"user\": NAME, \"bcrypt\": HASH}");
+        }
+        known(o, "basic_user", Set.of("user", "bcrypt"));
+        if (!o.path("user").isTextual() || !o.path("bcrypt").isTextual()) {
+            throw AdminError.badRequest("basic_user: \"user\" and \"bcrypt\" are required strings");
+        }
+        if (body.has("ssh_keys")) {
+            throw AdminError.badRequest("basic_user and ssh_keys: give one; each makes its own key");
+        }
+        return new String[] {o.get("user").asText(), o.get("bcrypt").asText()};
+    }
+
     /** Adds each key's SSH public keys (fingerprint and line) to its JSON, as "ssh_keys". */
     public static ArrayNode withCredentials(ArrayNode keys, List<dev.corral.store.Credential> credentials) {
         for (JsonNode k : keys) {
@@ -84,13 +103,19 @@ public final class KeyJson {
         return keys;
     }
 
-    /** Adds the key's SSH public keys (fingerprint and line) to its JSON, as "ssh_keys". */
+    /** Adds the key's SSH public keys (fingerprint and line) as "ssh_keys", and its Basic user as "basic_user". */
     public static ObjectNode withCredentials(ObjectNode key, List<dev.corral.store.Credential> credentials) {
         ArrayNode ssh = key.putArray("ssh_keys");
+        key.putNull("basic_user");
         for (dev.corral.store.Credential c : credentials) {
-            if (c.keyId().equals(key.path("id").asText()) && c.kind().equals(dev.corral.store.Credential.SSH)) {
+            if (!c.keyId().equals(key.path("id").asText())) {
+                continue;
+            }
+            if (c.kind().equals(dev.corral.store.Credential.SSH)) {
                 ssh.addObject().put("fingerprint", dev.corral.access.SshPublicKey.fromBlob(c.ident()).fingerprint())
                         .put("line", c.secret());
+            } else if (c.kind().equals(dev.corral.store.Credential.BASIC)) {
+                key.put("basic_user", c.ident()); // never the hash
             }
         }
         return key;
@@ -98,7 +123,7 @@ public final class KeyJson {
 
     /** {"name", "scopes"?, "models"?, "expires_at"?, "limits"?, "ssh_keys"?} → a spec; a bad field is a 400 naming it. */
     public static KeyManager.Spec spec(ObjectNode body) {
-        known(body, "body", Set.of("name", "scopes", "models", "expires_at", "limits", "ssh_keys"));
+        known(body, "body", Set.of("name", "scopes", "models", "expires_at", "limits", "ssh_keys", "basic_user"));
         JsonNode name = body.get("name");
         if (name == null || !name.isTextual()) {
             throw AdminError.badRequest("name: required, a string");

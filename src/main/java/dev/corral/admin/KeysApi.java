@@ -51,6 +51,18 @@ public final class KeysApi {
         if (!ssh.isEmpty()) {
             return createForSsh(call, spec, ssh);
         }
+        String[] basic = KeyJson.basicUser(call.json());
+        if (basic != null) {
+            KeyRecord r;
+            try {
+                r = keys.createForBasic(spec, basic[0], basic[1], call.actor());
+            } catch (IllegalArgumentException e) {
+                throw AdminError.badRequest(e.getMessage().replace("--name", "name"));
+            }
+            reload.run();
+            log.info("admin: key {} (\"{}\") created for Basic user {} by {}", r.id(), r.name(), basic[0], call.actor());
+            return AdminRoutes.Reply.created(KeyJson.withCredentials(KeyJson.of(r, clock.instant()), keys.credentials()));
+        }
         KeyIssuer.Issued issued;
         try {
             issued = keys.create(spec, call.actor());

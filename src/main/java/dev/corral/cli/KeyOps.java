@@ -136,6 +136,11 @@ abstract class KeyOps implements AutoCloseable {
                     return KeyJson.withCredentials(KeyJson.of(keys.createForSsh(KeyJson.spec(spec), ssh, actor()),
                             clock.instant()), keys.credentials());
                 }
+                String[] basic = KeyJson.basicUser(spec);
+                if (basic != null) {
+                    return KeyJson.withCredentials(KeyJson.of(keys.createForBasic(KeyJson.spec(spec), basic[0], basic[1],
+                            actor()), clock.instant()), keys.credentials());
+                }
                 KeyIssuer.Issued issued = keys.create(KeyJson.spec(spec), actor());
                 ObjectNode out = KeyJson.of(issued.record(), clock.instant());
                 out.put("key", issued.key());

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 /** `corral keys`: create, list and revoke API keys. */
 @Command(name = "keys", description = "Create, list and revoke API keys.",
         subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Update.class, KeysCommand.Rotate.class,
-                KeysCommand.Revoke.class, AddSshCommand.class})
+                KeysCommand.Revoke.class, AddSshCommand.class, ImportCaddyCommand.class})
 final class KeysCommand {
 
     @Command(name = "create", description = {"Create a key and print it once.",
@@ -57,6 +57,13 @@ final class KeysCommand {
         @picocli.CommandLine.ArgGroup(exclusive = false, heading = "Limits (default: the config's admission.key_defaults)%n")
         LimitOptions limits = new LimitOptions();
 
+        @Option(names = "--basic", paramLabel = "USER", description = {"Sign in with Basic auth as USER instead of a bearer key;",
+            "the password is prompted for, or read from standard input's first line. Corral keeps only its bcrypt hash."})
+        String basicUser;
+
+        @Option(names = "--bcrypt-cost", defaultValue = "12", description = "bcrypt cost for --basic (4-31). Default: ${DEFAULT-VALUE}.")
+        int bcryptCost;
+
         private picocli.CommandLine spec() {
             return this.spec.commandLine();
         }
@@ -64,6 +71,9 @@ final class KeysCommand {
         @Override
         public Integer call() {
             ObjectNode spec = specOf(name, scopes, models, expires, limits);
+            if (basicUser != null) {
+                return createBasic(spec);
+            }
             try (KeyOps ops = KeyOps.open(config.load(Map.of()))) {
                 ObjectNode r = ops.create(spec);
                 PrintWriter err = this.spec.commandLine().getErr();
@@ -75,6 +85,23 @@ final class KeysCommand {
                 err.println("This is the only time the key is shown; Corral keeps only its HMAC. Store it now:");
                 err.flush();
                 spec().getOut().println(r.path("key").asText());
+                spec().getOut().flush();
+            }
+            return CorralCommand.OK;
+        }
+
+        /** A key Basic user USER signs in as: the password hashed here, so only its bcrypt hash leaves this process. */
+        private Integer createBasic(ObjectNode body) {
+            PrintWriter err = spec().getErr();
+            body.putObject("basic_user").put("user", basicUser).put("bcrypt", BasicPassword.hashOfInput(basicUser, bcryptCost));
+            try (KeyOps ops = KeyOps.open(config.load(Map.of()))) {
+                ObjectNode r = ops.create(body);
+                err.printf("Created key %s for \"%s\", signed in by Basic user %s (scopes: %s; models: %s; limits: %s).%n",
+                        r.path("id").asText(), r.path("name").asText(), basicUser, join(r.path("scopes")),
+                        r.path("models").isEmpty() ? "all" : join(r.path("models")), describe(r.path("limits")));
+                err.println("Basic credentials are accepted only over TLS or from loopback.");
+                err.flush();
+                spec().getOut().println(r.path("id").asText());
                 spec().getOut().flush();
             }
             return CorralCommand.OK;

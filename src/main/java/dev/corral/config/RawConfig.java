@@ -50,6 +50,17 @@ public final class RawConfig {
          * its ts is fresh: keep this short (signatures are only accepted over TLS or from loopback).
          */
         public String signatureWindow = "60s";
+
+        /**
+         * Basic passwords are checked with bcrypt (about a second each at cost 14) on this many
+         * threads, away from the threads that serve requests; with this many more waiting, further
+         * attempts get 429 until one finishes.
+         */
+        public int bcryptThreads = 2;
+        public int bcryptQueue = 32;
+
+        /** How long a Basic user and password that matched is remembered (an HMAC of them, in memory). */
+        public String basicRemember = "5m";
     }
 
     /** Prometheus metrics at GET /metrics on the admin listener (never the public port). */

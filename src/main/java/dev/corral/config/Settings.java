@@ -33,8 +33,11 @@ public record Settings(
         Registries registries,
         Auth auth) {
 
-    /** Sign-in besides keys and certificates: how far an ollama CLI signature's ts may be from this clock. */
-    public record Auth(Duration signatureWindow) {}
+    /**
+     * Sign-in besides keys and certificates: how far an ollama CLI signature's ts may be from this
+     * clock; the bcrypt threads and wait for Basic passwords; how long a match is remembered.
+     */
+    public record Auth(Duration signatureWindow, int bcryptThreads, int bcryptQueue, Duration basicRemember) {}
 
     /** Whether metrics are recorded and served on the admin listener. */
     public record Metrics(boolean enabled) {}
@@ -127,7 +130,10 @@ public record Settings(
                         c.get("usage.busy_timeout", () -> positive(Units.duration(raw.usage.busyTimeout)))),
                 new Metrics(raw.metrics.enabled),
                 Registries.from(raw.policy.registries, c),
-                new Auth(c.get("auth.signature_window", () -> windowOf(Units.duration(raw.auth.signatureWindow)))));
+                new Auth(c.get("auth.signature_window", () -> windowOf(Units.duration(raw.auth.signatureWindow))),
+                        c.get("auth.bcrypt_threads", () -> countBetween(raw.auth.bcryptThreads, 1, 64)),
+                        c.get("auth.bcrypt_queue", () -> countBetween(raw.auth.bcryptQueue, 0, 10_000)),
+                        c.get("auth.basic_remember", () -> atMost(Units.duration(raw.auth.basicRemember), Duration.ofHours(1)))));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
@@ -307,6 +313,20 @@ public record Settings(
             throw new IllegalArgumentException("must be at least " + min + ", got " + v);
         }
         return v;
+    }
+
+    private static int countBetween(int v, int min, int max) {
+        if (v < min || v > max) {
+            throw new IllegalArgumentException("must be a whole number from " + min + " to " + max + ", got " + v);
+        }
+        return v;
+    }
+
+    private static Duration atMost(Duration d, Duration max) {
+        if (d.isNegative() || d.compareTo(max) > 0) {
+            throw new IllegalArgumentException("must be between 0s (remember nothing) and " + max.toMinutes() + "m");
+        }
+        return d;
     }
 
     private static Duration windowOf(Duration d) {

@@ -242,4 +242,38 @@ class CliTest {
         assertThat(named.code()).as(named.err()).isZero();
         assertThat(named.err()).contains("\"dave\"");
     }
+
+    @Test
+    void aBasicUserGetsAPasswordFromStandardInputAndOnlyItsHashIsKept() throws Exception {
+        String state = dir.resolve("state").toString();
+        java.io.InputStream before = System.in;
+        Run created;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("a long enough password\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            created = run("keys", "create", "--name", "Erin", "--basic", "erin", "--bcrypt-cost", "4", "--state-dir", state);
+        } finally {
+            System.setIn(before);
+        }
+        assertThat(created.code()).as(created.err()).isZero();
+        assertThat(created.out().trim()).matches("[a-z0-9]{12}");
+        assertThat(created.err()).contains("Basic user erin").doesNotContain("a long enough password");
+        JsonNode keys = new ObjectMapper().readTree(run("keys", "list", "--format", "json", "--state-dir", state).out());
+        assertThat(keys.get(0).path("basic_user").asText()).isEqualTo("erin");
+        assertThat(keys.toString()).doesNotContain("$2b$");
+        try (dev.corral.store.SqliteStore store = dev.corral.store.SqliteStore.open(dev.corral.store.StateDir.open(Path.of(state)))) {
+            String hash = store.listCredentials().get(0).secret();
+            assertThat(org.bouncycastle.crypto.generators.OpenBSDBCrypt.checkPassword(hash, "a long enough password".toCharArray())).isTrue();
+        }
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("short\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(run("keys", "create", "--name", "F", "--basic", "f", "--state-dir", state).err()).contains("shorter than 8");
+            System.setIn(new java.io.ByteArrayInputStream("another password\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            Run twice = run("keys", "create", "--name", "Erin2", "--basic", "erin", "--bcrypt-cost", "4", "--state-dir", state);
+            assertThat(twice.code()).isEqualTo(2);
+            assertThat(twice.err()).contains("already signs in as key");
+        } finally {
+            System.setIn(before);
+        }
+        assertThat(run("keys", "create", "--name", "G", "--basic", "a:b", "--state-dir", state).err()).contains("without ':'");
+    }
 }
