@@ -26,7 +26,11 @@ public enum AuthFailure {
     /** A signature that does not verify over the request's method, path and ts. */
     BAD_SIGNATURE,
     /** Every bcrypt thread is busy and the wait is full: 429, not counted as a failure. */
-    BUSY;
+    BUSY,
+    /** A JWT that is unsigned, of an unknown issuer, badly signed, expired, not yet valid or for another audience. */
+    BAD_TOKEN,
+    /** A valid JWT whose roles match no configured policy: 403. */
+    NO_POLICY;
 
     public String code() {
         return name().toLowerCase(Locale.ROOT);

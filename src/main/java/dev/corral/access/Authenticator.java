@@ -49,6 +49,7 @@ public final class Authenticator {
     private final byte[] dummyHmac;
     private final Duration signatureWindow;
     private final BasicLogins basicLogins;
+    private final OidcTokens tokens;
 
     public Authenticator(KeyDirectory keys, KeyHasher hasher, Clock clock) {
         this(keys, hasher, clock, DEFAULT_SIGNATURE_WINDOW, null);
@@ -59,12 +60,49 @@ public final class Authenticator {
      * @param basicLogins     checks Basic passwords; null refuses every Basic credential as unknown
      */
     public Authenticator(KeyDirectory keys, KeyHasher hasher, Clock clock, Duration signatureWindow, BasicLogins basicLogins) {
+        this(keys, hasher, clock, signatureWindow, basicLogins, null);
+    }
+
+    /** @param tokens verifies JWTs of the configured identity providers; null: none is configured */
+    public Authenticator(KeyDirectory keys, KeyHasher hasher, Clock clock, Duration signatureWindow, BasicLogins basicLogins,
+                         OidcTokens tokens) {
+        this.tokens = tokens;
         this.keys = keys;
         this.hasher = hasher;
         this.clock = clock;
         this.dummyHmac = hasher.hash("corral-dummy-" + DUMMY_KEY);
         this.signatureWindow = signatureWindow;
         this.basicLogins = basicLogins;
+    }
+
+    /**
+     * The authenticator of a running server, as auth.* configures it; {@code owner} is handed the bcrypt
+     * and JWT pools, to close them when the server stops.
+     */
+    public static Authenticator of(KeyDirectory keys, KeyHasher hasher, Clock clock, dev.corral.config.Settings.Auth auth,
+                                   java.util.function.Consumer<AutoCloseable> owner) {
+        BasicLogins basic = BasicLogins.from(keys, hasher, clock, auth);
+        owner.accept(basic);
+        OidcTokens jwt = auth.oidc().isEmpty() ? null : new OidcTokens(auth.oidc(), auth.jwtClockSkew(), auth.jwksMinRefresh());
+        if (jwt != null) {
+            owner.accept(jwt);
+        }
+        return new Authenticator(keys, hasher, clock, auth.signatureWindow(), basic, jwt);
+    }
+
+    /** Whether JWT-shaped bearer tokens are read as JWTs: some identity provider is configured. */
+    public boolean acceptsJwt() {
+        return tokens != null && tokens.enabled();
+    }
+
+    /** The principal of a JWT bearer token; completes on the JWT pool (fetching keys may wait on the network). */
+    public CompletableFuture<Result> jwt(Credentials.Presented presented) {
+        if (!acceptsJwt()) {
+            return CompletableFuture.completedFuture(authenticate(presented)); // no provider: as an unknown key
+        }
+        return tokens.verify(presented.key()).thenApply(v -> v.principal() != null
+                ? new Result(v.principal(), null, v.principal().keyId())
+                : Result.fail(v.failure(), v.detail()));
     }
 
     /** Whether a 401 should offer Basic: some user signs in with it. */

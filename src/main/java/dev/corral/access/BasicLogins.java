@@ -68,7 +68,7 @@ public final class BasicLogins implements AutoCloseable {
     }
 
     /** As auth.bcrypt_threads, auth.bcrypt_queue and auth.basic_remember say. */
-    public static BasicLogins from(KeyDirectory keys, KeyHasher hasher, Clock clock, dev.corral.config.Settings.Auth auth) {
+    static BasicLogins from(KeyDirectory keys, KeyHasher hasher, Clock clock, dev.corral.config.Settings.Auth auth) {
         return new BasicLogins(keys, hasher, clock, auth.bcryptThreads(), auth.bcryptQueue(), auth.basicRemember());
     }
 

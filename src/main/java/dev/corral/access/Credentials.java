@@ -8,7 +8,8 @@ import java.util.List;
  * Reads the one credential a request presents: an API key ({@code Authorization: Bearer <key>} from
  * ollama-python, ollama-js and the OpenAI SDKs, or {@code x-api-key: <key>} from Anthropic's), or the
  * {@code ollama} CLI's signature ({@code Authorization: <base64 key>:<base64 signature>}, no scheme),
- * or a Basic user and password (RFC 7617, UTF-8; what Caddy's basic_auth took).
+ * a Basic user and password (RFC 7617, UTF-8; what Caddy's basic_auth took), or a JWT bearer token
+ * from an identity provider (its shape: three base64url parts, the first a JSON header).
  * Two headers of the same kind, or a credential that is not one token, make the request malformed;
  * two different kinds (a key and a signature) make it conflicting, never guessed at.
  */
@@ -16,10 +17,12 @@ public final class Credentials {
     private static final int MAX_LENGTH = 512;
     /** A signature header: about 70 characters of key, 88 of signature. */
     private static final int MAX_SIGNATURE_LENGTH = 1200;
+    /** A JWT with a few dozen claims and an RSA-4096 signature fits well. */
+    private static final int MAX_JWT_LENGTH = 8192;
 
     /** How a credential was presented; the access log and usage record name it. */
     public enum Kind {
-        KEY("key"), SSH("ssh"), BASIC("basic"), CERT("cert");
+        KEY("key"), SSH("ssh"), BASIC("basic"), JWT("jwt"), CERT("cert");
 
         private final String id;
 
@@ -96,6 +99,9 @@ public final class Credentials {
                 return Presented.fail(AuthFailure.MALFORMED);
             }
             value = a.substring(7).strip();
+            if (looksLikeJwt(value)) {
+                return value.length() > MAX_JWT_LENGTH ? Presented.fail(AuthFailure.MALFORMED) : Presented.of(Kind.JWT, value);
+            }
         } else {
             value = xApiKey.get(0).strip();
         }
@@ -118,6 +124,23 @@ public final class Credentials {
             return Kind.BASIC;
         }
         return OllamaSignature.looksLikeSignature(a) ? Kind.SSH : Kind.KEY;
+    }
+
+    /** A JWS compact serialisation: a base64url JSON header ("eyJ"), then two more base64url parts. */
+    static boolean looksLikeJwt(String token) {
+        if (!token.startsWith("eyJ")) {
+            return false;
+        }
+        int dots = 0;
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c == '.') {
+                dots++;
+            } else if (!(Character.isLetterOrDigit(c) && c < 0x80) && c != '-' && c != '_') {
+                return false;
+            }
+        }
+        return dots == 2;
     }
 
     /** "Basic base64(user:password)": a user of at least one character, no ':' in it, and UTF-8 throughout. */

@@ -37,7 +37,15 @@ public record Settings(
      * Sign-in besides keys and certificates: how far an ollama CLI signature's ts may be from this
      * clock; the bcrypt threads and wait for Basic passwords; how long a match is remembered.
      */
-    public record Auth(Duration signatureWindow, int bcryptThreads, int bcryptQueue, Duration basicRemember) {}
+    public record Auth(Duration signatureWindow, int bcryptThreads, int bcryptQueue, Duration basicRemember,
+                       List<Oidc> oidc, Duration jwtClockSkew, Duration jwksMinRefresh) {}
+
+    /** An identity provider whose JWTs are bearer tokens; {@code jwksUrl} null: found by OIDC discovery. */
+    public record Oidc(String issuer, String audience, URI jwksUrl, String nameClaim, String rolesClaim, List<OidcPolicy> policies) {}
+
+    /** What subjects with {@code role} may do; null limits are the configured defaults. */
+    public record OidcPolicy(String role, List<String> scopes, List<String> models, Long rpm, Long tpm, Long dailyTokens,
+                             Long monthlyTokens, Integer concurrency, Integer weight) {}
 
     /** Whether metrics are recorded and served on the admin listener. */
     public record Metrics(boolean enabled) {}
@@ -130,10 +138,7 @@ public record Settings(
                         c.get("usage.busy_timeout", () -> positive(Units.duration(raw.usage.busyTimeout)))),
                 new Metrics(raw.metrics.enabled),
                 Registries.from(raw.policy.registries, c),
-                new Auth(c.get("auth.signature_window", () -> windowOf(Units.duration(raw.auth.signatureWindow))),
-                        c.get("auth.bcrypt_threads", () -> countBetween(raw.auth.bcryptThreads, 1, 64)),
-                        c.get("auth.bcrypt_queue", () -> countBetween(raw.auth.bcryptQueue, 0, 10_000)),
-                        c.get("auth.basic_remember", () -> atMost(Units.duration(raw.auth.basicRemember), Duration.ofHours(1)))));
+                AuthConfig.from(raw.auth, c));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
@@ -313,28 +318,6 @@ public record Settings(
             throw new IllegalArgumentException("must be at least " + min + ", got " + v);
         }
         return v;
-    }
-
-    private static int countBetween(int v, int min, int max) {
-        if (v < min || v > max) {
-            throw new IllegalArgumentException("must be a whole number from " + min + " to " + max + ", got " + v);
-        }
-        return v;
-    }
-
-    private static Duration atMost(Duration d, Duration max) {
-        if (d.isNegative() || d.compareTo(max) > 0) {
-            throw new IllegalArgumentException("must be between 0s (remember nothing) and " + max.toMinutes() + "m");
-        }
-        return d;
-    }
-
-    private static Duration windowOf(Duration d) {
-        if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofMinutes(10)) > 0) {
-            throw new IllegalArgumentException("must be between 1s and 10m (the default, 60s, allows for ordinary"
-                    + " clock drift; a longer window lets a captured request be replayed for longer)");
-        }
-        return d;
     }
 
     private static Duration positive(Duration d) {

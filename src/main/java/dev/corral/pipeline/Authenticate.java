@@ -62,12 +62,13 @@ public final class Authenticate implements Step {
                     exchange.request().method().name(), exchange.match().path(), exchange.forwardQuery(),
                     exchange.secureChannel())));
         }
-        if (presented.kind() == Credentials.Kind.BASIC) {
-            CompletableFuture<Authenticator.Result> checked = authenticator.basic(presented, exchange.secureChannel());
+        if (presented.kind() == Credentials.Kind.BASIC || presented.kind() == Credentials.Kind.JWT) {
+            CompletableFuture<Authenticator.Result> checked = presented.kind() == Credentials.Kind.BASIC
+                    ? authenticator.basic(presented, exchange.secureChannel()) : authenticator.jwt(presented);
             if (checked.isDone() && !checked.isCompletedExceptionally()) {
                 return decide(exchange, presented, checked.join());
             }
-            // bcrypt runs on its own threads; the decision is made back on the exchange's loop.
+            // bcrypt and JWKS fetches run on their own threads; the decision is made back on the exchange's loop.
             return Decision.await(checked.handleAsync((r, e) -> e != null
                     ? Decision.refuse(Refusal.of(RefusalKind.INTERNAL, "auth_failed", "internal error in the gateway"))
                     : decide(exchange, presented, r), exchange.loop()));
@@ -99,6 +100,9 @@ public final class Authenticate implements Step {
         failed.accept(exchange.clientAddress());
         if (failures.failed(exchange.clientAddress())) {
             return Decision.refuse(failures.refusal());
+        }
+        if (result.failure() == AuthFailure.NO_POLICY) {
+            return Decision.refuse(Refusal.of(RefusalKind.FORBIDDEN, "auth_no_policy", result.detail()));
         }
         if (result.failure() == AuthFailure.CONFLICTING) {
             return Decision.refuse(Refusal.of(RefusalKind.BAD_REQUEST, "auth_conflicting", "more than one credential:"

@@ -67,6 +67,11 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public static TestGateway start(Map<String, String> overrides, SimConfig simConfig, Clock clock) throws Exception {
+        return start(null, overrides, simConfig, clock);
+    }
+
+    /** With a config file too (for what overrides cannot say, such as lists of sections). */
+    public static TestGateway start(Path configFile, Map<String, String> overrides, SimConfig simConfig, Clock clock) throws Exception {
         Simulator sim = Simulator.start(simConfig);
         // A test may bring its own state directory (a small tmpfs, a directory left by an earlier run).
         Path state = overrides.containsKey("state_dir") ? Path.of(overrides.get("state_dir"))
@@ -78,7 +83,7 @@ public final class TestGateway implements AutoCloseable {
         o.put("state_dir", state.toString());
         o.put("upstream.health_interval", "1h"); // one probe at start only: tests count what reaches Ollama
         o.putAll(overrides);
-        Settings settings = new ConfigLoader(Map.of()).load(null, o);
+        Settings settings = new ConfigLoader(Map.of()).load(configFile, o);
         List<String> lines = new CopyOnWriteArrayList<>();
         ExchangeListener capture = e -> lines.add(AccessLog.line(e));
         Corral corral;
