@@ -187,6 +187,15 @@ signatures = {
 }
 for name, (value, target) in signatures.items():
     case("auth: " + name, req("GET", target, "Host: x\r\nAuthorization: " + value + "\r\n"), 401)
+# JWT-shaped bearer tokens with no identity provider configured: as an unknown key.
+JWT_HEAD = "eyJhbGciOiJub25lIn0"  # {"alg":"none"}
+for name, token in {"jwt alg none": JWT_HEAD + ".eyJzdWIiOiJ4In0.", "jwt with four parts": JWT_HEAD + ".a.b.c",
+                    "jwt huge": JWT_HEAD + "." + "A" * 9000 + ".x", "jwt with latin-1": JWT_HEAD + ".\xe9.x"}.items():
+    case("auth: " + name, req("GET", "/api/tags", "Host: x\r\nAuthorization: Bearer " + token + "\r\n"), 401)
+case("auth: Basic and a key together", req("GET", "/api/tags", "Host: x\r\n" + K + "Authorization: Basic dXNlcjpwYXNz\r\n"), 400)
+case("auth: Basic not base64", req("GET", "/api/tags", "Host: x\r\nAuthorization: Basic ***\r\n"), 401)
+case("auth: Basic without a colon", req("GET", "/api/tags", "Host: x\r\nAuthorization: Basic dXNlcg==\r\n"), 401)
+case("auth: Basic with an empty user", req("GET", "/api/tags", "Host: x\r\nAuthorization: Basic OnBhc3M=\r\n"), 401)
 case("auth: a key and a signature together", req("GET", "/api/tags?ts=1", "Host: x\r\n" + K + "Authorization: " + ED + ":" + SIG + "\r\n"), 400)
 case("auth: a signature and an x-api-key together", req("GET", "/api/tags?ts=1", "Host: x\r\nx-api-key: {KEY}\r\nAuthorization: " + ED + ":" + SIG + "\r\n"), 400)
 case("auth: lowercase bearer", req("GET", "/api/tags", "Host: x\r\nAuthorization: bearer {KEY}\r\n"), [200], upstream=True)
