@@ -199,6 +199,10 @@ public final class Authenticator {
     }
 
     public Result authenticate(Credentials.Presented presented) {
+        if (presented.failure() == null && presented.kind() != Credentials.Kind.KEY) {
+            // Only a key is a key here (also on the admin API): a signature, Basic or JWT is no key at all.
+            presented = Credentials.Presented.fail(AuthFailure.MALFORMED);
+        }
         if (presented.failure() != null) {
             KeyHasher.matches(dummyHmac, hasher.hash(DUMMY_KEY));
             return new Result(null, presented.failure(), null);

@@ -155,6 +155,11 @@ class OllamaSignatureTest {
                 .isEqualTo(AuthFailure.CONFLICTING);
         assertThat(Credentials.from(AuthenticatorTest.headers("Authorization", sig, "Authorization", sig)).failure())
                 .isEqualTo(AuthFailure.MALFORMED);
+        // Where only keys count (the admin API), other credentials are refused as malformed, never thrown on.
+        Authenticator keysOnly = new Authenticator(new KeyDirectory(null), new KeyHasher(new byte[32]), Clock.systemUTC());
+        for (String other : List.of(sig, "Basic dXNlcjpwYXNz", "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln")) {
+            assertThat(keysOnly.authenticate(presented(other)).failure()).as(other).isEqualTo(AuthFailure.MALFORMED);
+        }
     }
 
     private static Credentials.Presented presented(String header) {
