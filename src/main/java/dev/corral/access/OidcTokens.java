@@ -201,6 +201,9 @@ public final class OidcTokens implements AutoCloseable {
                     .outageTolerantForever()
                     .build();
             DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
+            // typ JWT, none, or RFC 9068's "at+jwt" that access tokens of several providers carry.
+            p.setJWSTypeVerifier(new com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier<>(
+                    com.nimbusds.jose.JOSEObjectType.JWT, new com.nimbusds.jose.JOSEObjectType("at+jwt"), null));
             p.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, source));
             DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(Set.of(config.audience()),
                     new JWTClaimsSet.Builder().issuer(config.issuer()).build(), Set.of("sub", "exp", "iss", "aud"), null);

@@ -137,6 +137,11 @@ class OidcTokensTest {
         SignedJWT es = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("ec-1").build(), claims("bob").build());
         es.sign(new ECDSASigner(ec));
         assertThat(get("/api/tags", es.serialize()).statusCode()).isEqualTo(200);
+        // An RFC 9068 access token (typ at+jwt), PS256.
+        SignedJWT at = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.PS256).keyID("rsa-1").type(new JOSEObjectType("at+jwt"))
+                .build(), claims("cy").build());
+        at.sign(new RSASSASigner(rsa));
+        assertThat(get("/api/tags", at.serialize()).statusCode()).isEqualTo(200);
         // A viewer may list models, not run them.
         String viewer = rs256(claims("vic").claim("groups", "viewers").build(), rsa);
         assertThat(get("/api/tags", viewer).statusCode()).isEqualTo(200);
