@@ -103,7 +103,7 @@ class BasicAuthTest {
             String requestId = ok.headers().firstValue("X-Request-Id").orElseThrow();
             assertThat(gw.accessLog()).anyMatch(l -> l.contains(requestId) && l.contains("\"auth\":\"basic\"")
                     && l.contains("\"key_id\":\"" + aliceId + "\""));
-            assertThat(gw.usage()).anyMatch(u -> u.requestId().equals(requestId) && aliceId.equals(u.keyId()));
+            assertThat(gw.usage()).anyMatch(u -> u.requestId().equals(requestId) && aliceId.equals(u.keyId()) && "basic".equals(u.auth()));
 
             Run revoked = cli("keys", "revoke", aliceId, "--state-dir", gw.stateDir.toString());
             assertThat(revoked.code()).isZero();

@@ -152,7 +152,8 @@ class OidcTokensTest {
         String requestId = ok.headers().firstValue("X-Request-Id").orElseThrow();
         String line = gw.accessLog().stream().filter(l -> l.contains(requestId)).findFirst().orElseThrow();
         assertThat(line).contains("\"auth\":\"jwt\"").containsPattern("\"key_id\":\"j[a-z2-7]{11}\"");
-        assertThat(gw.usage()).anyMatch(u -> u.requestId().equals(requestId) && u.keyId() != null && u.keyId().startsWith("j"));
+        assertThat(gw.usage()).anyMatch(u -> u.requestId().equals(requestId) && u.keyId() != null && u.keyId().startsWith("j")
+                && "jwt".equals(u.auth()));
     }
 
     @Test

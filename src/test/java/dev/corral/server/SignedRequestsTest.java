@@ -104,7 +104,7 @@ class SignedRequestsTest {
                 chatBody.replace("llama3.2:3b", "qwen2.5:7b"));
         assertThat(other.statusCode()).isEqualTo(403);
         List<UsageRecord> usage = gw.usage();
-        assertThat(usage).anyMatch(u -> u.requestId().equals(requestId) && aliceId.equals(u.keyId()));
+        assertThat(usage).anyMatch(u -> u.requestId().equals(requestId) && aliceId.equals(u.keyId()) && "ssh".equals(u.auth()));
         assertThat(gw.accessLog()).anyMatch(l -> l.contains(requestId) && l.contains("\"auth\":\"ssh\"")
                 && l.contains("\"key_id\":\"" + aliceId + "\""));
     }
