@@ -11,7 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${FUZZ_SECONDS:-60}"
 targets=("dev.corral.fuzz.FuzzTargetsTest#routeClassifier" "dev.corral.fuzz.FuzzTargetsTest#authHeaders"
-         "dev.corral.pipeline.InspectFuzzTest#jsonInspector" "dev.corral.fuzz.FuzzTargetsTest#usageTap")
+         "dev.corral.pipeline.InspectFuzzTest#jsonInspector" "dev.corral.fuzz.FuzzTargetsTest#usageTap"
+         "dev.corral.fuzz.FuzzTargetsTest#signatureHeaders")
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
 cp_file=target/fuzz-classpath.txt

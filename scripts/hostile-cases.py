@@ -169,6 +169,35 @@ for name, h in auths.items():
     target = "/api/tags?key={KEY}" if name == "key in query only" else "/api/tags"
     expect = 400 if name in ("NUL in token",) else 401
     case("auth: " + name, req("GET", target, "Host: x\r\n" + h), expect, close=(expect == 400))
+# The ollama CLI's signature header (<base64 ssh key>:<base64 signature>, no scheme), malformed or foreign.
+ED = "AAAAC3NzaC1lZDI1NTE5AAAAIAW81gekZmqPQRggkithW4zFnN7x8ZnVsEizfBFdBkhb"
+SIG = "A" * 86 + "=="
+signatures = {
+    "signature by an unregistered key": (ED + ":" + SIG, "/api/tags?ts=1767225600"),
+    "signature without ts": (ED + ":" + SIG, "/api/tags"),
+    "signature with two ts": (ED + ":" + SIG, "/api/tags?ts=1&ts=1"),
+    "signature by an ssh-rsa key": ("AAAAB3NzaC1yc2EAAAADAQABAAAAAQA=:" + SIG, "/api/tags?ts=1"),
+    "signature by an ecdsa key": ("AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTY=:" + SIG, "/api/tags?ts=1"),
+    "signature not base64": ("not*base64:" + SIG, "/api/tags?ts=1"),
+    "signature too short": (ED + ":AAAA", "/api/tags?ts=1"),
+    "signature with two colons": (ED + ":" + SIG + ":x", "/api/tags?ts=1"),
+    "signature huge": (ED + ":" + "A" * 5000, "/api/tags?ts=1"),
+    "signature key length lies": ("AAAAC3NzaC1lZDI1NTE5/////w==:" + SIG, "/api/tags?ts=1"),
+    "signature with latin-1": (ED + ":\xe9" + SIG, "/api/tags?ts=1"),
+}
+for name, (value, target) in signatures.items():
+    case("auth: " + name, req("GET", target, "Host: x\r\nAuthorization: " + value + "\r\n"), 401)
+# JWT-shaped bearer tokens with no identity provider configured: as an unknown key.
+JWT_HEAD = "eyJhbGciOiJub25lIn0"  # {"alg":"none"}
+for name, token in {"jwt alg none": JWT_HEAD + ".eyJzdWIiOiJ4In0.", "jwt with four parts": JWT_HEAD + ".a.b.c",
+                    "jwt huge": JWT_HEAD + "." + "A" * 9000 + ".x", "jwt with latin-1": JWT_HEAD + ".\xe9.x"}.items():
+    case("auth: " + name, req("GET", "/api/tags", "Host: x\r\nAuthorization: Bearer " + token + "\r\n"), 401)
+case("auth: Basic and a key together", req("GET", "/api/tags", "Host: x\r\n" + K + "Authorization: Basic dXNlcjpwYXNz\r\n"), 400)
+case("auth: Basic not base64", req("GET", "/api/tags", "Host: x\r\nAuthorization: Basic ***\r\n"), 401)
+case("auth: Basic without a colon", req("GET", "/api/tags", "Host: x\r\nAuthorization: Basic dXNlcg==\r\n"), 401)
+case("auth: Basic with an empty user", req("GET", "/api/tags", "Host: x\r\nAuthorization: Basic OnBhc3M=\r\n"), 401)
+case("auth: a key and a signature together", req("GET", "/api/tags?ts=1", "Host: x\r\n" + K + "Authorization: " + ED + ":" + SIG + "\r\n"), 400)
+case("auth: a signature and an x-api-key together", req("GET", "/api/tags?ts=1", "Host: x\r\nx-api-key: {KEY}\r\nAuthorization: " + ED + ":" + SIG + "\r\n"), 400)
 case("auth: lowercase bearer", req("GET", "/api/tags", "Host: x\r\nAuthorization: bearer {KEY}\r\n"), [200], upstream=True)
 case("auth: spaces around token", req("GET", "/api/tags", "Host: x\r\nAuthorization: Bearer    {KEY}   \r\n"), [200], upstream=True)
 case("auth: x-api-key works", req("GET", "/api/tags", "Host: x\r\nx-api-key: {KEY}\r\n"), [200], upstream=True)

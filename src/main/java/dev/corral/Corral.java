@@ -133,7 +133,7 @@ public final class Corral implements AutoCloseable {
             }
             UpstreamPools pools = new UpstreamPools(io.transport(), io.group(), io.alloc());
             RouteTable routes = RouteTable.ollama();
-            Authenticator authenticator = new Authenticator(c.keys, hasher, clock);
+            Authenticator authenticator = Authenticator.of(c.keys, hasher, clock, settings.auth(), c::own);
             AuthFailureLimiter authFailures = new AuthFailureLimiter(buckets, settings.admission().failedAuth());
             LiveExchanges live = new LiveExchanges();
             AuthFailureSummary authSummary = c.own(AuthFailureSummary.start(c.audit, clock));

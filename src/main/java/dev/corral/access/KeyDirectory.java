@@ -1,5 +1,6 @@
 package dev.corral.access;
 
+import dev.corral.store.Credential;
 import dev.corral.store.KeyRecord;
 import dev.corral.store.Store;
 import java.util.HashMap;
@@ -8,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The keys a running server knows, held in memory so authentication never waits on the store, and
+ * The keys a running server knows, and the credentials that sign in as them, held in memory so authentication never waits on the store, and
  * reloaded whenever the store's key version moves (another process created, revoked or changed a
  * key). {@link #refresh} is called every second, so a revocation takes effect within two.
  */
@@ -20,6 +21,14 @@ public final class KeyDirectory {
 
     private final Store store;
     private volatile Map<String, Entry> entries = Map.of();
+    /** A Basic user: the key it signs in as, and its bcrypt hash. */
+    public record BasicUser(Entry entry, String hash) {}
+
+    private volatile Map<String, BasicUser> basicUsers = Map.of();
+    private volatile int basicCost = 10;
+
+    /** Keys by the base64 wire form of an SSH public key registered for them. */
+    private volatile Map<String, Entry> sshKeys = Map.of();
     private volatile long version = Long.MIN_VALUE;
 
     public KeyDirectory(Store store) {
@@ -28,6 +37,26 @@ public final class KeyDirectory {
 
     public Entry get(String id) {
         return entries.get(id);
+    }
+
+    /** The key an SSH public key (base64 wire form) signs in as, or null. */
+    public Entry bySshKey(String blob) {
+        return sshKeys.get(blob);
+    }
+
+    /** The Basic user of this name, or null. */
+    public BasicUser byBasicUser(String user) {
+        return basicUsers.get(user);
+    }
+
+    /** Whether any Basic user exists (a 401 then offers Basic). */
+    public boolean hasBasicUsers() {
+        return !basicUsers.isEmpty();
+    }
+
+    /** The highest bcrypt cost among the Basic users (10 when there are none): what an unknown user's check costs. */
+    public int basicCost() {
+        return basicCost;
     }
 
     /** Every key known now (revoked ones included). */
@@ -52,7 +81,22 @@ public final class KeyDirectory {
         for (KeyRecord k : store.listKeys()) {
             next.put(k.id(), new Entry(k, new Principal(k.id(), k.name(), k.scopes(), ModelPatterns.of(k.models()), k.limits())));
         }
+        Map<String, Entry> ssh = new HashMap<>();
+        Map<String, BasicUser> basic = new HashMap<>();
+        int cost = -1;
+        for (Credential c : store.listCredentials()) {
+            Entry e = next.get(c.keyId());
+            if (e != null && c.kind().equals(Credential.SSH)) {
+                ssh.put(c.ident(), e);
+            } else if (e != null && c.kind().equals(Credential.BASIC)) {
+                basic.put(c.ident(), new BasicUser(e, c.secret()));
+                cost = Math.max(cost, BasicLogins.costOf(c.secret()));
+            }
+        }
         entries = Map.copyOf(next);
+        sshKeys = Map.copyOf(ssh);
+        basicUsers = Map.copyOf(basic);
+        basicCost = cost < 0 ? 10 : cost;
         if (version != Long.MIN_VALUE) {
             log.info("keys reloaded: {} keys (store version {})", next.size(), v);
         }

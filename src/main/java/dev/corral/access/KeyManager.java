@@ -56,6 +56,106 @@ public final class KeyManager {
         return issued;
     }
 
+    /**
+     * A key that signs in with SSH public keys (the {@code ollama} CLI's signatures): its bearer secret is
+     * drawn and dropped, never shown, so only the keys' signatures reach it. A public key already
+     * registered (to this or any key) is refused, so one key never means two principals.
+     */
+    public KeyRecord createForSsh(Spec spec, List<SshPublicKey> sshKeys, String actor) {
+        if (sshKeys.isEmpty()) {
+            throw new IllegalArgumentException("no ssh-ed25519 public key given");
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (SshPublicKey k : sshKeys) {
+            if (!seen.add(k.blob())) {
+                throw new IllegalArgumentException("the public key " + k.fingerprint() + " is given twice");
+            }
+        }
+        for (dev.corral.store.Credential c : liveCredentials()) {
+            if (c.kind().equals(dev.corral.store.Credential.SSH) && seen.contains(c.ident())) {
+                throw new IllegalArgumentException("the public key " + SshPublicKey.fromBlob(c.ident()).fingerprint()
+                        + " already signs in as key " + c.keyId() + " (revoke that key first)");
+            }
+        }
+        KeyIssuer.Issued issued = issuer.create(spec.name(), spec.scopes(), spec.models(), spec.expiresAt(),
+                spec.limits() == null ? KeyLimits.DEFAULTS : spec.limits());
+        KeyRecord r = issued.record();
+        Instant now = clock.instant();
+        for (SshPublicKey k : sshKeys) {
+            store.putCredential(new dev.corral.store.Credential(dev.corral.store.Credential.SSH, k.blob(), r.id(), k.line(), now));
+        }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("name", r.name());
+        details.put("method", "ssh");
+        details.put("ssh_keys", sshKeys.stream().map(SshPublicKey::fingerprint).toList());
+        details.put("scopes", r.scopes().stream().map(Scope::id).sorted().toList());
+        details.put("models", r.models());
+        details.put("expires_at", r.expiresAt() == null ? null : r.expiresAt().toString());
+        details.put("limits", r.limits().describe());
+        audit.record(actor, Actions.KEY_CREATE, r.id(), details);
+        return r;
+    }
+
+    /**
+     * A key a Basic user signs in as, with the user's bcrypt hash (made by the CLI, or imported from a
+     * Caddyfile): the key's bearer secret is drawn and dropped. A user name held by a key that is not
+     * revoked is refused; one whose key was revoked is given to the new key.
+     */
+    public KeyRecord createForBasic(Spec spec, String user, String bcrypt, String actor) {
+        checkBasicUser(user);
+        int cost = BasicLogins.costOf(bcrypt);
+        if (cost < 0) {
+            throw new IllegalArgumentException("the password hash of " + user + " is not a bcrypt hash ($2a$, $2b$ or $2y$,"
+                    + " 60 characters, as caddy hash-password makes)");
+        }
+        for (dev.corral.store.Credential c : liveCredentials()) {
+            if (c.kind().equals(dev.corral.store.Credential.BASIC) && c.ident().equals(user)) {
+                throw new IllegalArgumentException("the Basic user " + user + " already signs in as key " + c.keyId()
+                        + " (revoke that key first)");
+            }
+        }
+        KeyIssuer.Issued issued = issuer.create(spec.name(), spec.scopes(), spec.models(), spec.expiresAt(),
+                spec.limits() == null ? KeyLimits.DEFAULTS : spec.limits());
+        KeyRecord r = issued.record();
+        store.putCredential(new dev.corral.store.Credential(dev.corral.store.Credential.BASIC, user, r.id(), bcrypt, clock.instant()));
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("name", r.name());
+        details.put("method", "basic");
+        details.put("user", user);
+        details.put("bcrypt_cost", cost);
+        details.put("scopes", r.scopes().stream().map(Scope::id).sorted().toList());
+        details.put("models", r.models());
+        details.put("expires_at", r.expiresAt() == null ? null : r.expiresAt().toString());
+        details.put("limits", r.limits().describe());
+        audit.record(actor, Actions.KEY_CREATE, r.id(), details);
+        return r;
+    }
+
+    /** A Basic user name: what RFC 7617 allows (no ':', no control characters), 1-100 characters. */
+    public static void checkBasicUser(String user) {
+        if (user == null || user.isEmpty() || user.length() > 100 || user.indexOf(':') >= 0
+                || user.chars().anyMatch(Character::isISOControl) || !user.equals(user.strip())) {
+            throw new IllegalArgumentException("a Basic user name is 1-100 characters, without ':', control characters"
+                    + " or surrounding spaces");
+        }
+    }
+
+    /** Credentials whose key is not revoked. */
+    private List<dev.corral.store.Credential> liveCredentials() {
+        java.util.Set<String> revoked = new java.util.HashSet<>();
+        for (KeyRecord k : store.listKeys()) {
+            if (k.revokedAt() != null) {
+                revoked.add(k.id());
+            }
+        }
+        return store.listCredentials().stream().filter(c -> !revoked.contains(c.keyId())).toList();
+    }
+
+    /** Every credential (SSH public key, Basic user) that signs in as a key. */
+    public List<dev.corral.store.Credential> credentials() {
+        return store.listCredentials();
+    }
+
     public List<KeyRecord> list() {
         return store.listKeys();
     }

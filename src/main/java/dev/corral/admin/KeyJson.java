@@ -56,9 +56,74 @@ public final class KeyJson {
         return a;
     }
 
-    /** {"name", "scopes"?, "models"?, "expires_at"?, "limits"?} → a spec; a bad field is a 400 naming it. */
+    /**
+     * The body's "ssh_keys" (authorized_keys lines, ssh-ed25519 only), parsed; empty when absent. A bad
+     * line is a 400 naming it.
+     */
+    public static List<dev.corral.access.SshPublicKey> sshKeys(ObjectNode body) {
+        List<dev.corral.access.SshPublicKey> out = new ArrayList<>();
+        List<String> lines = strings(body, "ssh_keys", List.of());
+        for (int i = 0; i < lines.size(); i++) {
+            try {
+                out.add(dev.corral.access.SshPublicKey.parseLine(lines.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw AdminError.badRequest("ssh_keys[" + i + "]: " + e.getMessage());
+            }
+        }
+        if (body.has("ssh_keys") && out.isEmpty()) {
+            throw AdminError.badRequest("ssh_keys: give at least one 'ssh-ed25519 AAAA...' line");
+        }
+        return out;
+    }
+
+    /** The body's "basic_user": {"user", "bcrypt"}, or null when absent; a bad field is a 400 naming it. */
+    public static String[] basicUser(ObjectNode body) {
+        JsonNode b = body.get("basic_user");
+        if (b == null || b.isNull()) {
+            return null;
+        }
+        if (!(b instanceof ObjectNode o)) {
+            throw AdminError.badRequest("basic_user: must be {\"user\": NAME, \"bcrypt\": HASH}");
+        }
+        known(o, "basic_user", Set.of("user", "bcrypt"));
+        if (!o.path("user").isTextual() || !o.path("bcrypt").isTextual()) {
+            throw AdminError.badRequest("basic_user: \"user\" and \"bcrypt\" are required strings");
+        }
+        if (body.has("ssh_keys")) {
+            throw AdminError.badRequest("basic_user and ssh_keys: give one; each makes its own key");
+        }
+        return new String[] {o.get("user").asText(), o.get("bcrypt").asText()};
+    }
+
+    /** Adds each key's SSH public keys (fingerprint and line) to its JSON, as "ssh_keys". */
+    public static ArrayNode withCredentials(ArrayNode keys, List<dev.corral.store.Credential> credentials) {
+        for (JsonNode k : keys) {
+            withCredentials((ObjectNode) k, credentials);
+        }
+        return keys;
+    }
+
+    /** Adds the key's SSH public keys (fingerprint and line) as "ssh_keys", and its Basic user as "basic_user". */
+    public static ObjectNode withCredentials(ObjectNode key, List<dev.corral.store.Credential> credentials) {
+        ArrayNode ssh = key.putArray("ssh_keys");
+        key.putNull("basic_user");
+        for (dev.corral.store.Credential c : credentials) {
+            if (!c.keyId().equals(key.path("id").asText())) {
+                continue;
+            }
+            if (c.kind().equals(dev.corral.store.Credential.SSH)) {
+                ssh.addObject().put("fingerprint", dev.corral.access.SshPublicKey.fromBlob(c.ident()).fingerprint())
+                        .put("line", c.secret());
+            } else if (c.kind().equals(dev.corral.store.Credential.BASIC)) {
+                key.put("basic_user", c.ident()); // never the hash
+            }
+        }
+        return key;
+    }
+
+    /** {"name", "scopes"?, "models"?, "expires_at"?, "limits"?, "ssh_keys"?} → a spec; a bad field is a 400 naming it. */
     public static KeyManager.Spec spec(ObjectNode body) {
-        known(body, "body", Set.of("name", "scopes", "models", "expires_at", "limits"));
+        known(body, "body", Set.of("name", "scopes", "models", "expires_at", "limits", "ssh_keys", "basic_user"));
         JsonNode name = body.get("name");
         if (name == null || !name.isTextual()) {
             throw AdminError.badRequest("name: required, a string");

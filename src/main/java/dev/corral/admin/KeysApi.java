@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * /admin/v1/keys: create (the secret returned once), list, show, update limits, revoke. Every
+ * /admin/v1/keys: create (the secret returned once; or, given "ssh_keys", a key the ollama CLI signs
+ * in as with those public keys), list, show, update limits, revoke. Every
  * change reloads the server's keys before it answers, so a new key works, and a revoked one is
  * refused, the moment the call returns.
  */
@@ -41,12 +42,28 @@ public final class KeysApi {
 
     private AdminRoutes.Reply list(AdminCall call) {
         ObjectNode out = JsonNodeFactory.instance.objectNode();
-        out.set("keys", KeyJson.list(keys.list(), clock.instant()));
+        out.set("keys", KeyJson.withCredentials(KeyJson.list(keys.list(), clock.instant()), keys.credentials()));
         return AdminRoutes.Reply.ok(out);
     }
 
     private AdminRoutes.Reply create(AdminCall call) {
         KeyManager.Spec spec = KeyJson.spec(call.json());
+        java.util.List<dev.corral.access.SshPublicKey> ssh = KeyJson.sshKeys(call.json());
+        if (!ssh.isEmpty()) {
+            return createForSsh(call, spec, ssh);
+        }
+        String[] basic = KeyJson.basicUser(call.json());
+        if (basic != null) {
+            KeyRecord r;
+            try {
+                r = keys.createForBasic(spec, basic[0], basic[1], call.actor());
+            } catch (IllegalArgumentException e) {
+                throw AdminError.badRequest(e.getMessage().replace("--name", "name"));
+            }
+            reload.run();
+            log.info("admin: key {} (\"{}\") created for Basic user {} by {}", r.id(), r.name(), basic[0], call.actor());
+            return AdminRoutes.Reply.created(KeyJson.withCredentials(KeyJson.of(r, clock.instant()), keys.credentials()));
+        }
         KeyIssuer.Issued issued;
         try {
             issued = keys.create(spec, call.actor());
@@ -60,8 +77,21 @@ public final class KeysApi {
         return AdminRoutes.Reply.created(out);
     }
 
+    /** A key that signs in only with the given SSH public keys: no secret in the answer, as there is none to use. */
+    private AdminRoutes.Reply createForSsh(AdminCall call, KeyManager.Spec spec, java.util.List<dev.corral.access.SshPublicKey> ssh) {
+        KeyRecord r;
+        try {
+            r = keys.createForSsh(spec, ssh, call.actor());
+        } catch (IllegalArgumentException e) {
+            throw AdminError.badRequest(e.getMessage().replace("--name", "name"));
+        }
+        reload.run();
+        log.info("admin: key {} (\"{}\") created for {} ssh key(s) by {}", r.id(), r.name(), ssh.size(), call.actor());
+        return AdminRoutes.Reply.created(KeyJson.withCredentials(KeyJson.of(r, clock.instant()), keys.credentials()));
+    }
+
     private AdminRoutes.Reply show(AdminCall call) {
-        return AdminRoutes.Reply.ok(KeyJson.of(existing(call), clock.instant()));
+        return AdminRoutes.Reply.ok(KeyJson.withCredentials(KeyJson.of(existing(call), clock.instant()), keys.credentials()));
     }
 
     private AdminRoutes.Reply update(AdminCall call) {

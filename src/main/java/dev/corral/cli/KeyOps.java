@@ -131,6 +131,16 @@ abstract class KeyOps implements AutoCloseable {
         @Override
         ObjectNode create(ObjectNode spec) {
             try {
+                java.util.List<dev.corral.access.SshPublicKey> ssh = KeyJson.sshKeys(spec);
+                if (!ssh.isEmpty()) {
+                    return KeyJson.withCredentials(KeyJson.of(keys.createForSsh(KeyJson.spec(spec), ssh, actor()),
+                            clock.instant()), keys.credentials());
+                }
+                String[] basic = KeyJson.basicUser(spec);
+                if (basic != null) {
+                    return KeyJson.withCredentials(KeyJson.of(keys.createForBasic(KeyJson.spec(spec), basic[0], basic[1],
+                            actor()), clock.instant()), keys.credentials());
+                }
                 KeyIssuer.Issued issued = keys.create(KeyJson.spec(spec), actor());
                 ObjectNode out = KeyJson.of(issued.record(), clock.instant());
                 out.put("key", issued.key());
@@ -144,7 +154,7 @@ abstract class KeyOps implements AutoCloseable {
 
         @Override
         ArrayNode list() {
-            return KeyJson.list(keys.list(), clock.instant());
+            return KeyJson.withCredentials(KeyJson.list(keys.list(), clock.instant()), keys.credentials());
         }
 
         @Override

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 /** `corral keys`: create, list and revoke API keys. */
 @Command(name = "keys", description = "Create, list and revoke API keys.",
         subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Update.class, KeysCommand.Rotate.class,
-                KeysCommand.Revoke.class})
+                KeysCommand.Revoke.class, AddSshCommand.class, ImportCaddyCommand.class})
 final class KeysCommand {
 
     @Command(name = "create", description = {"Create a key and print it once.",
@@ -57,43 +57,26 @@ final class KeysCommand {
         @picocli.CommandLine.ArgGroup(exclusive = false, heading = "Limits (default: the config's admission.key_defaults)%n")
         LimitOptions limits = new LimitOptions();
 
+        @Option(names = "--basic", paramLabel = "USER", description = {"Sign in with Basic auth as USER instead of a bearer key;",
+            "the password is prompted for, or read from standard input's first line. Corral keeps only its bcrypt hash."})
+        String basicUser;
+
+        @Option(names = "--bcrypt-cost", defaultValue = "12", description = "bcrypt cost for --basic (4-31). Default: ${DEFAULT-VALUE}.")
+        int bcryptCost;
+
         private picocli.CommandLine spec() {
             return this.spec.commandLine();
         }
 
         @Override
         public Integer call() {
-            KeyLimits keyLimits = limits.parse(false);
-            Set<Scope> parsed = EnumSet.noneOf(Scope.class);
-            List<String> patterns;
-            Instant expiresAt = null;
-            try {
-                for (String s : scopes) {
-                    parsed.add(Scope.parse(s));
-                }
-                patterns = models == null ? List.of() : ModelPatterns.parse(models);
-            } catch (IllegalArgumentException e) {
-                throw new CorralCommand.UsageError(e.getMessage());
+            ObjectNode spec = specOf(name, scopes, models, expires, limits);
+            if (basicUser != null) {
+                return createBasic(spec);
             }
-            if (expires != null) {
-                try {
-                    expiresAt = Instant.now().plus(Units.duration(expires)).truncatedTo(ChronoUnit.SECONDS);
-                } catch (IllegalArgumentException e) {
-                    throw new CorralCommand.UsageError("--expires: " + e.getMessage());
-                }
-            }
-            ObjectNode spec = JSON.createObjectNode().put("name", name);
-            ArrayNode sc = spec.putArray("scopes");
-            parsed.stream().map(Scope::id).sorted().forEach(sc::add);
-            ArrayNode mo = spec.putArray("models");
-            patterns.forEach(mo::add);
-            if (expiresAt != null) {
-                spec.put("expires_at", expiresAt.toString());
-            }
-            spec.set("limits", limitsJson(keyLimits));
             try (KeyOps ops = KeyOps.open(config.load(Map.of()))) {
                 ObjectNode r = ops.create(spec);
-                PrintWriter err = spec().getErr();
+                PrintWriter err = this.spec.commandLine().getErr();
                 err.printf("Created key %s for \"%s\" (scopes: %s; models: %s; expires: %s; limits: %s).%n", r.path("id").asText(),
                         r.path("name").asText(), join(r.path("scopes")), r.path("models").isEmpty() ? "all" : join(r.path("models")),
                         r.path("expires_at").isNull() ? "never" : r.path("expires_at").asText(), describe(r.path("limits")));
@@ -102,6 +85,23 @@ final class KeysCommand {
                 err.println("This is the only time the key is shown; Corral keeps only its HMAC. Store it now:");
                 err.flush();
                 spec().getOut().println(r.path("key").asText());
+                spec().getOut().flush();
+            }
+            return CorralCommand.OK;
+        }
+
+        /** A key Basic user USER signs in as: the password hashed here, so only its bcrypt hash leaves this process. */
+        private Integer createBasic(ObjectNode body) {
+            PrintWriter err = spec().getErr();
+            body.putObject("basic_user").put("user", basicUser).put("bcrypt", BasicPassword.hashOfInput(basicUser, bcryptCost));
+            try (KeyOps ops = KeyOps.open(config.load(Map.of()))) {
+                ObjectNode r = ops.create(body);
+                err.printf("Created key %s for \"%s\", signed in by Basic user %s (scopes: %s; models: %s; limits: %s).%n",
+                        r.path("id").asText(), r.path("name").asText(), basicUser, join(r.path("scopes")),
+                        r.path("models").isEmpty() ? "all" : join(r.path("models")), describe(r.path("limits")));
+                err.println("Basic credentials are accepted only over TLS or from loopback.");
+                err.flush();
+                spec().getOut().println(r.path("id").asText());
                 spec().getOut().flush();
             }
             return CorralCommand.OK;
@@ -248,6 +248,39 @@ final class KeysCommand {
     }
 
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The admin API's key spec from the options `create` and `add-ssh` share; a bad value is a usage error. */
+    static ObjectNode specOf(String name, List<String> scopes, String models, String expires, LimitOptions limits) {
+        KeyLimits keyLimits = limits.parse(false);
+        Set<Scope> parsed = EnumSet.noneOf(Scope.class);
+        List<String> patterns;
+        Instant expiresAt = null;
+        try {
+            for (String s : scopes) {
+                parsed.add(Scope.parse(s));
+            }
+            patterns = models == null ? List.of() : ModelPatterns.parse(models);
+        } catch (IllegalArgumentException e) {
+            throw new CorralCommand.UsageError(e.getMessage());
+        }
+        if (expires != null) {
+            try {
+                expiresAt = Instant.now().plus(Units.duration(expires)).truncatedTo(ChronoUnit.SECONDS);
+            } catch (IllegalArgumentException e) {
+                throw new CorralCommand.UsageError("--expires: " + e.getMessage());
+            }
+        }
+        ObjectNode spec = JSON.createObjectNode().put("name", name);
+        ArrayNode sc = spec.putArray("scopes");
+        parsed.stream().map(Scope::id).sorted().forEach(sc::add);
+        ArrayNode mo = spec.putArray("models");
+        patterns.forEach(mo::add);
+        if (expiresAt != null) {
+            spec.put("expires_at", expiresAt.toString());
+        }
+        spec.set("limits", limitsJson(keyLimits));
+        return spec;
+    }
 
     static String join(JsonNode array) {
         List<String> out = new java.util.ArrayList<>();

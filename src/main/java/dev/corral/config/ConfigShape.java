@@ -25,6 +25,9 @@ final class ConfigShape {
     /** Names where a value came from: "corral.yaml: admission.queue_size" or "CORRAL_ADMISSION_QUEUE_SIZE (admission.queue_size)". */
     private final UnaryOperator<String> where;
 
+    /** Lists whose entries are mappings, not single values. */
+    private static final java.util.Set<String> OBJECT_LISTS = java.util.Set.of("auth.oidc");
+
     ConfigShape(UnaryOperator<String> where) {
         this.where = where;
     }
@@ -99,6 +102,14 @@ final class ConfigShape {
     }
 
     private void list(String path, JsonNode v) {
+        if (OBJECT_LISTS.contains(path) && v.isArray()) {
+            for (int i = 0; i < v.size(); i++) {
+                if (!v.get(i).isObject()) {
+                    throw fail(path + "[" + i + "]", "expected a mapping (issuer: ..., audience: ...), got " + describe(v.get(i)));
+                }
+            }
+            return; // their fields are checked when bound
+        }
         if (v.isNull()) {
             throw fail(path, "is empty; write " + leaf(path) + ": [] for none");
         }

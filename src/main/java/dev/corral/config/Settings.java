@@ -32,7 +32,22 @@ public record Settings(
         Metrics metrics,
         Registries registries,
         OptionSettings options,
-        Pins pins) {
+        Pins pins,
+        Auth auth) {
+
+    /**
+     * Sign-in besides keys and certificates: how far an ollama CLI signature's ts may be from this
+     * clock; the bcrypt threads and wait for Basic passwords; how long a match is remembered.
+     */
+    public record Auth(Duration signatureWindow, int bcryptThreads, int bcryptQueue, Duration basicRemember,
+                       List<Oidc> oidc, Duration jwtClockSkew, Duration jwksMinRefresh) {}
+
+    /** An identity provider whose JWTs are bearer tokens; {@code jwksUrl} null: found by OIDC discovery. */
+    public record Oidc(String issuer, String audience, URI jwksUrl, String nameClaim, String rolesClaim, List<OidcPolicy> policies) {}
+
+    /** What subjects with {@code role} may do; null limits are the configured defaults. */
+    public record OidcPolicy(String role, List<String> scopes, List<String> models, Long rpm, Long tpm, Long dailyTokens,
+                             Long monthlyTokens, Integer concurrency, Integer weight) {}
 
     /** Whether metrics are recorded and served on the admin listener. */
     public record Metrics(boolean enabled) {}
@@ -126,7 +141,8 @@ public record Settings(
                 new Metrics(raw.metrics.enabled),
                 Registries.from(raw.policy.registries, c),
                 OptionSettings.from(raw.policy.options, raw.policy.keyOptions, c),
-                Pins.from(raw.policy.pins, raw.policy.pinCheckInterval, c));
+                Pins.from(raw.policy.pins, raw.policy.pinCheckInterval, c),
+                AuthConfig.from(raw.auth, c));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"

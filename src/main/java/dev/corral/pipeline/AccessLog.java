@@ -37,6 +37,7 @@ public final class AccessLog implements ExchangeListener {
             g.writeStringField("route", e.route() == null ? null : e.route().name());
             g.writeStringField("path", e.match() == null || e.match().path() == null ? null : truncate(e.match().path()));
             g.writeStringField("key_id", e.keyId());
+            g.writeStringField("auth", e.authMethod());
             g.writeStringField("model", e.model() == null ? null : truncate(e.model()));
             g.writeNumberField("status", t.status());
             g.writeStringField("outcome", t.outcome().code());

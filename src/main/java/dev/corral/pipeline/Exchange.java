@@ -26,6 +26,7 @@ public final class Exchange {
     private final InetAddress peer;
     private final X509Certificate clientCertificate;
     private final EventLoop loop;
+    private final boolean tls;
     private final Tally tally = new Tally();
 
     private InetAddress clientAddress;
@@ -33,6 +34,9 @@ public final class Exchange {
     private RouteMatch match;
     private Principal principal;
     private String keyId;
+    private String authMethod;
+    private String forwardQuery;
+    private boolean queryRewritten;
     private ByteBuf body;
     private boolean bodyRead;
     private String model;
@@ -47,6 +51,13 @@ public final class Exchange {
 
     public Exchange(String requestId, Instant startedAt, long startNanos, HttpRequest request, InetAddress peer,
                     X509Certificate clientCertificate, EventLoop loop) {
+        this(requestId, startedAt, startNanos, request, peer, clientCertificate, loop, false);
+    }
+
+    /** @param tls the request arrived over TLS */
+    public Exchange(String requestId, Instant startedAt, long startNanos, HttpRequest request, InetAddress peer,
+                    X509Certificate clientCertificate, EventLoop loop, boolean tls) {
+        this.tls = tls;
         this.requestId = requestId;
         this.startedAt = startedAt;
         this.startNanos = startNanos;
@@ -64,6 +75,10 @@ public final class Exchange {
     public InetAddress peer() { return peer; }
     /** The TLS client certificate, verified against listen.tls.client_ca, or null. */
     public X509Certificate clientCertificate() { return clientCertificate; }
+    /** The request arrived over TLS. */
+    public boolean tls() { return tls; }
+    /** The request arrived over TLS or from a loopback peer: nobody on a network path could read or change it. */
+    public boolean secureChannel() { return tls || peer.isLoopbackAddress(); }
     /** The connection's event loop: where waits complete and timers run. */
     public EventLoop loop() { return loop; }
     public Tally tally() { return tally; }
@@ -87,6 +102,25 @@ public final class Exchange {
     /** The key that was presented (also when it was refused as revoked or expired), or null. */
     public String keyId() { return keyId; }
     public void keyId(String id) { keyId = id; }
+    /** How the caller signed in ("key", "ssh", "cert"), or null before authentication. */
+    public String authMethod() { return authMethod; }
+    public void authMethod(String m) { authMethod = m; }
+
+    /** The raw query Ollama gets: the client's, unless a step rewrote it (null: no query). */
+    public String forwardQuery() {
+        if (queryRewritten) {
+            return forwardQuery;
+        }
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        return q < 0 ? null : uri.substring(q + 1);
+    }
+
+    /** Forwards {@code query} (null: none) instead of the client's query. */
+    public void forwardQuery(String query) {
+        forwardQuery = query;
+        queryRewritten = true;
+    }
 
     /** The request body, read whole; the connection owns and releases what it read. */
     public ByteBuf body() { return body; }

@@ -52,9 +52,8 @@ public final class Forward implements Forwarder {
     FullHttpRequest request(Exchange ex) {
         HttpRequest in = ex.request();
         ByteBuf body = ex.body() == null ? Unpooled.EMPTY_BUFFER : ex.body().retainedDuplicate();
-        String uri = in.uri();
-        int q = uri.indexOf('?');
-        String target = RouteTable.encodePath(ex.match().path()) + (q < 0 ? "" : uri.substring(q));
+        String query = ex.forwardQuery();
+        String target = RouteTable.encodePath(ex.match().path()) + (query == null ? "" : "?" + query);
         FullHttpRequest out = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, in.method(), target, body);
         HopByHop.copyRequest(in.headers(), out.headers());
         out.headers().set(HttpHeaderNames.HOST, upstream.hostHeader());

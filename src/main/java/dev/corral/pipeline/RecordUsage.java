@@ -26,6 +26,6 @@ public final class RecordUsage implements ExchangeListener {
         accounting.finished(new UsageRecord(e.startedAt(), e.requestId(), e.keyId(),
                 e.route() == null ? null : e.route().name(), e.model(), t.status(), t.outcome().code(),
                 t.promptTokens(), t.completionTokens(), TimeUnit.NANOSECONDS.toMillis(t.durationNanos()),
-                t.bytesIn(), t.bytesOut()), t.outcome() == Outcome.REFUSED);
+                t.bytesIn(), t.bytesOut(), e.authMethod()), t.outcome() == Outcome.REFUSED);
     }
 }

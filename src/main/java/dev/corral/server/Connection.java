@@ -120,7 +120,8 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
         }
         timers.cancel();
         Exchange ex = new Exchange(listener.newRequestId(), listener.clock().instant(), System.nanoTime(), req,
-                Peers.address(ctx.channel()), Peers.certificate(ctx.pipeline()), ctx.channel().eventLoop());
+                Peers.address(ctx.channel()), Peers.certificate(ctx.pipeline()), ctx.channel().eventLoop(),
+                Peers.tls(ctx.pipeline()));
         ex.canceller(() -> ctx.channel().close());
         path = listener.path();
         path.begin(ex);

@@ -17,6 +17,11 @@ final class Peers {
         return ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : InetAddress.getLoopbackAddress();
     }
 
+    /** The connection speaks TLS. */
+    static boolean tls(ChannelPipeline pipeline) {
+        return pipeline.get(SslHandler.class) != null;
+    }
+
     static X509Certificate certificate(ChannelPipeline pipeline) {
         SslHandler ssl = pipeline.get(SslHandler.class);
         if (ssl == null) {

@@ -22,14 +22,17 @@ final class SqliteSchema {
                 + " duration_ms INTEGER NOT NULL, bytes_in INTEGER NOT NULL, bytes_out INTEGER NOT NULL)",
         "CREATE INDEX IF NOT EXISTS usage_key_ts ON usage (key_id, ts)",
         "CREATE INDEX IF NOT EXISTS usage_ts ON usage (ts)",
+        "CREATE TABLE IF NOT EXISTS credentials (kind TEXT NOT NULL, ident TEXT NOT NULL, key_id TEXT NOT NULL,"
+                + " secret TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (kind, ident))",
     };
 
     /**
      * 1: the first schema (key limit columns were added to it when missing). 2: request ids are
      * unique in usage, so writing a record twice (a retried batch, a replayed journal) keeps one.
-     * 3: a rotated key keeps its previous secret's HMAC until a grace period ends.
+     * 3: a rotated key keeps its previous secret's HMAC until a grace period ends. 4: credentials
+     * (SSH public keys, Basic users) that sign in as a key, and how each usage record's caller signed in.
      */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     /** Columns added after the first schema: name and type, added when missing. */
     private static final String[][] KEY_LIMIT_COLUMNS = {
@@ -83,6 +86,15 @@ final class SqliteSchema {
                         + " an earlier one; their request ids now end in '#<row id>' (all rows kept)", file, renamed);
             }
             s.execute("CREATE UNIQUE INDEX IF NOT EXISTS usage_request_id ON usage (request_id)");
+            boolean usageAuth = false;
+            try (ResultSet rs = s.executeQuery("PRAGMA table_info(usage)")) {
+                while (rs.next()) {
+                    usageAuth |= rs.getString("name").equals("auth");
+                }
+            }
+            if (!usageAuth) {
+                s.execute("ALTER TABLE usage ADD COLUMN auth TEXT");
+            }
             s.execute("UPDATE meta SET value = " + VERSION + " WHERE name = 'schema'");
             c.commit();
         } catch (SQLException | RuntimeException e) {

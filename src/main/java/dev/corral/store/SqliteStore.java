@@ -32,6 +32,7 @@ public final class SqliteStore implements Store {
     private final Connection conn;
     private final Object lock = new Object();
     private final SqliteKeys keys;
+    private final SqliteCredentials credentials;
     private final SqliteUsageReads usage;
     private final SqliteUsageWriter usageWriter;
 
@@ -39,6 +40,7 @@ public final class SqliteStore implements Store {
         this.file = file;
         this.conn = conn;
         this.keys = new SqliteKeys(file, conn, lock);
+        this.credentials = new SqliteCredentials(file, conn, lock);
         this.usage = new SqliteUsageReads(file, conn, lock);
         this.usageWriter = new SqliteUsageWriter(file, usageBusyMillis);
     }
@@ -116,6 +118,21 @@ public final class SqliteStore implements Store {
     @Override
     public boolean rotateKey(String id, byte[] hmac, byte[] previousHmac, Instant until) {
         return keys.rotate(id, hmac, previousHmac, until);
+    }
+
+    @Override
+    public boolean putCredential(Credential credential) {
+        return credentials.put(credential);
+    }
+
+    @Override
+    public List<Credential> listCredentials() {
+        return credentials.list();
+    }
+
+    @Override
+    public boolean removeCredential(String kind, String ident) {
+        return credentials.remove(kind, ident);
     }
 
     @Override

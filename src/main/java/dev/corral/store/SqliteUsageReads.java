@@ -52,7 +52,7 @@ final class SqliteUsageReads {
                                 rs.getString("key_id"), rs.getString("route"), rs.getString("model"),
                                 rs.getInt("status"), rs.getString("outcome"), count(rs, "prompt_tokens"),
                                 count(rs, "completion_tokens"), rs.getLong("duration_ms"), rs.getLong("bytes_in"),
-                                rs.getLong("bytes_out")));
+                                rs.getLong("bytes_out"), rs.getString("auth")));
                     }
                     return out;
                 }

@@ -44,8 +44,8 @@ final class SqliteUsageWriter {
                 tx.execute("BEGIN IMMEDIATE");
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT OR IGNORE INTO usage (ts, request_id, key_id, route, model, status, outcome, prompt_tokens,"
-                                + " completion_tokens, duration_ms, bytes_in, bytes_out)"
-                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                                + " completion_tokens, duration_ms, bytes_in, bytes_out, auth)"
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                     for (UsageRecord u : batch) {
                         ps.setLong(1, u.time().toEpochMilli());
                         ps.setString(2, u.requestId());
@@ -59,6 +59,7 @@ final class SqliteUsageWriter {
                         ps.setLong(10, u.durationMs());
                         ps.setLong(11, u.bytesIn());
                         ps.setLong(12, u.bytesOut());
+                        ps.setString(13, u.auth());
                         ps.addBatch();
                     }
                     ps.executeBatch();

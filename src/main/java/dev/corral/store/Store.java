@@ -32,6 +32,15 @@ public interface Store extends AutoCloseable {
      */
     boolean rotateKey(String id, byte[] hmac, byte[] previousHmac, Instant until);
 
+    /** Adds or replaces a credential (by kind and ident); false when its key does not exist. */
+    boolean putCredential(Credential credential);
+
+    /** Every credential, of every key (revoked ones included). */
+    List<Credential> listCredentials();
+
+    /** @return false when there was no such credential */
+    boolean removeCredential(String kind, String ident);
+
     /** Tokens (prompt + completion) a key used from {@code since} on, from the usage records. */
     long tokensSince(String keyId, Instant since);
 

@@ -39,6 +39,7 @@ final class JournalCodec {
     private static final byte[] DURATION = ascii(",\"duration_ms\":");
     private static final byte[] BYTES_IN = ascii(",\"bytes_in\":");
     private static final byte[] BYTES_OUT = ascii(",\"bytes_out\":");
+    private static final byte[] AUTH = ascii(",\"auth\":");
     private static final byte[] NULL = ascii("null");
     private static final byte[] HEX = ascii("0123456789abcdef");
     /** A buffer grown past this for one huge line (a model name of a megabyte) is not kept. */
@@ -131,6 +132,8 @@ final class JournalCodec {
         number(r.bytesIn());
         put(BYTES_OUT);
         number(r.bytesOut());
+        put(AUTH);
+        string(r.auth());
         close();
         return this;
     }
@@ -244,7 +247,7 @@ final class JournalCodec {
         return new Line(false, new UsageRecord(ts, id.asText(), j.get("key").asText(), route, model,
                 j.get("status").asInt(), j.get("outcome").asText(), j.get("prompt").asLong(),
                 j.get("completion").asLong(), j.path("duration_ms").asLong(0), j.path("bytes_in").asLong(0),
-                j.path("bytes_out").asLong(0)));
+                j.path("bytes_out").asLong(0), text(j, "auth")));
     }
 
     private static String text(JsonNode j, String field) {

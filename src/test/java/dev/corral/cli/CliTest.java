@@ -208,4 +208,72 @@ class CliTest {
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("serve").contains("keys").contains("simulate").contains("demo");
     }
+
+    @Test
+    void sshPublicKeysAreRegisteredOneKeyPerCommentOrAllUnderOneName() throws Exception {
+        String state = dir.resolve("state").toString();
+        dev.corral.testing.OllamaSigner a = dev.corral.testing.OllamaSigner.generate();
+        dev.corral.testing.OllamaSigner b = dev.corral.testing.OllamaSigner.generate();
+        Path authorized = dir.resolve("authorized_keys");
+        Files.writeString(authorized, "# team\n" + a.publicKeyLine("alice@laptop") + "\n\n" + b.publicKeyLine("bob@desk") + "\n");
+        Run added = run("keys", "add-ssh", authorized.toString(), "--models", "llama3*", "--tpm", "5000", "--state-dir", state);
+        assertThat(added.code()).as(added.err()).isZero();
+        assertThat(added.out().trim().split("\n")).hasSize(2).allMatch(id -> id.matches("[a-z0-9]{12}"));
+        assertThat(added.err()).contains("\"alice@laptop\"").contains("\"bob@desk\"").contains("SHA256:").contains("tpm=5000");
+        JsonNode keys = new ObjectMapper().readTree(run("keys", "list", "--format", "json", "--state-dir", state).out());
+        assertThat(keys).hasSize(2);
+        assertThat(keys.get(0).path("ssh_keys").get(0).path("line").asText()).isEqualTo(a.publicKeyLine("alice@laptop"));
+        assertThat(keys.get(0).path("models").get(0).asText()).isEqualTo("llama3*");
+
+        Run again = run("keys", "add-ssh", authorized.toString(), "--name", "team", "--state-dir", state);
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).contains("already signs in as key " + keys.get(0).path("id").asText());
+
+        Path rsa = dir.resolve("id_rsa.pub");
+        Files.writeString(rsa, "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== carol\n");
+        Run refused = run("keys", "add-ssh", rsa.toString(), "--state-dir", state);
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).contains("line 1").contains("only ssh-ed25519");
+
+        Path one = dir.resolve("id_ed25519.pub");
+        Files.writeString(one, dev.corral.testing.OllamaSigner.generate().publicKeyLine("").strip() + "\n");
+        assertThat(run("keys", "add-ssh", one.toString(), "--state-dir", state).err()).contains("give --name NAME");
+        Run named = run("keys", "add-ssh", one.toString(), "--name", "dave", "--state-dir", state);
+        assertThat(named.code()).as(named.err()).isZero();
+        assertThat(named.err()).contains("\"dave\"");
+    }
+
+    @Test
+    void aBasicUserGetsAPasswordFromStandardInputAndOnlyItsHashIsKept() throws Exception {
+        String state = dir.resolve("state").toString();
+        java.io.InputStream before = System.in;
+        Run created;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("a long enough password\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            created = run("keys", "create", "--name", "Erin", "--basic", "erin", "--bcrypt-cost", "4", "--state-dir", state);
+        } finally {
+            System.setIn(before);
+        }
+        assertThat(created.code()).as(created.err()).isZero();
+        assertThat(created.out().trim()).matches("[a-z0-9]{12}");
+        assertThat(created.err()).contains("Basic user erin").doesNotContain("a long enough password");
+        JsonNode keys = new ObjectMapper().readTree(run("keys", "list", "--format", "json", "--state-dir", state).out());
+        assertThat(keys.get(0).path("basic_user").asText()).isEqualTo("erin");
+        assertThat(keys.toString()).doesNotContain("$2b$");
+        try (dev.corral.store.SqliteStore store = dev.corral.store.SqliteStore.open(dev.corral.store.StateDir.open(Path.of(state)))) {
+            String hash = store.listCredentials().get(0).secret();
+            assertThat(org.bouncycastle.crypto.generators.OpenBSDBCrypt.checkPassword(hash, "a long enough password".toCharArray())).isTrue();
+        }
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("short\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(run("keys", "create", "--name", "F", "--basic", "f", "--state-dir", state).err()).contains("shorter than 8");
+            System.setIn(new java.io.ByteArrayInputStream("another password\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            Run twice = run("keys", "create", "--name", "Erin2", "--basic", "erin", "--bcrypt-cost", "4", "--state-dir", state);
+            assertThat(twice.code()).isEqualTo(2);
+            assertThat(twice.err()).contains("already signs in as key");
+        } finally {
+            System.setIn(before);
+        }
+        assertThat(run("keys", "create", "--name", "G", "--basic", "a:b", "--state-dir", state).err()).contains("without ':'");
+    }
 }

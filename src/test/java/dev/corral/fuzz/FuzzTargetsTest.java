@@ -62,6 +62,41 @@ class FuzzTargetsTest {
         }
     }
 
+    /**
+     * The ollama CLI's signature header and its ts query never throw anything but a refusal: parsing
+     * fails with IllegalArgumentException only, a parsed key is Ed25519, and the query forwarded to
+     * Ollama never keeps a ts.
+     */
+    @FuzzTest(maxDuration = "60s")
+    void signatureHeaders(FuzzedDataProvider data) {
+        String header = data.pickValue(new String[] {"", "AAAAC3NzaC1lZDI1NTE5AAAAI", "AAAAB3NzaC1yc2EAAAA"})
+                + data.consumeString(300);
+        String query = data.consumeRemainingAsString();
+        HttpHeaders h = new DefaultHttpHeaders(false);
+        h.add("Authorization", header);
+        Credentials.Presented p = Credentials.from(h);
+        if (p.kind() == Credentials.Kind.SSH) {
+            assertThat(p.key()).matches("[\\x21-\\x7e]+");
+            try {
+                dev.corral.access.OllamaSignature.Parsed parsed = dev.corral.access.OllamaSignature.parse(p.key());
+                assertThat(parsed.signature()).hasSize(64);
+                assertThat(parsed.key().key().getAlgorithm()).isIn("EdDSA", "Ed25519");
+            } catch (IllegalArgumentException expected) {
+                assertThat(expected.getMessage()).isNotBlank();
+            }
+        }
+        String ts = dev.corral.access.OllamaSignature.ts(query);
+        if (ts != null) {
+            assertThat(ts).matches("[0-9]{1,12}");
+        }
+        String rest = dev.corral.access.OllamaSignature.withoutTs(query);
+        if (rest != null) {
+            for (String pair : rest.split("&", -1)) {
+                assertThat(pair.equals("ts") || pair.startsWith("ts=")).isFalse();
+            }
+        }
+    }
+
     /** The usage tap never throws, never moves the buffers it is shown, and reports -1 or a count. */
     @FuzzTest(maxDuration = "60s")
     void usageTap(FuzzedDataProvider data) {

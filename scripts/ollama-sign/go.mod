@@ -1,0 +1,3 @@
+module corral.dev/ollama-sign
+
+go 1.19
