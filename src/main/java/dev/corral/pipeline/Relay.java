@@ -156,7 +156,8 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
                 bytes = ListingFilter.filter(bytes, ex.route().listing(), name -> policy.visible(ex.principal(), name));
             }
             if (summarised()) {
-                bytes = ex.route().name().equals("show") ? DisclosureFilter.showSummary(bytes) : DisclosureFilter.psSummary(bytes);
+                bytes = ex.route().disclosure() == Route.Disclosure.MODEL_DETAILS
+                        ? DisclosureFilter.showSummary(bytes) : DisclosureFilter.psSummary(bytes);
             }
         } catch (IOException e) {
             failBeforeHead(RefusalKind.BAD_GATEWAY, "listing_unreadable", "the model list from Ollama cannot be read", e);
@@ -258,12 +259,12 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
 
     /** The key's policy limits what this route discloses (/api/show, /api/ps) to a summary. */
     private boolean summarised() {
-        String route = ex.route().name();
-        if (ex.principal() == null || !(route.equals("show") || route.equals("ps"))) {
+        Route.Disclosure d = ex.route().disclosure();
+        if (ex.principal() == null || d == Route.Disclosure.NONE) {
             return false;
         }
         var rules = disclosure.rulesFor(ex.principal().name());
-        return route.equals("show") ? rules.showSummary() : rules.psSummary();
+        return d == Route.Disclosure.MODEL_DETAILS ? rules.showSummary() : rules.psSummary();
     }
 
     private void releaseListing() {

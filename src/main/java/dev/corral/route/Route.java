@@ -11,9 +11,24 @@ import java.util.Set;
  * @param shape      for a JSON body: the Go struct Ollama decodes it into and what Corral reads from it
  * @param modelParam name of the path parameter that is a model name (/v1/models/:model), or null
  * @param listing    the response lists models and is filtered for keys with a model allowlist
+ * @param disclosure what of the response a key's disclosure policy may cut down to a summary
  */
 public record Route(String name, Set<HttpMethod> methods, String pattern, RouteClass routeClass, Dialect dialect,
-                    BodyKind body, RequestShape shape, String modelParam, Listing listing) {
+                    BodyKind body, RequestShape shape, String modelParam, Listing listing, Disclosure disclosure) {
+
+    /** What a response discloses beyond what a client needs to run a model (policy.key_options' show and ps). */
+    public enum Disclosure {
+        NONE,
+        /** /api/show: the modelfile, template, licence, parameters and model_info. */
+        MODEL_DETAILS,
+        /** /api/ps: VRAM use and when each model is unloaded. */
+        RUNNING_MODELS
+    }
+
+    /** This route, its response's disclosure governed as {@code d}. */
+    public Route withDisclosure(Disclosure d) {
+        return new Route(name, methods, pattern, routeClass, dialect, body, shape, modelParam, listing, d);
+    }
 
     /** How a model-listing response names its models. */
     public enum Listing {

@@ -46,12 +46,12 @@ public final class RouteTable {
         r.add(route("version", "/api/version", META, NONE, GET_HEAD));
         r.add(route("status", "/api/status", META, NONE, HttpMethod.GET));
         r.add(listing("tags", "/api/tags", Route.Listing.OLLAMA_MODELS, GET_HEAD));
-        r.add(json("show", "/api/show", META, OllamaRequests.SHOW, HttpMethod.POST));
-        r.add(listing("ps", "/api/ps", Route.Listing.OLLAMA_MODELS, HttpMethod.GET));
+        r.add(json("show", "/api/show", META, OllamaRequests.SHOW, HttpMethod.POST).withDisclosure(Route.Disclosure.MODEL_DETAILS));
+        r.add(listing("ps", "/api/ps", Route.Listing.OLLAMA_MODELS, HttpMethod.GET).withDisclosure(Route.Disclosure.RUNNING_MODELS));
         r.add(route("blob_head", "/api/blobs/:digest", META, NONE, HttpMethod.HEAD));
         r.add(listing("openai_models", "/v1/models", Route.Listing.OPENAI_DATA, HttpMethod.GET));
         r.add(new Route("openai_model", Set.of(HttpMethod.GET), "/v1/models/:model", META, Dialect.OPENAI, NONE, null,
-                "model", Route.Listing.NONE));
+                "model", Route.Listing.NONE, Route.Disclosure.NONE));
         r.add(route("model_recommendations", "/api/experimental/model-recommendations", META, NONE, HttpMethod.GET));
         // inference
         r.add(json("generate", "/api/generate", INFERENCE, OllamaRequests.GENERATE, HttpMethod.POST));
@@ -196,15 +196,15 @@ public final class RouteTable {
     }
 
     private static Route route(String name, String pattern, RouteClass cls, BodyKind body, HttpMethod... methods) {
-        return new Route(name, Set.of(methods), pattern, cls, dialectFor(pattern), body, null, null, Route.Listing.NONE);
+        return new Route(name, Set.of(methods), pattern, cls, dialectFor(pattern), body, null, null, Route.Listing.NONE, Route.Disclosure.NONE);
     }
 
     private static Route json(String name, String pattern, RouteClass cls, RequestShape shape, HttpMethod... methods) {
-        return new Route(name, Set.of(methods), pattern, cls, dialectFor(pattern), JSON_MODEL, shape, null, Route.Listing.NONE);
+        return new Route(name, Set.of(methods), pattern, cls, dialectFor(pattern), JSON_MODEL, shape, null, Route.Listing.NONE, Route.Disclosure.NONE);
     }
 
     private static Route listing(String name, String pattern, Route.Listing listing, HttpMethod... methods) {
-        return new Route(name, Set.of(methods), pattern, META, dialectFor(pattern), NONE, null, null, listing);
+        return new Route(name, Set.of(methods), pattern, META, dialectFor(pattern), NONE, null, null, listing, Route.Disclosure.NONE);
     }
 
     /** The classes served on the public listener: admin and account routes are never reachable there. */
