@@ -43,19 +43,8 @@ final class AddSshCommand implements Callable<Integer> {
     @Option(names = "--name", description = "The key's name; default: each line's comment.")
     String name;
 
-    @Option(names = "--scope", split = ",", paramLabel = "SCOPE", defaultValue = "inference",
-            description = "meta (list and show models) or inference (run models, and meta). Default: ${DEFAULT-VALUE}.")
-    List<String> scopes;
-
-    @Option(names = "--models", paramLabel = "PATTERNS",
-            description = "Comma-separated model patterns the key may use, e.g. 'llama3*,qwen2.5:7b'. Default: all.")
-    String models;
-
-    @Option(names = "--expires", paramLabel = "DURATION", description = "Lifetime, e.g. 90d, 12h. Default: never.")
-    String expires;
-
-    @picocli.CommandLine.ArgGroup(exclusive = false, heading = "Limits (default: the config's admission.key_defaults)%n")
-    LimitOptions limits = new LimitOptions();
+    @Mixin
+    KeyGrantOptions grants;
 
     @Override
     public Integer call() {
@@ -85,7 +74,7 @@ final class AddSshCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (KeyOps ops = KeyOps.open(config.load(Map.of()))) {
             for (Map.Entry<String, List<String>> e : byName.entrySet()) {
-                ObjectNode body = KeysCommand.specOf(e.getKey(), scopes, models, expires, limits);
+                ObjectNode body = grants.spec(e.getKey());
                 ArrayNode ssh = body.putArray("ssh_keys");
                 e.getValue().forEach(ssh::add);
                 ObjectNode r = ops.create(body);

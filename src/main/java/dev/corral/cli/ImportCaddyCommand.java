@@ -32,19 +32,8 @@ final class ImportCaddyCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CADDYFILE", description = "The Caddyfile whose basic_auth blocks to read.")
     String file;
 
-    @Option(names = "--scope", split = ",", paramLabel = "SCOPE", defaultValue = "inference",
-            description = "meta (list and show models) or inference (run models, and meta). Default: ${DEFAULT-VALUE}.")
-    List<String> scopes;
-
-    @Option(names = "--models", paramLabel = "PATTERNS",
-            description = "Comma-separated model patterns the keys may use, e.g. 'llama3*,qwen2.5:7b'. Default: all.")
-    String models;
-
-    @Option(names = "--expires", paramLabel = "DURATION", description = "Lifetime, e.g. 90d, 12h. Default: never.")
-    String expires;
-
-    @picocli.CommandLine.ArgGroup(exclusive = false, heading = "Limits (default: the config's admission.key_defaults)%n")
-    LimitOptions limits = new LimitOptions();
+    @Mixin
+    KeyGrantOptions grants;
 
     @Override
     public Integer call() {
@@ -67,7 +56,7 @@ final class ImportCaddyCommand implements Callable<Integer> {
         int created = 0;
         try (KeyOps ops = KeyOps.open(config.load(Map.of()))) {
             for (CaddyBasicAuth.User u : users) {
-                ObjectNode body = KeysCommand.specOf(u.name(), scopes, models, expires, limits);
+                ObjectNode body = grants.spec(u.name());
                 body.putObject("basic_user").put("user", u.name()).put("bcrypt", u.bcrypt());
                 ObjectNode r;
                 try {

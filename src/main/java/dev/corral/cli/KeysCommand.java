@@ -43,19 +43,8 @@ final class KeysCommand {
         @Option(names = "--name", required = true, description = "Who or what the key is for (shown in lists and logs).")
         String name;
 
-        @Option(names = "--scope", split = ",", paramLabel = "SCOPE", defaultValue = "inference",
-                description = "meta (list and show models) or inference (run models, and meta). Default: ${DEFAULT-VALUE}.")
-        List<String> scopes;
-
-        @Option(names = "--models", paramLabel = "PATTERNS",
-                description = "Comma-separated model patterns the key may use, e.g. 'llama3*,qwen2.5:7b'. Default: all.")
-        String models;
-
-        @Option(names = "--expires", paramLabel = "DURATION", description = "Lifetime, e.g. 90d, 12h. Default: never.")
-        String expires;
-
-        @picocli.CommandLine.ArgGroup(exclusive = false, heading = "Limits (default: the config's admission.key_defaults)%n")
-        LimitOptions limits = new LimitOptions();
+        @Mixin
+        KeyGrantOptions grants;
 
         @Option(names = "--basic", paramLabel = "USER", description = {"Sign in with Basic auth as USER instead of a bearer key;",
             "the password is prompted for, or read from standard input's first line. Corral keeps only its bcrypt hash."})
@@ -70,7 +59,7 @@ final class KeysCommand {
 
         @Override
         public Integer call() {
-            ObjectNode spec = specOf(name, scopes, models, expires, limits);
+            ObjectNode spec = grants.spec(name);
             if (basicUser != null) {
                 return createBasic(spec);
             }
