@@ -224,8 +224,10 @@ ok "the unit: User/Group corral, StateDirectory 0700, RuntimeDirectory 0750, Exe
 corral tls self-signed --host localhost --out "$T/tls" >/dev/null 2>&1 || die "corral tls self-signed"
 sed -E -e 's/^( *)# ?( *[a-z_]+:( |$).*)$/\1\2/' -e "s#/etc/corral/tls/#$T/tls/#" -e "s#/etc/corral/clients-ca.pem#$T/tls/ca.pem#" \
   /etc/corral/corral.yaml >"$T/full.yaml"
+# (the command's output is redirected inside: a redirection of check itself would swallow its ok/FAIL line)
 check "corral.yaml with every commented default switched on loads ($(grep -c '^[a-z_]*:' "$T/full.yaml") sections)" \
-  corral keys list --config "$T/full.yaml" --state-dir "$T/scratch-state" >/dev/null 2>"$T/full.err"
+  bash -c 'corral keys list --config "$1" --state-dir "$2" >/dev/null 2>"$3" || { cat "$3" >&2; exit 1; }' _ \
+  "$T/full.yaml" "$T/scratch-state" "$T/full.err"
 
 # 7. Start it as systemd would (after `systemctl start corral`), against `corral simulate`.
 sim_port="$(free_port)"; gw_port="$(free_port)"
