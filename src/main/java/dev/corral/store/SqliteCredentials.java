@@ -29,39 +29,27 @@ final class SqliteCredentials {
     /** Adds or replaces the credential (kind, ident); false when the key does not exist. */
     boolean put(Credential c) {
         synchronized (lock) {
-            try {
-                conn.setAutoCommit(false);
-                try {
-                    try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM keys WHERE id = ?")) {
-                        ps.setString(1, c.keyId());
-                        try (ResultSet rs = ps.executeQuery()) {
-                            if (!rs.next()) {
-                                conn.rollback();
-                                return false;
-                            }
+            return SqliteTransactions.inTransaction(conn, file, "store " + c.kind() + " credential", () -> {
+                try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM keys WHERE id = ?")) {
+                    ps.setString(1, c.keyId());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            return false; // nothing written: the commit is empty
                         }
                     }
-                    try (PreparedStatement ps = conn.prepareStatement("INSERT OR REPLACE INTO credentials"
-                            + " (kind, ident, key_id, secret, created_at) VALUES (?, ?, ?, ?, ?)")) {
-                        ps.setString(1, c.kind());
-                        ps.setString(2, c.ident());
-                        ps.setString(3, c.keyId());
-                        ps.setString(4, c.secret());
-                        ps.setLong(5, c.createdAt().toEpochMilli());
-                        ps.executeUpdate();
-                    }
-                    bumpVersion();
-                    conn.commit();
-                    return true;
-                } catch (SQLException | RuntimeException e) {
-                    conn.rollback();
-                    throw e;
-                } finally {
-                    conn.setAutoCommit(true);
                 }
-            } catch (SQLException e) {
-                throw SqliteErrors.fail(file, "store " + c.kind() + " credential", e);
-            }
+                try (PreparedStatement ps = conn.prepareStatement("INSERT OR REPLACE INTO credentials"
+                        + " (kind, ident, key_id, secret, created_at) VALUES (?, ?, ?, ?, ?)")) {
+                    ps.setString(1, c.kind());
+                    ps.setString(2, c.ident());
+                    ps.setString(3, c.keyId());
+                    ps.setString(4, c.secret());
+                    ps.setLong(5, c.createdAt().toEpochMilli());
+                    ps.executeUpdate();
+                }
+                SqliteTransactions.bumpKeysVersion(conn);
+                return true;
+            });
         }
     }
 
@@ -83,35 +71,18 @@ final class SqliteCredentials {
 
     boolean remove(String kind, String ident) {
         synchronized (lock) {
-            try {
-                conn.setAutoCommit(false);
-                try {
-                    int n;
-                    try (PreparedStatement ps = conn.prepareStatement("DELETE FROM credentials WHERE kind = ? AND ident = ?")) {
-                        ps.setString(1, kind);
-                        ps.setString(2, ident);
-                        n = ps.executeUpdate();
-                    }
-                    if (n > 0) {
-                        bumpVersion();
-                    }
-                    conn.commit();
-                    return n > 0;
-                } catch (SQLException | RuntimeException e) {
-                    conn.rollback();
-                    throw e;
-                } finally {
-                    conn.setAutoCommit(true);
+            return SqliteTransactions.inTransaction(conn, file, "remove " + kind + " credential", () -> {
+                int n;
+                try (PreparedStatement ps = conn.prepareStatement("DELETE FROM credentials WHERE kind = ? AND ident = ?")) {
+                    ps.setString(1, kind);
+                    ps.setString(2, ident);
+                    n = ps.executeUpdate();
                 }
-            } catch (SQLException e) {
-                throw SqliteErrors.fail(file, "remove " + kind + " credential", e);
-            }
-        }
-    }
-
-    private void bumpVersion() throws SQLException {
-        try (Statement s = conn.createStatement()) {
-            s.executeUpdate("UPDATE meta SET value = value + 1 WHERE name = 'keys_version'");
+                if (n > 0) {
+                    SqliteTransactions.bumpKeysVersion(conn);
+                }
+                return n > 0;
+            });
         }
     }
 }

@@ -176,26 +176,14 @@ final class SqliteKeys {
     }
 
     private void inTransaction(SqlWork work, String what) {
-        try {
-            conn.setAutoCommit(false);
-            try {
-                work.run();
-                conn.commit();
-            } catch (SQLException | RuntimeException e) {
-                conn.rollback();
-                throw e;
-            } finally {
-                conn.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw SqliteErrors.fail(file, what, e);
-        }
+        SqliteTransactions.inTransaction(conn, file, what, () -> {
+            work.run();
+            return null;
+        });
     }
 
     private void bumpVersion() throws SQLException {
-        try (Statement s = conn.createStatement()) {
-            s.executeUpdate("UPDATE meta SET value = value + 1 WHERE name = 'keys_version'");
-        }
+        SqliteTransactions.bumpKeysVersion(conn);
     }
 
     private static KeyRecord key(ResultSet rs) throws SQLException {
