@@ -46,13 +46,7 @@ public final class KeyManager {
         KeyIssuer.Issued issued = issuer.create(spec.name(), spec.scopes(), spec.models(), spec.expiresAt(),
                 spec.limits() == null ? KeyLimits.DEFAULTS : spec.limits());
         KeyRecord r = issued.record();
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("name", r.name());
-        details.put("scopes", r.scopes().stream().map(Scope::id).sorted().toList());
-        details.put("models", r.models());
-        details.put("expires_at", r.expiresAt() == null ? null : r.expiresAt().toString());
-        details.put("limits", r.limits().describe());
-        audit.record(actor, Actions.KEY_CREATE, r.id(), details);
+        auditCreate(r, Map.of(), actor);
         return issued;
     }
 
@@ -84,15 +78,7 @@ public final class KeyManager {
         for (SshPublicKey k : sshKeys) {
             store.putCredential(new dev.corral.store.Credential(dev.corral.store.Credential.SSH, k.blob(), r.id(), k.line(), now));
         }
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("name", r.name());
-        details.put("method", "ssh");
-        details.put("ssh_keys", sshKeys.stream().map(SshPublicKey::fingerprint).toList());
-        details.put("scopes", r.scopes().stream().map(Scope::id).sorted().toList());
-        details.put("models", r.models());
-        details.put("expires_at", r.expiresAt() == null ? null : r.expiresAt().toString());
-        details.put("limits", r.limits().describe());
-        audit.record(actor, Actions.KEY_CREATE, r.id(), details);
+        auditCreate(r, Map.of("method", "ssh", "ssh_keys", sshKeys.stream().map(SshPublicKey::fingerprint).toList()), actor);
         return r;
     }
 
@@ -118,17 +104,20 @@ public final class KeyManager {
                 spec.limits() == null ? KeyLimits.DEFAULTS : spec.limits());
         KeyRecord r = issued.record();
         store.putCredential(new dev.corral.store.Credential(dev.corral.store.Credential.BASIC, user, r.id(), bcrypt, clock.instant()));
+        auditCreate(r, Map.of("method", "basic", "user", user, "bcrypt_cost", cost), actor);
+        return r;
+    }
+
+    /** Audits a new key as key.create: its name, how it signs in ({@code how}), scopes, models, expiry and limits. */
+    private void auditCreate(KeyRecord r, Map<String, Object> how, String actor) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("name", r.name());
-        details.put("method", "basic");
-        details.put("user", user);
-        details.put("bcrypt_cost", cost);
+        details.putAll(how);
         details.put("scopes", r.scopes().stream().map(Scope::id).sorted().toList());
         details.put("models", r.models());
         details.put("expires_at", r.expiresAt() == null ? null : r.expiresAt().toString());
         details.put("limits", r.limits().describe());
         audit.record(actor, Actions.KEY_CREATE, r.id(), details);
-        return r;
     }
 
     /** A Basic user name: what RFC 7617 allows (no ':', no control characters), 1-100 characters. */
