@@ -39,19 +39,29 @@
     m.hidden = false;
   }
 
+  // Calls in flight: the view says aria-busy while any is, so assistive technology (and a test)
+  // knows when what it shows is complete.
+  var pending = 0;
+  function busy(delta) {
+    pending += delta;
+    var v = document.getElementById('view');
+    if (v) { v.setAttribute('aria-busy', pending > 0 ? 'true' : 'false'); }
+  }
+
   function api(method, path, body) {
     var opts = { method: method, credentials: 'same-origin', headers: { 'X-Corral-CSRF': csrf || '' } };
     if (body !== undefined) {
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(body);
     }
+    busy(1);
     return fetch(path, opts).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
         if (r.status === 401) { showSignIn('Your session has ended: sign in again.'); }
         if (!r.ok) { throw new Error(data.error || ('HTTP ' + r.status)); }
         return data;
       });
-    });
+    }).finally(function () { busy(-1); });
   }
 
   function fail(e) { message(e.message || String(e)); }

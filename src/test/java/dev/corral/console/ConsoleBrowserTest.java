@@ -272,7 +272,7 @@ class ConsoleBrowserTest {
         driver.manage().window().setSize(new Dimension(390, 844));
         for (String view : List.of("overview", "keys", "usage", "live", "models", "audit")) {
             open(view);
-            Thread.sleep(300); // let the view's data arrive before the picture (not an assertion)
+            visible("#view[aria-busy='false']"); // the view's data has arrived
             Browser.screenshot(driver, "phone-" + view);
             Number overflow = (Number) driver.executeScript(
                     "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
