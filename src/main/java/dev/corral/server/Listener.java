@@ -4,7 +4,6 @@ import dev.corral.config.Settings;
 import dev.corral.pipeline.RequestPath;
 import dev.corral.tls.ReloadingTls;
 import java.time.Clock;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * What every connection of the public listener shares: the settings and the request path in force
@@ -45,9 +44,7 @@ final class Listener {
         return clock;
     }
 
-    /** 16 hex digits, without String.format (this runs per request). */
     String newRequestId() {
-        String hex = Long.toHexString(ThreadLocalRandom.current().nextLong());
-        return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
+        return RequestIds.next();
     }
 }

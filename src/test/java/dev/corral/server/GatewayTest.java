@@ -143,7 +143,7 @@ class GatewayTest {
                     + "\r\nConnection: keep-alive, X-Secret-Hop\r\nX-Secret-Hop: 1\r\nKeep-Alive: timeout=5\r\n"
                     + "TE: trailers\r\nX-Request-Id: spoofed\r\nAccept-Encoding: gzip\r\nUser-Agent: t/1\r\n\r\n").read();
             assertThat(r.status()).isEqualTo(200);
-            assertThat(r.header("x-request-id")).matches("[0-9a-f]{16}");
+            assertThat(r.header("x-request-id")).matches("[0-9a-f]{24}");
             SimRecorder.Request seen = gw.seen().requests().get(0);
             assertThat(seen.header("Host")).isEqualTo("127.0.0.1:" + gw.sim.port());
             assertThat(seen.header("Authorization")).isNull();
