@@ -199,6 +199,11 @@ public final class Authenticator {
     }
 
     public Result authenticate(Credentials.Presented presented) {
+        return authenticate(presented, null);
+    }
+
+    /** As {@link #authenticate(Credentials.Presented)}, with the HMAC of a key presented again on the same connection remembered in {@code memo} (may be null). */
+    public Result authenticate(Credentials.Presented presented, KeyHashMemo memo) {
         if (presented.failure() == null && presented.kind() != Credentials.Kind.KEY) {
             // Only a key is a key here (also on the admin API): a signature, Basic or JWT is no key at all.
             presented = Credentials.Presented.fail(AuthFailure.MALFORMED);
@@ -211,7 +216,7 @@ public final class Authenticator {
         String id = ApiKey.idOf(key);
         KeyDirectory.Entry entry = id == null ? null : keys.get(id);
         byte[] expected = entry == null ? dummyHmac : entry.record().hmac();
-        byte[] presentedHmac = hasher.hash(id == null ? DUMMY_KEY : key);
+        byte[] presentedHmac = id == null ? hasher.hash(DUMMY_KEY) : memo == null ? hasher.hash(key) : memo.hash(key, hasher);
         boolean match = KeyHasher.matches(expected, presentedHmac);
         KeyRecord.Rotation rotation = entry == null ? null : entry.record().rotation();
         if (!match && rotation != null && rotation.activeAt(clock.instant())) {

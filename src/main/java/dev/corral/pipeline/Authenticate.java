@@ -73,7 +73,7 @@ public final class Authenticate implements Step {
                     ? Decision.refuse(Refusal.of(RefusalKind.INTERNAL, "auth_failed", "internal error in the gateway"))
                     : decide(exchange, presented, r), exchange.loop()));
         }
-        return decide(exchange, presented, authenticator.authenticate(presented));
+        return decide(exchange, presented, authenticator.authenticate(presented, exchange.keyMemo()));
     }
 
     private Decision decide(Exchange exchange, Credentials.Presented presented, Authenticator.Result result) {

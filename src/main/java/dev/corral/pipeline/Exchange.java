@@ -49,9 +49,21 @@ public final class Exchange {
     private Ticket ticket;
     private volatile Runnable canceller;
 
+    /** Set by the connection: its memo of the last key's HMAC, for {@link Authenticate}. */
+    private dev.corral.access.KeyHashMemo keyMemo;
+
     public Exchange(String requestId, Instant startedAt, long startNanos, HttpRequest request, InetAddress peer,
                     X509Certificate clientCertificate, EventLoop loop) {
         this(requestId, startedAt, startNanos, request, peer, clientCertificate, loop, false);
+    }
+
+    /** The connection's memo of its last key's HMAC ({@link dev.corral.access.KeyHashMemo}), or null. */
+    public dev.corral.access.KeyHashMemo keyMemo() {
+        return keyMemo;
+    }
+
+    public void keyMemo(dev.corral.access.KeyHashMemo memo) {
+        this.keyMemo = memo;
     }
 
     /** @param tls the request arrived over TLS */

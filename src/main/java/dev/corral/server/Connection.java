@@ -1,5 +1,6 @@
 package dev.corral.server;
 
+import dev.corral.access.KeyHashMemo;
 import dev.corral.pipeline.Decision;
 import dev.corral.pipeline.Exchange;
 import dev.corral.pipeline.Forwarding;
@@ -53,6 +54,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
     private ChannelHandlerContext ctx;
     private Answers answers;
     private State state = State.IDLE;
+    private final KeyHashMemo keyMemo = new KeyHashMemo(); // its requests take turns on one loop
     private int resumeAt;
     private RequestBody body;
     private CompletableFuture<Decision> pending;
@@ -119,10 +121,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
             return;
         }
         timers.cancel();
-        Exchange ex = new Exchange(listener.newRequestId(), listener.clock().instant(), System.nanoTime(), req,
-                Peers.address(ctx.channel()), Peers.certificate(ctx.pipeline()), ctx.channel().eventLoop(),
-                Peers.tls(ctx.pipeline()));
-        ex.canceller(() -> ctx.channel().close());
+        Exchange ex = listener.exchange(req, ctx, keyMemo);
         path = listener.path();
         path.begin(ex);
         answers.begin(ex, path);

@@ -1,14 +1,18 @@
 package dev.corral.server;
 
+import dev.corral.access.KeyHashMemo;
 import dev.corral.config.Settings;
+import dev.corral.pipeline.Exchange;
 import dev.corral.pipeline.RequestPath;
 import dev.corral.tls.ReloadingTls;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpRequest;
 import java.time.Clock;
 
 /**
  * What every connection of the public listener shares: the settings and the request path in force
  * (replaced together, atomically, when the configuration is reloaded: a request keeps the path it
- * started on), TLS, the clock.
+ * started on), TLS, the clock; it makes each request's {@link Exchange}.
  */
 final class Listener {
     /** The settings and the path built from them. */
@@ -40,11 +44,13 @@ final class Listener {
         return tls;
     }
 
-    Clock clock() {
-        return clock;
-    }
-
-    String newRequestId() {
-        return RequestIds.next();
+    /** A new exchange for a request that arrived on {@code ctx}'s connection. */
+    Exchange exchange(HttpRequest req, ChannelHandlerContext ctx, KeyHashMemo keyMemo) {
+        Exchange ex = new Exchange(RequestIds.next(), clock.instant(), System.nanoTime(), req,
+                Peers.address(ctx.channel()), Peers.certificate(ctx.pipeline()), ctx.channel().eventLoop(),
+                Peers.tls(ctx.pipeline()));
+        ex.canceller(() -> ctx.channel().close());
+        ex.keyMemo(keyMemo);
+        return ex;
     }
 }

@@ -79,6 +79,35 @@ class AuthenticatorTest {
     }
 
     @Test
+    void aConnectionsRememberedHashNeverRemembersTheDecision() throws Exception {
+        StateDir state = StateDir.open(dir.resolve("memo"));
+        KeyHasher hasher = new KeyHasher(state.serverSecret());
+        Clock clock = Clock.fixed(Instant.parse("2026-11-23T12:00:00Z"), ZoneOffset.UTC);
+        try (SqliteStore store = SqliteStore.open(state)) {
+            KeyIssuer issuer = new KeyIssuer(store, hasher, clock);
+            String a = issuer.create("a", EnumSet.of(Scope.INFERENCE), List.of(), null).key();
+            String b = issuer.create("b", EnumSet.of(Scope.INFERENCE), List.of(), null).key();
+            KeyDirectory keys = new KeyDirectory(store);
+            keys.refresh();
+            Authenticator at = new Authenticator(keys, hasher, clock);
+            KeyHashMemo memo = new KeyHashMemo();
+            // the same hash as without a memo, for a key, another key, and the first again
+            for (String k : List.of(a, b, a, a)) {
+                assertThat(memo.hash(k, hasher)).isEqualTo(hasher.hash(k));
+                assertThat(at.authenticate(Presented.of(k), memo).principal().keyId()).isEqualTo(ApiKey.idOf(k));
+            }
+            // a forged secret for a's id after a's real one: the memo must not vouch for it
+            String forged = a.substring(0, 17) + "B".repeat(43);
+            assertThat(at.authenticate(Presented.of(forged), memo).failure()).isEqualTo(AuthFailure.UNKNOWN);
+            assertThat(at.authenticate(Presented.of(a), memo).ok()).isTrue();
+            // revoked while the connection stays open: refused on its very next request
+            store.revokeKey(ApiKey.idOf(a), clock.instant());
+            keys.refresh();
+            assertThat(at.authenticate(Presented.of(a), memo).failure()).isEqualTo(AuthFailure.REVOKED);
+        }
+    }
+
+    @Test
     void keyFormat() {
         String k = ApiKey.generate();
         assertThat(k).hasSize(ApiKey.LENGTH).startsWith("crl_");
