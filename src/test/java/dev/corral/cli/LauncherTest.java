@@ -108,6 +108,28 @@ class LauncherTest {
     }
 
     @Test
+    void serveOnJdk17AsksForTheArchiveAtExitThenUsesItAndANewJarsArchiveReplacesTheOld() throws Exception {
+        Path target = repo.resolve("target");
+        Path stale = target.resolve("corral-jdk17-serve-1-2.jsa");
+        Path otherCommand = target.resolve("corral-jdk17-simulate-1-2.jsa");
+        Files.writeString(stale, "old archive");
+        Files.writeString(otherCommand, "simulate's archive");
+        launch(Map.of("JAVA_HOME", dir.resolve("jdk17").toString()), "serve");
+        String first = javaCalls().get(0);
+        assertThat(first).contains(" -XX:ArchiveClassesAtExit=" + target + "/corral-jdk17-serve-").doesNotContain("SharedArchiveFile");
+        String archive = first.replaceAll(".*-XX:ArchiveClassesAtExit=(\\S+).*", "$1");
+        assertThat(stale).doesNotExist(); // an older jar's archive of the same command goes
+        assertThat(otherCommand).exists();
+        Files.writeString(Path.of(archive), "the JVM wrote this at exit");
+        Files.writeString(calls, "");
+        launch(Map.of("JAVA_HOME", dir.resolve("jdk17").toString()), "serve");
+        assertThat(javaCalls()).singleElement().asString()
+                .contains(" -XX:SharedArchiveFile=" + archive + " -XX:+VerifySharedSpaces -jar ")
+                .doesNotContain("ArchiveClassesAtExit");
+        assertThat(Path.of(archive)).exists();
+    }
+
+    @Test
     void javaHomeIsUsedAndNoOtherJvmIsStarted() throws Exception {
         Run r = launch(Map.of("JAVA_HOME", dir.resolve("jdk21").toString()), "-V");
         assertThat(r.code()).isZero();
