@@ -35,7 +35,7 @@ public final class Admit implements Step {
             return Decision.refuse(d.refusal());
         }
         ex.ticket(d.ticket());
-        accounting.admitted(ex.requestId(), ex.startedAt(), ex.keyId(), route.name(), ex.model(), ex.tally().bytesIn(),
+        accounting.admitted(ex.requestId(), ex.startedAt(), ex.keyId(), ex.authMethod(), route.name(), ex.model(), ex.tally().bytesIn(),
                 d.ticket().promptEstimate(), d.ticket().completionReserve());
         return Decision.CONTINUE;
     }

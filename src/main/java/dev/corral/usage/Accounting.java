@@ -21,8 +21,8 @@ public interface Accounting {
      * A request was admitted holding this token reservation. Runs on the event loop before the
      * request is forwarded: cheap, and it never throws for I/O.
      */
-    void admitted(String requestId, Instant startedAt, String keyId, String route, String model, long bytesIn,
-                  long promptEstimate, long completionReserve);
+    void admitted(String requestId, Instant startedAt, String keyId, String auth, String route, String model,
+                  long bytesIn, long promptEstimate, long completionReserve);
 
     /**
      * How a request that presented a known key ended. {@code refused}: it was refused before
@@ -38,8 +38,8 @@ public interface Accounting {
         }
 
         @Override
-        public void admitted(String requestId, Instant startedAt, String keyId, String route, String model, long bytesIn,
-                             long promptEstimate, long completionReserve) {
+        public void admitted(String requestId, Instant startedAt, String keyId, String auth, String route, String model,
+                             long bytesIn, long promptEstimate, long completionReserve) {
         }
 
         @Override

@@ -13,7 +13,7 @@ import java.time.Instant;
  *
  * <pre>
  * {"journal":"corral-usage","version":1}                       first line of every segment
- * {"begin":"&lt;request id&gt;","ts":…,"key":…,"route":…,"model":…,"bytes_in":…,"prompt":…,"completion":…}
+ * {"begin":"&lt;request id&gt;","ts":…,"key":…,"auth":…,"route":…,"model":…,"bytes_in":…,"prompt":…,"completion":…}
  * {"end":"&lt;request id&gt;","ts":…,"key":…,"route":…,"model":…,"status":…,"outcome":…,"prompt":…,"completion":…,
  *  "duration_ms":…,"bytes_in":…,"bytes_out":…}
  * </pre>
@@ -73,8 +73,8 @@ final class JournalCodec {
         }
     }
 
-    JournalCodec begin(String requestId, long tsMillis, String keyId, String route, String model, long bytesIn,
-                       long prompt, long completion) {
+    JournalCodec begin(String requestId, long tsMillis, String keyId, String auth, String route, String model,
+                       long bytesIn, long prompt, long completion) {
         n = 0;
         put(BEGIN);
         string(requestId);
@@ -82,6 +82,8 @@ final class JournalCodec {
         number(tsMillis);
         put(KEY);
         string(keyId);
+        put(AUTH);
+        string(auth);
         put(ROUTE);
         string(route);
         put(MODEL);
@@ -239,7 +241,7 @@ final class JournalCodec {
         if (begin) {
             return new Line(true, new UsageRecord(ts, id.asText(), j.get("key").asText(), route, model,
                     UsageRecorder.INTERRUPTED_STATUS, UsageRecorder.INTERRUPTED, j.get("prompt").asLong(),
-                    j.get("completion").asLong(), 0, j.path("bytes_in").asLong(0), 0));
+                    j.get("completion").asLong(), 0, j.path("bytes_in").asLong(0), 0, text(j, "auth")));
         }
         if (!j.path("status").canConvertToInt() || !j.path("outcome").isTextual()) {
             return null;

@@ -130,9 +130,9 @@ public final class UsageJournal implements AutoCloseable {
     // ---- the event loop's side: one encoded line, one write(2), at admission only ----
 
     /** Notes an admitted request: its begin line stays until its usage record is stored. */
-    public void begin(String requestId, Instant startedAt, String keyId, String route, String model, long bytesIn,
-                      long promptEstimate, long completionReserve) {
-        JournalCodec c = JournalCodec.local().begin(requestId, startedAt.toEpochMilli(), keyId, route, model, bytesIn,
+    public void begin(String requestId, Instant startedAt, String keyId, String auth, String route, String model,
+                      long bytesIn, long promptEstimate, long completionReserve) {
+        JournalCodec c = JournalCodec.local().begin(requestId, startedAt.toEpochMilli(), keyId, auth, route, model, bytesIn,
                 promptEstimate, completionReserve);
         try {
             JournalSegment s = appender.append(c, 1);

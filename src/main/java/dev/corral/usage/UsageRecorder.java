@@ -124,9 +124,9 @@ public final class UsageRecorder implements Accounting, AutoCloseable {
     }
 
     @Override
-    public void admitted(String requestId, Instant startedAt, String keyId, String route, String model, long bytesIn,
-                         long promptEstimate, long completionReserve) {
-        journal.begin(requestId, startedAt, keyId, route, model, bytesIn, promptEstimate, completionReserve);
+    public void admitted(String requestId, Instant startedAt, String keyId, String auth, String route, String model,
+                         long bytesIn, long promptEstimate, long completionReserve) {
+        journal.begin(requestId, startedAt, keyId, auth, route, model, bytesIn, promptEstimate, completionReserve);
     }
 
     @Override

@@ -173,6 +173,7 @@ class CrashRecoveryTest {
                     assertThat(r.keyId()).isEqualTo(dev.corral.access.ApiKey.idOf(key));
                     assertThat(r.model()).isEqualTo("llama3.2:3b");
                     assertThat(r.route()).isEqualTo("generate");
+                    assertThat(r.auth()).as("how it signed in, from the begin line").isEqualTo("key");
                     // The reservation: the prompt estimate (body bytes / 4) and the completion tokens reserved.
                     assertThat(r.promptTokens()).isEqualTo(e.getValue().length() / 4);
                     assertThat(r.completionTokens()).isEqualTo(NUM_PREDICT);

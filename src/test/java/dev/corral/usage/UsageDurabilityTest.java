@@ -91,9 +91,9 @@ class UsageDurabilityTest {
         // What a run killed with kill -9 left: one request finished, one admitted and still streaming.
         Instant t = Instant.parse("2025-03-01T12:00:00Z");
         UsageJournal dead = UsageJournal.open(sd.journal(), UsageJournal.DEFAULT_SEGMENT_BYTES);
-        dead.begin("earlier-done", t, "k3x9m2p7q4wa", "chat", "llama3.2:3b", 80, 20, 2048);
+        dead.begin("earlier-done", t, "k3x9m2p7q4wa", "key", "chat", "llama3.2:3b", 80, 20, 2048);
         UsageJournalTest.end(dead, new UsageRecord(t, "earlier-done", "k3x9m2p7q4wa", "chat", "llama3.2:3b", 200, "completed", 7, 9, 30, 80, 900));
-        dead.begin("earlier-cut", t, "k3x9m2p7q4wa", "generate", "qwen2.5:7b", 400, 100, 512);
+        dead.begin("earlier-cut", t, "k3x9m2p7q4wa", "key", "generate", "qwen2.5:7b", 400, 100, 512);
         dead.abandon();
         try (Connection locker = DriverManager.getConnection("jdbc:sqlite:" + sd.database());
              Statement st = locker.createStatement()) {
@@ -112,7 +112,7 @@ class UsageDurabilityTest {
                 assertThat(stored).containsExactlyInAnyOrder(
                         new UsageRecord(t, "earlier-done", "k3x9m2p7q4wa", "chat", "llama3.2:3b", 200, "completed", 7, 9, 30, 80, 900),
                         new UsageRecord(t, "earlier-cut", "k3x9m2p7q4wa", "generate", "qwen2.5:7b", 0, "interrupted", 100, 512, 0,
-                                400, 0));
+                                400, 0, "key"));
             }
         }
     }

@@ -61,11 +61,16 @@ class UsageJournalTest {
 
     @Test
     void aBeginReadsBackAsAnInterruptedRecordHoldingItsReservation() {
-        JournalCodec c = new JournalCodec().begin("r9", T.toEpochMilli(), "key1", "generate", "qwen2.5:7b", 400, 100, 2048);
+        JournalCodec c = new JournalCodec().begin("r9", T.toEpochMilli(), "key1", "basic", "generate", "qwen2.5:7b", 400, 100, 2048);
         JournalCodec.Line l = JournalCodec.parse(new String(c.bytes(), 0, c.length() - 1, StandardCharsets.ISO_8859_1));
         assertThat(l.begin()).isTrue();
         assertThat(l.record()).isEqualTo(new UsageRecord(T, "r9", "key1", "generate", "qwen2.5:7b", 0, "interrupted",
-                100, 2048, 0, 400, 0));
+                100, 2048, 0, 400, 0, "basic"));
+        // a begin line written before auth was journaled reads back with auth unknown
+        JournalCodec.Line older = JournalCodec.parse("{\"begin\":\"r8\",\"ts\":" + T.toEpochMilli() + ",\"key\":\"key1\","
+                + "\"route\":\"chat\",\"model\":\"m\",\"bytes_in\":4,\"prompt\":1,\"completion\":2}");
+        assertThat(older.record().auth()).isNull();
+        assertThat(older.record().outcome()).isEqualTo("interrupted");
     }
 
     @Test
@@ -92,7 +97,7 @@ class UsageJournalTest {
     @Test
     void aSegmentStaysWhileARequestAdmittedInItHasNoStoredRecord() throws Exception {
         UsageJournal j = UsageJournal.open(root, 4096);
-        j.begin("long", T, "k", "chat", "m", 10, 3, 100);
+        j.begin("long", T, "k", "key", "chat", "m", 10, 3, 100);
         Path first = segmentFiles(j.directory()).get(0);
         List<UsageJournal.Pending> others = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
@@ -116,7 +121,7 @@ class UsageJournalTest {
     void afterACrashReplayGivesOneRecordPerRequestAndInterruptedOnesForRequestsThatNeverEnded() throws Exception {
         UsageJournal dead = UsageJournal.open(root, 4096);
         for (int i = 0; i < 60; i++) {
-            dead.begin("r" + i, T, "k", "generate", "m", 40, 10, 500);
+            dead.begin("r" + i, T, "k", "key", "generate", "m", 40, 10, 500);
         }
         for (int i = 0; i < 40; i++) {
             UsageJournal.Pending p = end(dead, record("r" + i, "m"));
@@ -140,7 +145,7 @@ class UsageJournalTest {
             }
             for (int i = 40; i < 60; i++) {
                 assertThat(byId.get("r" + i)).isEqualTo(new UsageRecord(T, "r" + i, "k", "generate", "m", 0, "interrupted",
-                        10, 500, 0, 40, 0));
+                        10, 500, 0, 40, 0, "key"));
             }
             assertThat(byId.get("refused-1").outcome()).isEqualTo("refused");
             rec.discard();
@@ -153,9 +158,9 @@ class UsageJournalTest {
     @Test
     void aTornLastLineIsSkippedAndEverythingBeforeItIsKept() throws Exception {
         UsageJournal dead = UsageJournal.open(root, 1 << 20);
-        dead.begin("a", T, "k", "chat", "m", 8, 2, 50);
+        dead.begin("a", T, "k", "key", "chat", "m", 8, 2, 50);
         end(dead, record("b", "m"));
-        dead.begin("c", T, "k", "chat", "m", 8, 2, 50);
+        dead.begin("c", T, "k", "key", "chat", "m", 8, 2, 50);
         dead.abandon();
         Path seg = segmentFiles(dead.directory()).get(0);
         byte[] whole = Files.readAllBytes(seg);
@@ -194,7 +199,7 @@ class UsageJournalTest {
     @Test
     void aRunningServersJournalIsNeverReplayedByAnother() throws Exception {
         UsageJournal live = UsageJournal.open(root, 4096);
-        live.begin("in-flight", T, "k", "chat", "m", 8, 2, 50);
+        live.begin("in-flight", T, "k", "key", "chat", "m", 8, 2, 50);
         UsageJournal other = UsageJournal.open(root, 4096);
         try (JournalRecovery rec = other.recover()) {
             assertThat(rec.records()).isEmpty();
@@ -224,7 +229,7 @@ class UsageJournalTest {
         Files.writeString(root, "a file where the journal directory should be");
         UsageJournal j = UsageJournal.open(root, 4096);
         assertThat(j.failure()).isNotNull();
-        j.begin("r", T, "k", "chat", "m", 8, 2, 50);
+        j.begin("r", T, "k", "key", "chat", "m", 8, 2, 50);
         assertThat(j.linesNotWritten()).isEqualTo(1);
         assertThat(j.openBegins()).isZero();
         UsageJournal.Pending p = end(j, record("r", "m"));
