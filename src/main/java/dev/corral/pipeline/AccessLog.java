@@ -1,9 +1,6 @@
 package dev.corral.pipeline;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.IOException;
-import java.io.StringWriter;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +12,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AccessLog implements ExchangeListener {
     private static final Logger log = LoggerFactory.getLogger("corral.access");
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonStringEncoder ESCAPE = JsonStringEncoder.getInstance();
+    private static final ThreadLocal<StringBuilder> BUFFER = ThreadLocal.withInitial(() -> new StringBuilder(512));
 
     @Override
     public void onComplete(Exchange e) {
@@ -25,39 +23,56 @@ public final class AccessLog implements ExchangeListener {
         log.info(line(e));
     }
 
+    /** The line; its buffer is the calling thread's (an event loop writes many lines), its escaping Jackson's. */
     public static String line(Exchange e) {
         Tally t = e.tally();
-        StringWriter w = new StringWriter(256);
-        try (JsonGenerator g = JSON.createGenerator(w)) {
-            g.writeStartObject();
-            g.writeStringField("time", dev.corral.logging.Timestamps.format(e.startedAt()));
-            g.writeStringField("request_id", e.requestId());
-            g.writeStringField("client", e.clientAddress() == null ? null : e.clientAddress().getHostAddress());
-            g.writeStringField("method", e.request().method().name());
-            g.writeStringField("route", e.route() == null ? null : e.route().name());
-            g.writeStringField("path", e.match() == null || e.match().path() == null ? null : truncate(e.match().path()));
-            g.writeStringField("key_id", e.keyId());
-            g.writeStringField("auth", e.authMethod());
-            g.writeStringField("model", e.model() == null ? null : truncate(e.model()));
-            g.writeNumberField("status", t.status());
-            g.writeStringField("outcome", t.outcome().code());
-            if (t.reason() != null) {
-                g.writeStringField("reason", t.reason());
-            }
-            if (t.promptTokens() >= 0) {
-                g.writeNumberField("prompt_tokens", t.promptTokens());
-            }
-            if (t.completionTokens() >= 0) {
-                g.writeNumberField("completion_tokens", t.completionTokens());
-            }
-            g.writeNumberField("bytes_in", t.bytesIn());
-            g.writeNumberField("bytes_out", t.bytesOut());
-            g.writeNumberField("duration_ms", TimeUnit.NANOSECONDS.toMillis(t.durationNanos()));
-            g.writeEndObject();
-        } catch (IOException impossible) {
-            throw new IllegalStateException(impossible);
+        StringBuilder b = BUFFER.get();
+        b.setLength(0);
+        b.append('{');
+        string(b, "time", dev.corral.logging.Timestamps.format(e.startedAt()));
+        string(b, "request_id", e.requestId());
+        string(b, "client", e.clientAddress() == null ? null : e.clientAddress().getHostAddress());
+        string(b, "method", e.request().method().name());
+        string(b, "route", e.route() == null ? null : e.route().name());
+        string(b, "path", e.match() == null || e.match().path() == null ? null : truncate(e.match().path()));
+        string(b, "key_id", e.keyId());
+        string(b, "auth", e.authMethod());
+        string(b, "model", e.model() == null ? null : truncate(e.model()));
+        number(b, "status", t.status());
+        string(b, "outcome", t.outcome().code());
+        if (t.reason() != null) {
+            string(b, "reason", t.reason());
         }
-        return w.toString();
+        if (t.promptTokens() >= 0) {
+            number(b, "prompt_tokens", t.promptTokens());
+        }
+        if (t.completionTokens() >= 0) {
+            number(b, "completion_tokens", t.completionTokens());
+        }
+        number(b, "bytes_in", t.bytesIn());
+        number(b, "bytes_out", t.bytesOut());
+        number(b, "duration_ms", TimeUnit.NANOSECONDS.toMillis(t.durationNanos()));
+        b.setCharAt(b.length() - 1, '}'); // the last field's comma
+        String line = b.toString();
+        if (b.capacity() > 4096) {
+            BUFFER.remove();
+        }
+        return line;
+    }
+
+    private static void string(StringBuilder b, String name, String value) {
+        b.append('"').append(name).append("\":");
+        if (value == null) {
+            b.append("null,");
+            return;
+        }
+        b.append('"');
+        ESCAPE.quoteAsString(value, b);
+        b.append("\",");
+    }
+
+    private static void number(StringBuilder b, String name, long value) {
+        b.append('"').append(name).append("\":").append(value).append(',');
     }
 
     private static String truncate(String s) {
