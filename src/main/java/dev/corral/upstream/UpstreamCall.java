@@ -45,8 +45,9 @@ public final class UpstreamCall {
         void onFailure(Failure failure, Throwable cause);
     }
 
-    private final UpstreamConnections pool;
-    private final UpstreamHealth health;
+    private UpstreamConnections pool;
+    private UpstreamReports health;
+    private Failover failover;
     private final Settings.Upstream cfg;
     private final EventLoop loop;
     private final Listener listener;
@@ -63,12 +64,18 @@ public final class UpstreamCall {
     private long lastActivity;
     private Throwable lastCause;
 
-    public UpstreamCall(UpstreamConnections pool, UpstreamHealth health, Settings.Upstream cfg, EventLoop loop, Listener listener) {
+    public UpstreamCall(UpstreamConnections pool, UpstreamReports health, Settings.Upstream cfg, EventLoop loop, Listener listener) {
         this.pool = pool;
         this.health = health;
         this.cfg = cfg;
         this.loop = loop;
         this.listener = listener;
+    }
+
+    /** Where to go when no connection can be made (several nodes); none by default. Set before {@link #start}. */
+    public UpstreamCall failover(Failover f) {
+        this.failover = f;
+        return this;
     }
 
     /** Sends {@code req} (the call owns it from now on). */
@@ -115,12 +122,30 @@ public final class UpstreamCall {
                 return;
             }
             if (!cf.isSuccess()) {
-                health.reportFailure(cf.cause());
-                fail(Failure.CONNECT, cf.cause());
+                health.unreachable(cf.cause());
+                if (!failedOver(cf.cause())) {
+                    fail(Failure.CONNECT, cf.cause());
+                }
                 return;
             }
             attach(cf.channel());
         });
+    }
+
+    /**
+     * The connection failed before anything was written on it: another node, if the failover has
+     * one. The request's Host becomes the new node's (nothing of it was sent yet).
+     */
+    private boolean failedOver(Throwable cause) {
+        Failover.Next next = failover == null ? null : failover.next(cause);
+        if (next == null) {
+            return false;
+        }
+        pool = next.connections();
+        health = next.reports();
+        request.headers().set(io.netty.handler.codec.http.HttpHeaderNames.HOST, next.hostHeader());
+        connect();
+        return true;
     }
 
     private void attach(Channel ch) {
@@ -161,7 +186,7 @@ public final class UpstreamCall {
         }
         responded = true;
         keepAlive = HttpUtil.isKeepAlive(r);
-        health.reportSuccess();
+        health.answered(code);
         lastActivity = System.nanoTime();
         schedule(cfg.idleTimeout().toMillis(), this::checkIdle);
         listener.onResponse(r);
