@@ -96,6 +96,11 @@ public final class Node implements UpstreamReports {
         sent.incrementAndGet();
     }
 
+    /** Ejections in a row, which set how long the next lasts ({@link #backoff}). */
+    synchronized int failuresInARow() {
+        return failures;
+    }
+
     NodeChoice.View view() {
         return new NodeChoice.View(cfg.name(), inService, models, loaded, queue.inUse(), queue.waiting(), queue.capacity(),
                 cfg.weight());
