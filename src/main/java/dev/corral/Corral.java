@@ -169,7 +169,7 @@ public final class Corral implements AutoCloseable {
             if (metrics != null) {
                 new MetricsApi(metrics).register(adminRoutes);
             }
-            c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit, pins)).register(adminRoutes);
+            c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit, pins, nodes)).register(adminRoutes);
             c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures),
                     dev.corral.console.Console.of(clock, authenticator, adminRoutes)));
             c.health.awaitFirstProbe(Duration.ofSeconds(1));

@@ -216,4 +216,52 @@ class UpstreamRoutingTest {
         assertThat(chats(a.recorder())).isEqualTo(chats(b.recorder()) == 1 ? 2 : 1);
         assertThat(chats(a.recorder()) + chats(b.recorder())).isEqualTo(3);
     }
+
+    AdminClient.Response admin(String method, String path, JsonNode body) throws Exception {
+        return new AdminClient(corral.adminSocket(), Duration.ofSeconds(10)).call(method, path, body);
+    }
+
+    static List<String> tagged(JsonNode models) {
+        List<String> out = new ArrayList<>();
+        models.forEach(m -> out.add(m.path("name").asText() + "@" + m.path("node").asText()));
+        return out;
+    }
+
+    @Test
+    void adminModelCallsNameANodeOrApplyToAll() throws Exception {
+        Simulator a = sim(List.of(LLAMA, QWEN), 0);
+        Simulator b = sim(List.of(LLAMA), 0);
+        corral("1h", Map.of(), node("a", a, 1), node("b", b, 1));
+        var json = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+
+        assertThat(tagged(admin("GET", "/admin/v1/models", null).body().path("models")))
+                .containsExactlyInAnyOrder(LLAMA + "@a", QWEN + "@a", LLAMA + "@b");
+        assertThat(admin("GET", "/admin/v1/models?node=b", null).body().path("models")).hasSize(1);
+        AdminClient.Response unknown = admin("GET", "/admin/v1/models?node=c", null);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.error()).isEqualTo("no node named 'c' (nodes: a, b)");
+
+        AdminClient.Response pull = admin("POST", "/admin/v1/models/pull", json.objectNode().put("model", QWEN));
+        assertThat(pull.status()).isEqualTo(400);
+        assertThat(pull.error()).contains("name the node to pull to: ?node=NAME (one of: a, b)");
+        AdminClient.Response pulled = dev.corral.admin.AdminStreamClient.call(corral.adminSocket(), "POST",
+                "/admin/v1/models/pull?node=b", json.objectNode().put("model", QWEN), l -> true);
+        assertThat(pulled.status()).isEqualTo(200);
+        assertThat(b.recorder().requests()).anyMatch(q -> q.uri().equals("/api/pull"));
+        assertThat(a.recorder().requests()).noneMatch(q -> q.uri().equals("/api/pull"));
+
+        AdminClient.Response copied = admin("POST", "/admin/v1/models/copy?node=a",
+                json.objectNode().put("source", LLAMA).put("destination", "mine:1"));
+        assertThat(copied.status()).isEqualTo(200);
+        assertThat(copied.body().path("nodes").toString()).isEqualTo("{\"a\":\"ok\"}");
+
+        AdminClient.Response deleted = admin("DELETE", "/admin/v1/models/" + LLAMA, null);
+        assertThat(deleted.status()).isEqualTo(200);
+        assertThat(deleted.body().path("nodes").toString()).isEqualTo("{\"a\":\"ok\",\"b\":\"ok\"}");
+        assertThat(tagged(admin("GET", "/admin/v1/models", null).body().path("models")))
+                .containsExactlyInAnyOrder(QWEN + "@a", "mine:1@a", QWEN + "@b");
+        AdminClient.Response again = admin("DELETE", "/admin/v1/models/" + LLAMA, null);
+        assertThat(again.status()).as("no node had it: Ollama's own answer").isEqualTo(404);
+        assertThat(again.error()).isEqualTo("model '" + LLAMA + "' not found");
+    }
 }
