@@ -30,7 +30,7 @@ final class NodeMeters {
             Gauge.builder("corral.upstream.node.models.loaded", n, x -> x.loaded().size()).tag("node", name)
                     .description("models the node has loaded (its /api/ps at the last probe)").register(registry);
             FunctionCounter.builder("corral.upstream.node.requests", n, Node::sent).tag("node", name)
-                    .description("requests sent to the node").register(registry);
+                    .description("requests Corral set out to send to the node (a failed-over one counts at each node tried)").register(registry);
             FunctionCounter.builder("corral.upstream.node.ejections", n, Node::ejections).tag("node", name)
                     .description("times the node was taken out of service (refused connections, 5xx, failed probes)")
                     .register(registry);

@@ -82,7 +82,7 @@ public final class Node implements UpstreamReports {
         return lastFailure;
     }
 
-    /** Requests sent to it (each once: a failover counts only where it went). */
+    /** Requests Corral set out to send to it (one that failed over counts at each node it tried: it reached none but the last). */
     public long sent() {
         return sent.get();
     }

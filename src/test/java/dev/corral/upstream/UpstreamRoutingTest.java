@@ -160,6 +160,21 @@ class UpstreamRoutingTest {
         assertThat(nodeState("gone", "ejections", v -> v.asLong() == 1)).isTrue();
         assertThat(nodeState("a", "in_use", v -> v.asInt() == 0)).as("the slot moved with the request, and came back").isTrue();
         assertThat(nodeState("gone", "in_use", v -> v.asInt() == 0)).isTrue();
+
+        // What an operator sees: corral status and the metrics, per node.
+        java.io.StringWriter out = new java.io.StringWriter();
+        int code = dev.corral.cli.CorralCommand.commandLine(new java.io.PrintWriter(out, true),
+                new java.io.PrintWriter(new java.io.StringWriter(), true), Map.of())
+                .execute("status", "--state-dir", dir.resolve("state").toString());
+        assertThat(code).as("one node in service: healthy").isZero();
+        assertThat(out.toString()).contains("upstream    2 nodes  reachable")
+                .containsPattern("node gone +127\\.0\\.0\\.1:\\d+  EJECTED, slots 0 of 1 in use, 0 waiting, 1 models \\(1 loaded\\)"
+                        + " \\(.*\\)")
+                .containsPattern("node a +127\\.0\\.0\\.1:\\d+  in service, slots 0 of 1 in use");
+        String metrics = dev.corral.metrics.Scrape.of(corral.adminSocket()).text();
+        assertThat(metrics).contains("corral_upstream_node_up{node=\"gone\"} 0.0", "corral_upstream_node_up{node=\"a\"} 1.0",
+                "corral_upstream_node_ejections_total{node=\"gone\"} 1.0", "corral_upstream_node_requests_total{node=\"a\"} 1.0",
+                "corral_upstream_node_requests_total{node=\"gone\"} 1.0");
     }
 
     @Test
