@@ -143,6 +143,7 @@ public final class Corral implements AutoCloseable {
             java.util.function.Function<Settings, RequestPath> paths = s -> {
                 UpstreamPool pool = pools.poolFor(s.upstream());
                 c.health.retarget(s.upstream());
+                nodes.resizeQueues(s.admission().queue()); // each node keeps its slots; queue sizes follow a reload
                 return RequestPath.standard(new RequestPath.Parts(s, routes, authenticator,
                         new AuthFailureLimiter(buckets, s.admission().failedAuth()), c.admission, c.usage, c.usage::health,
                         pool, c.health, listeners, live, a -> authSummary.failed(a.getHostAddress()), pins, nodes));
