@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  * answer is read to its end. It owns the upstream's timeouts (first byte, silence between chunks)
  * and one retry: a reused connection that Ollama had already closed, before anything came back,
  * is safe to send again on a fresh one; nothing is ever sent twice once Ollama may have started.
+ * With several nodes, a {@link Failover} takes a request no connection could be made for (so
+ * nothing was sent) to another node.
  * {@link #cancel} closes the connection at once, whatever the state, since Ollama cancels its work
  * when its connection closes. Confined to the event loop.
  */
