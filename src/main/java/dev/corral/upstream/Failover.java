@@ -1,9 +1,10 @@
 package dev.corral.upstream;
 
 /**
- * Where an {@link UpstreamCall} goes when it could not connect at all: another node, since a
- * request that was never sent anywhere is safe to send elsewhere. Asked only then, never once a
- * connection to Ollama was made (bytes may have reached it, and it may have started generating).
+ * Where an {@link UpstreamCall} goes when it could not connect at all, or its connection failed
+ * before the request was written whole: another node, since a request Ollama never had whole is
+ * safe to send elsewhere (Ollama reads a whole body before it runs anything). Asked only then,
+ * never once the request was written (Ollama may have started generating).
  */
 public interface Failover {
     /** The next place to send the request, or null to fail it. */

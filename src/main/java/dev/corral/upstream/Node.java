@@ -119,7 +119,7 @@ public final class Node implements UpstreamReports {
 
     @Override
     public void unreachable(Throwable cause) {
-        eject(cause == null || cause.getMessage() == null ? "connection refused" : cause.getMessage());
+        eject(cause == null || cause.getMessage() == null ? "the connection failed before the request was sent" : cause.getMessage());
     }
 
     /** How long an ejection lasts: the probe interval, doubled for each ejection in a row before it, at most 32 intervals. */

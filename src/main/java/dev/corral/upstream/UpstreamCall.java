@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  * answer is read to its end. It owns the upstream's timeouts (first byte, silence between chunks)
  * and one retry: a reused connection that Ollama had already closed, before anything came back,
  * is safe to send again on a fresh one; nothing is ever sent twice once Ollama may have started.
- * With several nodes, a {@link Failover} takes a request no connection could be made for (so
- * nothing was sent) to another node.
+ * With several nodes, a {@link Failover} takes a request to another node when no connection could
+ * be made, or the connection failed before the request was written whole (so Ollama never had it).
  * {@link #cancel} closes the connection at once, whatever the state, since Ollama cancels its work
  * when its connection closes. Confined to the event loop.
  */
@@ -58,6 +58,7 @@ public final class UpstreamCall {
     private ChannelFuture connecting;
     private boolean reused;
     private boolean retried;
+    private boolean unwritten;
     private boolean responded;
     private boolean interim;
     private boolean done;
@@ -153,7 +154,15 @@ public final class UpstreamCall {
     private void attach(Channel ch) {
         channel = ch;
         ch.pipeline().get(UpstreamHandler.class).bind(this);
-        ch.writeAndFlush(request.retainedDuplicate()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        unwritten = false;
+        ch.writeAndFlush(request.retainedDuplicate()).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                // Runs before the close reaches onClosed: the request never left whole, so Ollama cannot
+                // have started on it (it reads a whole body before it runs anything).
+                unwritten = channel == f.channel();
+                f.channel().close();
+            }
+        });
         schedule(cfg.firstByteTimeout().toMillis(), this::firstByteTimedOut);
     }
 
@@ -243,6 +252,13 @@ public final class UpstreamCall {
                 cancelTimer();
                 connect();
                 return;
+            }
+            if (unwritten && failover != null) {
+                cancelTimer();
+                health.unreachable(lastCause);
+                if (failedOver(lastCause)) {
+                    return;
+                }
             }
             fail(Failure.CLOSED_BEFORE_RESPONSE, lastCause);
         } else {

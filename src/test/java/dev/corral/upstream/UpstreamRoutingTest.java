@@ -107,10 +107,14 @@ class UpstreamRoutingTest {
     }
 
     CompletableFuture<HttpResponse<String>> chatAsync(String model, String... headers) {
+        return post("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}",
+                headers);
+    }
+
+    CompletableFuture<HttpResponse<String>> post(String body, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + corral.address().getPort() + "/api/chat"))
                 .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + key)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
-                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}"));
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         for (int i = 0; i + 1 < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
@@ -278,5 +282,76 @@ class UpstreamRoutingTest {
         AdminClient.Response again = admin("DELETE", "/admin/v1/models/" + LLAMA, null);
         assertThat(again.status()).as("no node had it: Ollama's own answer").isEqualTo(404);
         assertThat(again.error()).isEqualTo("model '" + LLAMA + "' not found");
+    }
+
+    /**
+     * A node that answers its probes with one model and resets every other connection once it has
+     * read the request's head, before the body is written: a crashing node, as the proxy sees it.
+     */
+    static final class ResettingNode implements AutoCloseable {
+        final java.net.ServerSocket server;
+        final java.util.concurrent.atomic.AtomicInteger chats = new java.util.concurrent.atomic.AtomicInteger();
+
+        ResettingNode(String model) throws Exception {
+            server = new java.net.ServerSocket();
+            server.setReceiveBufferSize(4096);
+            server.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            Thread t = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (java.net.Socket s = server.accept()) {
+                        var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                                java.nio.charset.StandardCharsets.ISO_8859_1));
+                        String line = in.readLine();
+                        String header;
+                        while ((header = in.readLine()) != null && !header.isEmpty()) {
+                            // the head; the body (if any) is never read
+                        }
+                        if (line != null && (line.startsWith("GET /api/tags") || line.startsWith("GET /api/ps"))) {
+                            byte[] body = ("{\"models\":[{\"name\":\"" + model + "\",\"model\":\"" + model + "\"}]}")
+                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                            s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                                    + body.length + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                            s.getOutputStream().write(body);
+                        } else {
+                            if (line != null && line.startsWith("POST /api/chat")) {
+                                chats.incrementAndGet();
+                            }
+                            s.setSoLinger(true, 0); // close with a reset
+                        }
+                    } catch (java.io.IOException e) {
+                        // the next connection
+                    }
+                }
+            }, "resetting-node");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+        }
+    }
+
+    @Test
+    void aRequestNotYetWrittenWholeWhenItsConnectionIsResetGoesToAnotherNodeAndReachesOllamaOnce() throws Exception {
+        ResettingNode resetting = new ResettingNode(LLAMA);
+        open.add(resetting);
+        Simulator a = sim(List.of(LLAMA), 0);
+        corral("1h", Map.of(), "  - {url: 'http://127.0.0.1:" + resetting.port() + "', slots: 1, labels: {name: resetting}}",
+                node("a", a, 1));
+        Eventually.await("first probe read the models", Duration.ofSeconds(5),
+                () -> nodeState("resetting", "models", m -> m.size() == 1));
+        // 512 KiB of prompt: more than the socket buffers take before the reset arrives (the node reads with a 4 KiB buffer).
+        HttpResponse<String> r = post("{\"model\":\"" + LLAMA + "\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "a".repeat(512 << 10) + "\"}],\"stream\":true}").join();
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(resetting.chats.get()).as("its head reached the node, its body never did").isEqualTo(1);
+        assertThat(chats(a.recorder())).isEqualTo(1);
+        assertThat(nodeState("resetting", "in_service", v -> !v.asBoolean())).isTrue();
     }
 }
