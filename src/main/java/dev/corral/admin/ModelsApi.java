@@ -105,7 +105,7 @@ public final class ModelsApi implements AutoCloseable {
         }
         boolean insecure = insecureField != null && insecureField.asBoolean();
         ModelName name = named(() -> ModelName.forPull(raw));
-        OllamaCalls to = targets.one(call, "pull to");
+        String node = targets.named(call);
         String refusal = policy().refusal(name, insecure);
         if (refusal != null) {
             log.warn("admin: pull of {} by {} refused: {}", name.shortest(), call.actor(), refusal);
@@ -115,7 +115,13 @@ public final class ModelsApi implements AutoCloseable {
             // Pinned before the pull: the model is refused from now until a check finds the pinned digest.
             pins.record(name.shortest(), expected);
         }
-        return AdminRoutes.Reply.later(r -> new PullRun(to, audit, r, name, insecure, call.actor(), expected, pins).start());
+        if (targets.several() && node == null) { // every node, one after another, in one stream
+            List<Map.Entry<String, OllamaCalls>> all = targets.targets(call);
+            return AdminRoutes.Reply.later(r -> new PullEverywhere(all, r, (n, rep) ->
+                    new PullRun(n.getValue(), audit, rep, name, insecure, call.actor(), expected, pins).onNode(n.getKey())).start());
+        }
+        OllamaCalls to = targets.one(call, "pull to");
+        return AdminRoutes.Reply.later(r -> new PullRun(to, audit, r, name, insecure, call.actor(), expected, pins).onNode(node).start());
     }
 
     private AdminRoutes.Reply delete(AdminCall call) {

@@ -17,9 +17,9 @@ import java.util.function.Supplier;
 
 /**
  * Which Ollama a model call of the admin API goes to. With one Ollama, that one. With several
- * nodes, the node the caller names with {@code ?node=NAME}; without a name, a change (delete,
- * copy) goes to every node, a listing lists every node's models, a model is shown by a node that
- * has it, and a pull must name its node.
+ * nodes, the node the caller names with {@code ?node=NAME}; without a name, a change (pull,
+ * delete, copy) goes to every node, a listing lists every node's models, and a model is shown by a
+ * node that has it.
  */
 final class NodeTargets implements AutoCloseable {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;

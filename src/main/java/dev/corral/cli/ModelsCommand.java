@@ -44,7 +44,7 @@ final class ModelsCommand {
         ConfigOptions config;
 
         @Option(names = "--node", paramLabel = "NAME", description = "With several Ollama nodes (upstreams): only this node"
-                + " (a pull needs one; list, delete and copy without it apply to every node).")
+                + " (without it, list, pull, delete and copy apply to every node).")
         String node;
 
         /** {@code path} for the node given with --node, if any. */

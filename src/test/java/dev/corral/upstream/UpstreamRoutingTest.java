@@ -246,6 +246,10 @@ class UpstreamRoutingTest {
         return out;
     }
 
+    static long pulls(Simulator s) {
+        return s.recorder().requests().stream().filter(q -> q.uri().equals("/api/pull")).count();
+    }
+
     @Test
     void adminModelCallsNameANodeOrApplyToAll() throws Exception {
         Simulator a = sim(List.of(LLAMA, QWEN), 0);
@@ -260,14 +264,23 @@ class UpstreamRoutingTest {
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.error()).isEqualTo("no node named 'c' (nodes: a, b)");
 
-        AdminClient.Response pull = admin("POST", "/admin/v1/models/pull", json.objectNode().put("model", QWEN));
-        assertThat(pull.status()).isEqualTo(400);
-        assertThat(pull.error()).contains("name the node to pull to: ?node=NAME (one of: a, b)");
         AdminClient.Response pulled = dev.corral.admin.AdminStreamClient.call(corral.adminSocket(), "POST",
                 "/admin/v1/models/pull?node=b", json.objectNode().put("model", QWEN), l -> true);
         assertThat(pulled.status()).isEqualTo(200);
-        assertThat(b.recorder().requests()).anyMatch(q -> q.uri().equals("/api/pull"));
-        assertThat(a.recorder().requests()).noneMatch(q -> q.uri().equals("/api/pull"));
+        assertThat(pulls(b)).isEqualTo(1);
+        assertThat(pulls(a)).isZero();
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AdminClient.Response everywhere = dev.corral.admin.AdminStreamClient.call(corral.adminSocket(), "POST",
+                "/admin/v1/models/pull", json.objectNode().put("model", QWEN), l -> seen.add(l.path("node").asText() + ":"
+                        + l.path("status").asText()));
+        assertThat(everywhere.status()).isEqualTo(200);
+        assertThat(seen).as("one node after the other, each line naming its node").startsWith("a:pulling manifest")
+                .contains("a:success", "b:pulling manifest").endsWith("b:success");
+        assertThat(seen.indexOf("a:success")).isLessThan(seen.indexOf("b:pulling manifest"));
+        assertThat(pulls(a)).isEqualTo(1);
+        assertThat(pulls(b)).isEqualTo(2);
+        assertThat(java.nio.file.Files.readString(dir.resolve("state/audit.log")))
+                .contains("\"node\":\"a\"").contains("\"node\":\"b\"").contains("model.pull");
 
         AdminClient.Response copied = admin("POST", "/admin/v1/models/copy?node=a",
                 json.objectNode().put("source", LLAMA).put("destination", "mine:1"));
