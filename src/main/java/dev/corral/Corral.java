@@ -121,14 +121,15 @@ public final class Corral implements AutoCloseable {
             c.admission = new AdmissionControl(settings.admission(), buckets, new LocalTokenBudgets(c.store), clock);
             refresher.scheduleWithFixedDelay(c.admission::housekeeping, 60, 60, TimeUnit.SECONDS);
             c.health = c.own(new UpstreamHealth(settings.upstream()));
-            c.health.start();
             var pins = c.own(new dev.corral.upstream.PinWatch(c::settings, new dev.corral.upstream.PinAudit(c.audit)).start());
             IoThreads io = c.own(IoThreads.start(Math.max(1, Runtime.getRuntime().availableProcessors())));
+            var nodes = c.own(dev.corral.upstream.Nodes.start(settings, io.transport(), io.group(), io.alloc(), c.health)); // probes start
             Metrics metrics = settings.metrics().enabled() ? c.own(new Metrics()) : null;
             List<ExchangeListener> listeners = new ArrayList<>(extraListeners);
             if (metrics != null) {
                 metrics.watch(c.admission, c.usage, c.health, c.audit, io.alloc());
                 metrics.watchPins(pins::drifted);
+                metrics.watchNodes(nodes);
                 listeners.add(metrics.exchanges());
             }
             UpstreamPools pools = new UpstreamPools(io.transport(), io.group(), io.alloc());
@@ -142,9 +143,10 @@ public final class Corral implements AutoCloseable {
             java.util.function.Function<Settings, RequestPath> paths = s -> {
                 UpstreamPool pool = pools.poolFor(s.upstream());
                 c.health.retarget(s.upstream());
+                nodes.resizeQueues(s.admission().queue()); // each node keeps its slots; queue sizes follow a reload
                 return RequestPath.standard(new RequestPath.Parts(s, routes, authenticator,
                         new AuthFailureLimiter(buckets, s.admission().failedAuth()), c.admission, c.usage, c.usage::health,
-                        pool, c.health, listeners, live, a -> authSummary.failed(a.getHostAddress()), pins));
+                        pool, c.health, listeners, live, a -> authSummary.failed(a.getHostAddress()), pins, nodes));
             };
             RequestPath path = c.path = paths.apply(settings);
             ReloadingTls tls = null;
@@ -164,11 +166,11 @@ public final class Corral implements AutoCloseable {
             AdminRoutes adminRoutes = new AdminRoutes();
             new KeysApi(new KeyManager(c.store, hasher, clock, c.audit), c.keys::refresh, clock).register(adminRoutes);
             new StatusApi(new StatusApi.Parts(version(), clock.instant(), c::settings, c.health, path.live(), c.admission,
-                    c.usage, c.audit, c.keys, c.store, clock)).register(adminRoutes);
+                    c.usage, c.audit, c.keys, c.store, clock, nodes)).register(adminRoutes);
             if (metrics != null) {
                 new MetricsApi(metrics).register(adminRoutes);
             }
-            c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit, pins)).register(adminRoutes);
+            c.own(new dev.corral.admin.ModelsApi(c::settings, c.audit, pins, nodes)).register(adminRoutes);
             c.admin = c.own(AdminServer.start(settings.admin(), adminRoutes, new AdminKeys(authenticator, authFailures),
                     dev.corral.console.Console.of(clock, authenticator, adminRoutes)));
             c.health.awaitFirstProbe(Duration.ofSeconds(1));

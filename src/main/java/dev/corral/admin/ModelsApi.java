@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * must be one Ollama accepts, a pull must name an allowed registry (policy.registries), plain HTTP
  * only where that list says so, and cloud models only with policy.allow_cloud_models. Changes are
  * audited with the caller as actor. A model name with slashes (namespace/model, host/ns/model) is
- * the rest of the path. Nothing here waits on Ollama on the admin thread.
+ * the rest of the path. Nothing here waits on Ollama on the admin thread. With several Ollama nodes a
+ * call names its node with ?node=NAME, or applies to all ({@link NodeTargets}).
  */
 public final class ModelsApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelsApi.class);
@@ -36,6 +37,7 @@ public final class ModelsApi implements AutoCloseable {
     private static final String BASE = "/admin/v1/models";
 
     private final OllamaCalls ollama;
+    private final NodeTargets targets;
     private final Supplier<Settings> settings;
     private final Audit audit;
     private final PinWatch pins;
@@ -45,7 +47,13 @@ public final class ModelsApi implements AutoCloseable {
      *                 policy.allow_cloud_models apply to the next one (where Ollama is waits for a restart)
      */
     public ModelsApi(Supplier<Settings> settings, Audit audit, PinWatch pins) {
-        this.ollama = new OllamaCalls(() -> settings.get().upstream());
+        this(settings, audit, pins, null);
+    }
+
+    /** @param nodes several Ollama nodes: each call names one (?node=NAME) or applies to all ({@link NodeTargets}) */
+    public ModelsApi(Supplier<Settings> settings, Audit audit, PinWatch pins, dev.corral.upstream.Nodes nodes) {
+        this.targets = new NodeTargets(settings, nodes);
+        this.ollama = targets.first();
         this.settings = settings;
         this.audit = audit;
         this.pins = pins;
@@ -69,7 +77,10 @@ public final class ModelsApi implements AutoCloseable {
     }
 
     private AdminRoutes.Reply list(AdminCall call) {
-        return answer(ollama.call("GET", "/api/tags", null), ModelsApi::json);
+        if (targets.several() && targets.named(call) == null) {
+            return targets.listAll();
+        }
+        return answer(targets.one(call, "list").call("GET", "/api/tags", null), ModelsApi::json);
     }
 
     private AdminRoutes.Reply show(AdminCall call) {
@@ -80,7 +91,7 @@ public final class ModelsApi implements AutoCloseable {
             throw new AdminError(403, "model '" + raw + "' runs on ollama.com; cloud models are refused"
                     + " (policy.allow_cloud_models)");
         }
-        return answer(ollama.call("POST", "/api/show", F.objectNode().put("model", raw)), ModelsApi::json);
+        return answer(targets.forModel(call, raw).call("POST", "/api/show", F.objectNode().put("model", raw)), ModelsApi::json);
     }
 
     private AdminRoutes.Reply pull(AdminCall call) {
@@ -94,6 +105,7 @@ public final class ModelsApi implements AutoCloseable {
         }
         boolean insecure = insecureField != null && insecureField.asBoolean();
         ModelName name = named(() -> ModelName.forPull(raw));
+        String node = targets.named(call);
         String refusal = policy().refusal(name, insecure);
         if (refusal != null) {
             log.warn("admin: pull of {} by {} refused: {}", name.shortest(), call.actor(), refusal);
@@ -103,13 +115,26 @@ public final class ModelsApi implements AutoCloseable {
             // Pinned before the pull: the model is refused from now until a check finds the pinned digest.
             pins.record(name.shortest(), expected);
         }
-        return AdminRoutes.Reply.later(r -> new PullRun(ollama, audit, r, name, insecure, call.actor(), expected, pins).start());
+        if (targets.several() && node == null) { // every node, one after another, in one stream
+            List<Map.Entry<String, OllamaCalls>> all = targets.targets(call);
+            return AdminRoutes.Reply.later(r -> new PullEverywhere(all, r, (n, rep) ->
+                    new PullRun(n.getValue(), audit, rep, name, insecure, call.actor(), expected, pins).onNode(n.getKey())).start());
+        }
+        OllamaCalls to = targets.one(call, "pull to");
+        return AdminRoutes.Reply.later(r -> new PullRun(to, audit, r, name, insecure, call.actor(), expected, pins).onNode(node).start());
     }
 
     private AdminRoutes.Reply delete(AdminCall call) {
         String raw = pathName(call);
         ModelName name = named(() -> ModelName.forPull(raw));
         String model = name.shortest();
+        var where = targets.targets(call); // checks ?node= (an error with one Ollama)
+        if (targets.several()) {
+            return targets.onEach(where, "DELETE", "/api/delete", F.objectNode().put("model", model), node -> {
+                recorded(call.actor(), Actions.MODEL_DELETE, model, Map.of("node", node), "deleted");
+                log.info("admin: model {} deleted on node {} by {}", model, node, call.actor());
+            }, F.objectNode().put("model", model).put("deleted", true));
+        }
         return answer(ollama.call("DELETE", "/api/delete", F.objectNode().put("model", model)), a -> {
             recorded(call.actor(), Actions.MODEL_DELETE, model, Map.of(), "deleted");
             log.info("admin: model {} deleted by {}", model, call.actor());
@@ -134,6 +159,13 @@ public final class ModelsApi implements AutoCloseable {
                     + " ollama.com, not from this copy");
         }
         ObjectNode sent = F.objectNode().put("source", source).put("destination", destination);
+        var where = targets.targets(call);
+        if (targets.several()) {
+            return targets.onEach(where, "POST", "/api/copy", sent, node -> {
+                recorded(call.actor(), Actions.MODEL_COPY, destination, Map.of("source", source, "node", node), "copied");
+                log.info("admin: model {} copied to {} on node {} by {}", source, destination, node, call.actor());
+            }, sent.deepCopy().put("copied", true));
+        }
         return answer(ollama.call("POST", "/api/copy", sent), a -> {
             recorded(call.actor(), Actions.MODEL_COPY, destination, Map.of("source", source), "copied");
             log.info("admin: model {} copied to {} by {}", source, destination, call.actor());
@@ -294,6 +326,6 @@ public final class ModelsApi implements AutoCloseable {
 
     @Override
     public void close() {
-        ollama.close();
+        targets.close();
     }
 }

@@ -35,6 +35,7 @@ final class PullRun implements OllamaCalls.Lines {
     private volatile OllamaCalls.Cancel cancel;
     private final String expected;
     private final PinWatch pins;
+    private String node;
 
     PullRun(OllamaCalls ollama, Audit audit, AdminReplier replier, ModelName name, boolean insecure, String actor) {
         this(ollama, audit, replier, name, insecure, actor, null, null);
@@ -51,6 +52,12 @@ final class PullRun implements OllamaCalls.Lines {
         this.name = name;
         this.insecure = insecure;
         this.actor = actor;
+    }
+
+    /** With several Ollama nodes: the node this pull runs on, named in its audit entry. */
+    PullRun onNode(String name) {
+        this.node = name;
+        return this;
     }
 
     /** Sends the pull; what Ollama gets is the name as checked, in its shortest form. */
@@ -173,6 +180,9 @@ final class PullRun implements OllamaCalls.Lines {
         details.put("outcome", outcome);
         details.put("registry", name.registry());
         details.put("insecure", insecure);
+        if (node != null) {
+            details.put("node", node);
+        }
         if (fact != null) {
             details.put(outcome.equals("success") ? "digest" : "error", fact.length() > 300 ? fact.substring(0, 300) : fact);
         }

@@ -26,13 +26,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * What a running server is doing, for `corral status`, `corral usage` and the console: its health
  * (/admin/v1/status), the requests in flight and the fair queue (/admin/v1/live, and cancelling one,
- * which stops Ollama's work), and usage totals (/admin/v1/usage, the same numbers as `corral usage`).
+ * which stops Ollama's work), each Ollama node when there are several (/admin/v1/nodes, also in the status), and usage totals (/admin/v1/usage, the same numbers as `corral usage`).
  */
 public final class StatusApi {
     /** The parts of the server it reports on. */
     public record Parts(String version, Instant startedAt, java.util.function.Supplier<Settings> settings, UpstreamHealth upstream, LiveExchanges live,
                         AdmissionControl admission, UsageRecorder usage, AuditLog audit, KeyDirectory keys, Store store,
-                        Clock clock) {}
+                        Clock clock, dev.corral.upstream.Nodes nodes) {}
 
     private final Parts p;
 
@@ -42,6 +42,8 @@ public final class StatusApi {
 
     public void register(AdminRoutes routes) {
         routes.add(HttpMethod.GET, "/admin/v1/status", this::status)
+                .add(HttpMethod.GET, "/admin/v1/nodes", call -> AdminRoutes.Reply.ok(JsonNodeFactory.instance.objectNode()
+                        .set("nodes", NodesJson.of(p.nodes()))))
                 .add(HttpMethod.GET, "/admin/v1/live", this::live)
                 .add(HttpMethod.DELETE, "/admin/v1/live/:id", this::cancel)
                 .add(HttpMethod.GET, "/admin/v1/usage", this::usage);
@@ -53,7 +55,11 @@ public final class StatusApi {
                 .put("started_at", p.startedAt().toString())
                 .put("uptime_seconds", Duration.between(p.startedAt(), p.clock().instant()).toSeconds())
                 .put("listen", p.settings().get().listen().toString());
-        o.putObject("upstream").put("url", p.settings().get().upstream().hostHeader()).put("reachable", p.upstream().reachable());
+        ObjectNode up = o.putObject("upstream").put("url", p.settings().get().upstream().hostHeader()).put("reachable", p.upstream().reachable());
+        if (p.nodes().several()) {
+            up.put("url", p.nodes().all().size() + " nodes");
+            o.set("nodes", NodesJson.of(p.nodes()));
+        }
         o.put("requests_in_flight", p.live().size()).put("keys", p.keys().size());
         queue(o.putObject("queue"), false);
         UsageHealth u = p.usage().health();

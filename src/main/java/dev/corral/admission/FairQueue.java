@@ -109,6 +109,15 @@ public final class FairQueue {
         return new Result(null, w, null);
     }
 
+    /** A slot now if one is free and nobody waits for one, else null (nothing queued). */
+    public synchronized Permit tryAcquire() {
+        if (inUse < capacity && waiting.isEmpty()) {
+            inUse++;
+            return new Permit();
+        }
+        return null;
+    }
+
     /**
      * New sizes (a reloaded configuration). More slots are granted to waiters at once; fewer take
      * effect as slots are given back. Waiters beyond the new bounds keep their place.

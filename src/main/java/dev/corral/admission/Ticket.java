@@ -50,6 +50,20 @@ public final class Ticket {
         }
     }
 
+    /** The request moved to another node: it holds that node's slot now, and gives back the one it held. */
+    public void move(FairQueue.Permit p) {
+        FairQueue.Permit old = permit;
+        hold(p);
+        if (old != null) {
+            old.release();
+        }
+    }
+
+    /** Whether it holds a slot. */
+    public boolean holdsSlot() {
+        return permit != null;
+    }
+
     FairQueue.Permit permit() {
         return permit;
     }

@@ -43,6 +43,16 @@ final class ModelsCommand {
         @Mixin
         ConfigOptions config;
 
+        @Option(names = "--node", paramLabel = "NAME", description = "With several Ollama nodes (upstreams): only this node"
+                + " (without it, list, pull, delete and copy apply to every node).")
+        String node;
+
+        /** {@code path} for the node given with --node, if any. */
+        String onNode(String path) {
+            return node == null ? path : path + (path.contains("?") ? "&" : "?") + "node="
+                    + java.net.URLEncoder.encode(node, StandardCharsets.UTF_8);
+        }
+
         PrintWriter out() {
             return spec.commandLine().getOut();
         }
@@ -63,7 +73,7 @@ final class ModelsCommand {
         JsonNode call(String method, String path, JsonNode body) {
             AdminClient.Response r;
             try {
-                r = new AdminClient(socket(), Duration.ofMinutes(2)).call(method, path, body);
+                r = new AdminClient(socket(), Duration.ofMinutes(2)).call(method, onNode(path), body);
             } catch (IOException e) {
                 throw new CorralCommand.Failure("the running server did not answer on its admin socket: " + e.getMessage());
             }
@@ -99,7 +109,8 @@ final class ModelsCommand {
                 out().printf(fmt, "NAME", "DIGEST", "SIZE", "MODIFIED");
                 for (JsonNode m : models) {
                     String modified = m.path("modified_at").asText("");
-                    out().printf(fmt, m.path("name").asText(), clip(m.path("digest").asText(""), 12),
+                    String where = m.has("node") ? " @" + m.path("node").asText() : ""; // several nodes: which has it
+                    out().printf(fmt, m.path("name").asText() + where, clip(m.path("digest").asText(""), 12),
                             PullProgress.bytes(m.path("size").asLong()), modified.length() > 19 ? modified.substring(0, 19) : modified);
                 }
             }
@@ -186,7 +197,7 @@ final class ModelsCommand {
             String[] error = {null};
             AdminClient.Response r;
             try {
-                r = AdminStreamClient.call(socket, "POST", BASE + "/pull", body, l -> {
+                r = AdminStreamClient.call(socket, "POST", onNode(BASE + "/pull"), body, l -> {
                     if (l.hasNonNull("error")) {
                         error[0] = l.path("error").asText();
                     }

@@ -58,6 +58,13 @@ final class StatusCommand implements Callable<Integer> {
                     s.path("listen").asText());
             out.printf("upstream    %s  %s%n", s.path("upstream").path("url").asText(),
                     s.path("upstream").path("reachable").asBoolean() ? "reachable" : "UNREACHABLE");
+            for (JsonNode n : s.path("nodes")) { // several Ollama nodes
+                out.printf("  node %-20s %s  %s, slots %d of %d in use, %d waiting, %d models (%d loaded)%s%n",
+                        n.path("name").asText(), n.path("url").asText(), n.path("in_service").asBoolean() ? "in service" : "EJECTED",
+                        n.path("in_use").asInt(), n.path("slots").asInt(), n.path("waiting").asInt(), n.path("models").size(),
+                        n.path("loaded").size(), n.path("in_service").asBoolean() || n.path("last_failure").isNull() ? ""
+                                : " (" + n.path("last_failure").asText() + ")");
+            }
             JsonNode q = s.path("queue");
             out.printf("requests    %d in flight; Ollama slots %d of %d in use, %d waiting%n", s.path("requests_in_flight").asInt(),
                     q.path("in_use").asInt(), q.path("slots").asInt(), q.path("waiting").asInt());

@@ -102,6 +102,14 @@ final class ConfigShape {
     }
 
     private void list(String path, JsonNode v) {
+        if (path.equals("upstreams") && v.isArray()) { // each node a URL, or a mapping checked when bound
+            for (int i = 0; i < v.size(); i++) {
+                if (!v.get(i).isObject() && !v.get(i).isTextual()) {
+                    throw fail(path + "[" + i + "]", "expected a URL or a mapping (url: ..., slots: ...), got " + describe(v.get(i)));
+                }
+            }
+            return;
+        }
         if (OBJECT_LISTS.contains(path) && v.isArray()) {
             for (int i = 0; i < v.size(); i++) {
                 if (!v.get(i).isObject()) {

@@ -12,6 +12,13 @@ public final class RawConfig {
     public Listen listen = new Listen();
     public Upstream upstream = new Upstream();
 
+    /**
+     * Several Ollama nodes instead of upstream.url: each entry a URL or {url, slots, weight, labels}.
+     * Requests go to a healthy node that has the model; upstream's other fields (timeouts, the probe
+     * interval) apply to every node. Empty by default: one Ollama at upstream.url.
+     */
+    public List<UpstreamNode> upstreams = new ArrayList<>();
+
     /** Where keys, usage and the server secret live. Default: $XDG_STATE_HOME/corral or ~/.local/state/corral. */
     public String stateDir = null;
 
@@ -162,9 +169,31 @@ public final class RawConfig {
         public String reloadInterval = "10s";
     }
 
+    /** One Ollama node of {@link #upstreams}. */
+    public static final class UpstreamNode {
+        /** The node's address, as upstream.url. */
+        public String url;
+        /** Requests it runs at once (its OLLAMA_NUM_PARALLEL x models loaded); default admission.upstream_concurrency. */
+        public Integer slots;
+        /** Its share when several nodes could serve a request: a node of weight 2 takes twice the load. */
+        public int weight = 1;
+        /** Free-form labels; "name" names the node in metrics, status and admin calls (default host:port). */
+        public java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+
+        public UpstreamNode() {}
+
+        /** An entry written as just its URL (also how CORRAL_UPSTREAMS lists them, comma-separated). */
+        public UpstreamNode(String url) {
+            this.url = url;
+        }
+    }
+
     public static final class Upstream {
-        /** Ollama's own address. Keep Ollama on loopback (OLLAMA_HOST=127.0.0.1:11434). */
-        public String url = "http://127.0.0.1:11434";
+        /**
+         * Ollama's own address. Keep Ollama on loopback (OLLAMA_HOST=127.0.0.1:11434). Unset means
+         * http://127.0.0.1:11434, unless upstreams lists the nodes (then setting both is an error).
+         */
+        public String url = null;
         public String connectTimeout = "5s";
 
         /** Loading a large model can take minutes before Ollama sends the first byte. */

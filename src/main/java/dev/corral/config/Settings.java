@@ -33,7 +33,8 @@ public record Settings(
         Registries registries,
         OptionSettings options,
         Pins pins,
-        Auth auth) {
+        Auth auth,
+        List<UpstreamNode> upstreams) {
 
     /**
      * Sign-in besides keys and certificates: how far an ollama CLI signature's ts may be from this
@@ -92,7 +93,9 @@ public record Settings(
     public static Settings from(RawConfig raw, java.util.function.UnaryOperator<String> where) {
         Check c = new Check(where);
         HostPort listen = c.get("listen.address", () -> HostPort.parse(raw.listen.address));
-        Upstream upstream = c.get("upstream.url", () -> upstream(raw.upstream, c));
+        List<UpstreamNode> nodes = UpstreamNodes.from(raw, c); // empty: the one Ollama at upstream.url
+        Upstream upstream = nodes.isEmpty() ? c.get("upstream.url", () -> upstream(raw.upstream, UpstreamNodes.singleUrl(raw), c))
+                : nodes.get(0).at();
         Path stateDir = raw.stateDir == null || raw.stateDir.isBlank()
                 ? defaultStateDir()
                 : Path.of(expandHome(raw.stateDir));
@@ -142,7 +145,7 @@ public record Settings(
                 Registries.from(raw.policy.registries, c),
                 OptionSettings.from(raw.policy.options, raw.policy.keyOptions, c),
                 Pins.from(raw.policy.pins, raw.policy.pinCheckInterval, c),
-                AuthConfig.from(raw.auth, c));
+                AuthConfig.from(raw.auth, c), nodes);
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
@@ -180,7 +183,8 @@ public record Settings(
                             ? " replace or read the models' prompt templates" : "")
                     + "; grant it per key in policy.key_options instead");
         }
-        if (!isLoopbackHost(upstream.host())) {
+        w.addAll(UpstreamNodes.warnings(upstreams));
+        if (upstreams.isEmpty() && !isLoopbackHost(upstream.host())) {
             w.add("upstream.url " + upstream.url() + " is not on loopback: traffic between Corral and Ollama is not protected");
         }
         return w;
@@ -254,15 +258,16 @@ public record Settings(
         return path;
     }
 
-    private static Upstream upstream(RawConfig.Upstream raw, Check c) {
+    /** Where Ollama is ({@code url}) with upstream's timeouts; also each node of upstreams. */
+    static Upstream upstream(RawConfig.Upstream raw, String url, Check c) {
         URI uri;
         try {
-            uri = URI.create(raw.url.trim());
+            uri = URI.create(url.trim());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("'" + raw.url + "' is not a URL (example: http://127.0.0.1:11434)");
+            throw new IllegalArgumentException("'" + url + "' is not a URL (example: http://127.0.0.1:11434)");
         }
         if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-            throw new IllegalArgumentException("'" + raw.url + "' is not an http:// URL with a host (example: http://127.0.0.1:11434)");
+            throw new IllegalArgumentException("'" + url + "' is not an http:// URL with a host (example: http://127.0.0.1:11434)");
         }
         if (uri.getRawUserInfo() != null) {
             // Ollama has no authentication to send it to, and it would end up in every log line naming the upstream.
@@ -270,7 +275,7 @@ public record Settings(
                     + " scheme, host and port (example: http://127.0.0.1:11434)");
         }
         if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
-            throw new IllegalArgumentException("'" + raw.url + "' has a path; Ollama serves at the root, give only scheme, host and port");
+            throw new IllegalArgumentException("'" + url + "' has a path; Ollama serves at the root, give only scheme, host and port");
         }
         String host = uri.getHost();
         if (host.startsWith("[") && host.endsWith("]")) {

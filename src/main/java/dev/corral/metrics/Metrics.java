@@ -69,6 +69,11 @@ public final class Metrics implements AutoCloseable {
                 .description("pinned models whose digest at Ollama is not their pin (policy.pins)").register(registry);
     }
 
+    /** Exports each Ollama node's state, tagged node (none with one Ollama). */
+    public void watchNodes(dev.corral.upstream.Nodes nodes) {
+        NodeMeters.bind(registry, nodes);
+    }
+
     /** Everything, in the Prometheus text format ({@link #CONTENT_TYPE}). */
     public String scrape() {
         StateGauges g = gauges;

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * ({@link FairQueue}): at once when one is free, else queued until a slot is granted (continue),
  * the wait passes admission.queue_timeout (503), or the client leaves (the connection cancels the
  * wait and the request leaves the queue). A full queue is 503 at once. The slot is held on the
- * exchange's ticket, so settling gives it back.
+ * exchange's ticket, so settling gives it back. With several Ollama nodes the slot is one of the
+ * chosen node's ({@link PickNode}).
  */
 public final class AwaitSlot implements Step {
     private final FairQueue queue;
@@ -35,7 +36,8 @@ public final class AwaitSlot implements Step {
         }
         Ticket ticket = ex.ticket();
         CompletableFuture<Decision> granted = new CompletableFuture<>();
-        FairQueue.Result r = queue.acquire(ex.keyId(), ticket.weight(), ex.loop(), permit -> {
+        FairQueue q = ex.node() == null ? queue : ex.node().queue(); // several nodes: each has its own slots
+        FairQueue.Result r = q.acquire(ex.keyId(), ticket.weight(), ex.loop(), permit -> {
             ticket.hold(permit); // if the exchange already ended, hold() gives the slot straight back
             granted.complete(Decision.CONTINUE);
         });

@@ -47,6 +47,7 @@ public final class Exchange {
     private final BodyEdits edits = new BodyEdits();
     private String clamped;
     private Ticket ticket;
+    private dev.corral.upstream.Node node;
     private volatile Runnable canceller;
 
     /** Set by the connection: its memo of the last key's HMAC, for {@link Authenticate}. */
@@ -140,6 +141,9 @@ public final class Exchange {
     public void body(ByteBuf b) { body = b; bodyRead = true; }
 
     public String model() { return model; }
+    /** The Ollama node chosen for it (several nodes), or null: the one Ollama. */
+    public dev.corral.upstream.Node node() { return node; }
+    public void node(dev.corral.upstream.Node n) { node = n; }
     public void model(String m) { model = m; }
     /** The request's completion bound (num_predict, max_tokens), -1 for none. */
     public long maxTokens() { return maxTokens; }

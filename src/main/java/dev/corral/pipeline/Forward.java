@@ -5,6 +5,8 @@ import dev.corral.config.OptionSettings;
 import dev.corral.config.Settings;
 import dev.corral.route.RouteTable;
 import dev.corral.upstream.HopByHop;
+import dev.corral.upstream.Node;
+import dev.corral.upstream.Nodes;
 import dev.corral.upstream.UpstreamCall;
 import dev.corral.upstream.UpstreamHealth;
 import dev.corral.upstream.UpstreamConnections;
@@ -29,9 +31,17 @@ public final class Forward implements Forwarder {
     private final ModelPolicy policy;
     private final OptionSettings disclosure;
     private final int maxListingBytes;
+    private final Nodes nodes;
 
     public Forward(UpstreamConnections pool, UpstreamHealth health, Settings.Upstream upstream, ModelPolicy policy,
                    OptionSettings disclosure, int maxListingBytes) {
+        this(pool, health, upstream, policy, disclosure, maxListingBytes, null);
+    }
+
+    /** @param nodes the Ollama nodes an exchange with a {@link Exchange#node} goes to, and fails over across */
+    public Forward(UpstreamConnections pool, UpstreamHealth health, Settings.Upstream upstream, ModelPolicy policy,
+                   OptionSettings disclosure, int maxListingBytes, Nodes nodes) {
+        this.nodes = nodes;
         this.pool = pool;
         this.health = health;
         this.upstream = upstream;
@@ -43,13 +53,21 @@ public final class Forward implements Forwarder {
     @Override
     public Forwarding start(Exchange ex, ClientSink sink) {
         Relay relay = new Relay(ex, sink, policy, disclosure, maxListingBytes, upstream.firstByteTimeout().toSeconds());
-        UpstreamCall call = new UpstreamCall(pool, health, upstream, ex.loop(), relay);
+        Node node = ex.node();
+        UpstreamCall call;
+        if (node == null) {
+            call = new UpstreamCall(pool, health, upstream, ex.loop(), relay);
+        } else {
+            node.sending();
+            call = new UpstreamCall(node.connections(), node, node.config().at(), ex.loop(), relay)
+                    .failover(new NodeFailover(nodes, ex));
+        }
         relay.call(call);
-        call.start(request(ex));
+        call.start(request(ex, node == null ? upstream : node.config().at()));
         return relay;
     }
 
-    FullHttpRequest request(Exchange ex) {
+    static FullHttpRequest request(Exchange ex, Settings.Upstream upstream) {
         HttpRequest in = ex.request();
         ByteBuf body = ex.body() == null ? Unpooled.EMPTY_BUFFER : ex.body().retainedDuplicate();
         String query = ex.forwardQuery();

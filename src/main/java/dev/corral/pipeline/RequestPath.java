@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *       runner options, template...), clamped or refused;
  *   <li>{@link RewriteBody}: the fields the steps above changed, rewritten once;
  *   <li>{@link Admit}: rate, in-flight, tokens and budgets of the key; noted for accounting;
- *   <li>{@link AwaitSlot}: one of Ollama's slots, in fair order across keys;
+ *   <li>{@link PickNode}: with several Ollama nodes, the one that has the model, loaded, least busy;
+ *   <li>{@link AwaitSlot}: one of Ollama's (or the chosen node's) slots, in fair order across keys;
  *   <li>{@link Forward}: to Ollama, and the answer back through the {@link Relay}'s filters (token
  *       counts, model listings, hidden usage chunks);
  *   <li>settle, once per exchange: {@link SettleAdmission}, {@link RecordUsage}, {@link AccessLog}.
@@ -54,7 +55,7 @@ public final class RequestPath {
                         AdmissionControl admission, Accounting accounting, Supplier<UsageHealth> usageHealth,
                         UpstreamPool pool, UpstreamHealth upstreamHealth, List<ExchangeListener> extraListeners,
                         LiveExchanges live, java.util.function.Consumer<java.net.InetAddress> authFailed,
-                        dev.corral.upstream.PinWatch pins) {}
+                        dev.corral.upstream.PinWatch pins, dev.corral.upstream.Nodes nodes) {}
 
     private final List<Step> steps;
     private final Forwarder forward;
@@ -99,8 +100,9 @@ public final class RequestPath {
                 new ClampOptions(s.options()),
                 new RewriteBody(),
                 new Admit(p.admission(), p.accounting()),
+                new PickNode(p.nodes()),
                 new AwaitSlot(p.admission().queue(), p.admission().queueTimeout())),
-                new Forward(p.pool(), p.upstreamHealth(), s.upstream(), policy, s.options(), s.maxFilteredResponseBytes()),
+                new Forward(p.pool(), p.upstreamHealth(), s.upstream(), policy, s.options(), s.maxFilteredResponseBytes(), p.nodes()),
                 settle, p.live());
     }
 

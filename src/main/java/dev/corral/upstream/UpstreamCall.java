@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  * answer is read to its end. It owns the upstream's timeouts (first byte, silence between chunks)
  * and one retry: a reused connection that Ollama had already closed, before anything came back,
  * is safe to send again on a fresh one; nothing is ever sent twice once Ollama may have started.
+ * With several nodes, a {@link Failover} takes a request to another node when no connection could
+ * be made, or the connection failed before the request was written whole (so Ollama never had it).
  * {@link #cancel} closes the connection at once, whatever the state, since Ollama cancels its work
  * when its connection closes. Confined to the event loop.
  */
@@ -45,8 +47,9 @@ public final class UpstreamCall {
         void onFailure(Failure failure, Throwable cause);
     }
 
-    private final UpstreamConnections pool;
-    private final UpstreamHealth health;
+    private UpstreamConnections pool;
+    private UpstreamReports health;
+    private Failover failover;
     private final Settings.Upstream cfg;
     private final EventLoop loop;
     private final Listener listener;
@@ -55,6 +58,7 @@ public final class UpstreamCall {
     private ChannelFuture connecting;
     private boolean reused;
     private boolean retried;
+    private boolean unwritten;
     private boolean responded;
     private boolean interim;
     private boolean done;
@@ -63,12 +67,18 @@ public final class UpstreamCall {
     private long lastActivity;
     private Throwable lastCause;
 
-    public UpstreamCall(UpstreamConnections pool, UpstreamHealth health, Settings.Upstream cfg, EventLoop loop, Listener listener) {
+    public UpstreamCall(UpstreamConnections pool, UpstreamReports health, Settings.Upstream cfg, EventLoop loop, Listener listener) {
         this.pool = pool;
         this.health = health;
         this.cfg = cfg;
         this.loop = loop;
         this.listener = listener;
+    }
+
+    /** Where to go when no connection can be made (several nodes); none by default. Set before {@link #start}. */
+    public UpstreamCall failover(Failover f) {
+        this.failover = f;
+        return this;
     }
 
     /** Sends {@code req} (the call owns it from now on). */
@@ -115,18 +125,44 @@ public final class UpstreamCall {
                 return;
             }
             if (!cf.isSuccess()) {
-                health.reportFailure(cf.cause());
-                fail(Failure.CONNECT, cf.cause());
+                health.unreachable(cf.cause());
+                if (!failedOver(cf.cause())) {
+                    fail(Failure.CONNECT, cf.cause());
+                }
                 return;
             }
             attach(cf.channel());
         });
     }
 
+    /**
+     * The connection failed before anything was written on it: another node, if the failover has
+     * one. The request's Host becomes the new node's (nothing of it was sent yet).
+     */
+    private boolean failedOver(Throwable cause) {
+        Failover.Next next = failover == null ? null : failover.next(cause);
+        if (next == null) {
+            return false;
+        }
+        pool = next.connections();
+        health = next.reports();
+        request.headers().set(io.netty.handler.codec.http.HttpHeaderNames.HOST, next.hostHeader());
+        connect();
+        return true;
+    }
+
     private void attach(Channel ch) {
         channel = ch;
         ch.pipeline().get(UpstreamHandler.class).bind(this);
-        ch.writeAndFlush(request.retainedDuplicate()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        unwritten = false;
+        ch.writeAndFlush(request.retainedDuplicate()).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                // Runs before the close reaches onClosed: the request never left whole, so Ollama cannot
+                // have started on it (it reads a whole body before it runs anything).
+                unwritten = channel == f.channel();
+                f.channel().close();
+            }
+        });
         schedule(cfg.firstByteTimeout().toMillis(), this::firstByteTimedOut);
     }
 
@@ -161,7 +197,7 @@ public final class UpstreamCall {
         }
         responded = true;
         keepAlive = HttpUtil.isKeepAlive(r);
-        health.reportSuccess();
+        health.answered(code);
         lastActivity = System.nanoTime();
         schedule(cfg.idleTimeout().toMillis(), this::checkIdle);
         listener.onResponse(r);
@@ -216,6 +252,13 @@ public final class UpstreamCall {
                 cancelTimer();
                 connect();
                 return;
+            }
+            if (unwritten && failover != null) {
+                cancelTimer();
+                health.unreachable(lastCause);
+                if (failedOver(lastCause)) {
+                    return;
+                }
             }
             fail(Failure.CLOSED_BEFORE_RESPONSE, lastCause);
         } else {

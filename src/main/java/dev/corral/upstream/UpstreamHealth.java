@@ -16,13 +16,14 @@ import org.slf4j.LoggerFactory;
  * Knows whether Ollama answers: probes GET /api/version at an interval, hears of every real
  * request's success or connect failure, and logs each change once, in plain words.
  */
-public final class UpstreamHealth implements AutoCloseable {
+public final class UpstreamHealth implements UpstreamReports, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UpstreamHealth.class);
 
     private final Duration interval;
     private final ScheduledExecutorService scheduler;
     private volatile Target target;
     private volatile Boolean reachable;
+    private volatile java.util.function.BooleanSupplier nodes;
     private final java.util.concurrent.CountDownLatch firstProbe = new java.util.concurrent.CountDownLatch(1);
 
     /** Where the probes go, and the client they go with. */
@@ -86,8 +87,26 @@ public final class UpstreamHealth implements AutoCloseable {
         scheduler.execute(this::probe);
     }
 
+    /** With several nodes ({@link Nodes}), whether any is in service; else whether the one Ollama answers. */
     public boolean reachable() {
-        return Boolean.TRUE.equals(reachable);
+        java.util.function.BooleanSupplier n = nodes;
+        return n != null ? n.getAsBoolean() : Boolean.TRUE.equals(reachable);
+    }
+
+    /** Several nodes: they are probed each on its own ({@link Nodes}); this answers whether any is in service. */
+    public void aggregate(java.util.function.BooleanSupplier anyInService) {
+        nodes = anyInService;
+        firstProbe.countDown();
+    }
+
+    @Override
+    public void answered(int status) {
+        reportSuccess();
+    }
+
+    @Override
+    public void unreachable(Throwable cause) {
+        reportFailure(cause);
     }
 
     /** One probe now; also used at start so the first log line tells the operator where things stand. */
