@@ -33,7 +33,8 @@ public record Settings(
         Registries registries,
         OptionSettings options,
         Pins pins,
-        Auth auth) {
+        Auth auth,
+        SharedLimits sharedLimits) {
 
     /**
      * Sign-in besides keys and certificates: how far an ollama CLI signature's ts may be from this
@@ -142,7 +143,8 @@ public record Settings(
                 Registries.from(raw.policy.registries, c),
                 OptionSettings.from(raw.policy.options, raw.policy.keyOptions, c),
                 Pins.from(raw.policy.pins, raw.policy.pinCheckInterval, c),
-                AuthConfig.from(raw.auth, c));
+                AuthConfig.from(raw.auth, c),
+                SharedLimitsConfig.from(raw.limits, c));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
@@ -180,6 +182,7 @@ public record Settings(
                             ? " replace or read the models' prompt templates" : "")
                     + "; grant it per key in policy.key_options instead");
         }
+        w.addAll(sharedLimits.warnings());
         if (!isLoopbackHost(upstream.host())) {
             w.add("upstream.url " + upstream.url() + " is not on loopback: traffic between Corral and Ollama is not protected");
         }
