@@ -117,7 +117,10 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    /** One inline command, its first reply line (or null when the server does not answer). */
+    /**
+     * One inline command and its reply: a status or integer reply as its line ("+OK", ":3"), a bulk
+     * string as its value, a missing one as "(nil)"; null when the server does not answer.
+     */
     public String command(String line) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
@@ -126,15 +129,24 @@ public final class RedisServer implements AutoCloseable {
             out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
             InputStream in = s.getInputStream();
-            StringBuilder sb = new StringBuilder();
-            int c;
-            while ((c = in.read()) >= 0 && c != '\r') {
-                sb.append((char) c);
+            String first = line(in);
+            if (first.startsWith("$")) {
+                return first.equals("$-1") ? "(nil)" : line(in);
             }
-            return sb.toString();
+            return first;
         } catch (IOException e) {
             return null;
         }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\r') {
+            sb.append((char) c);
+        }
+        in.read(); // the \n
+        return sb.toString();
     }
 
     @Override
