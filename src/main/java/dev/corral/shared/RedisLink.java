@@ -16,10 +16,12 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +56,10 @@ final class RedisLink implements AutoCloseable {
             String user = cfg.url().getUserInfo(); // an ACL user; the config refuses a password in the URL
             uri.setCredentialsProvider(new StaticCredentialsProvider(user, cfg.password().toCharArray()));
         }
-        ClientResources res = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
+        // Reconnect attempts back off to at most the lease: limits are shared again soon after Redis returns.
+        ClientResources res = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), cfg.lease().dividedBy(3), 2, TimeUnit.MILLISECONDS))
+                .build();
         RedisClient client = RedisClient.create(res, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)

@@ -24,10 +24,12 @@ public final class SharedLimiters implements AutoCloseable {
     private static final int ADMIT_QUEUE = 4096;
 
     private final Limiters limiters;
+    private final SharedState state;
     private final AutoCloseable[] owned;
 
-    private SharedLimiters(Limiters limiters, AutoCloseable... owned) {
+    private SharedLimiters(Limiters limiters, SharedState state, AutoCloseable... owned) {
         this.limiters = limiters;
+        this.state = state;
         this.owned = owned;
     }
 
@@ -37,7 +39,7 @@ public final class SharedLimiters implements AutoCloseable {
      */
     public static SharedLimiters open(SharedLimits cfg, Store store, Audit audit) {
         if (!cfg.enabled()) {
-            return new SharedLimiters(Limiters.inProcess(store));
+            return new SharedLimiters(Limiters.inProcess(store), null);
         }
         RedisLink redis;
         try {
@@ -62,11 +64,16 @@ public final class SharedLimiters implements AutoCloseable {
                 new RedisKeySlots(redis, lease, state, giveBacks), admit, state::degraded);
         log.info("limits shared in Redis at {} as instance {} ({} live), lease {}, on failure: {}", cfg.url(), lease.id(),
                 state.liveInstances(), cfg.lease(), cfg.refuseOnFailure() ? "refuse" : "local share");
-        return new SharedLimiters(limiters, redis, lease, () -> drain(giveBacks), () -> drain(admit));
+        return new SharedLimiters(limiters, state, redis, lease, () -> drain(giveBacks), () -> drain(admit));
     }
 
     public Limiters limiters() {
         return limiters;
+    }
+
+    /** Whether limits are shared now, and among how many; null when they are kept in this process. */
+    SharedState state() {
+        return state;
     }
 
     private static ExecutorService pool(String name, int threads, int queue) {
