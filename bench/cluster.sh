@@ -47,8 +47,11 @@ run_gateway() { # name, extra env...
   env CORRAL_STATE_DIR="$work/$name" CORRAL_ACCESS_LOG_LEVEL=OFF CORRAL_ADMISSION_UPSTREAM_CONCURRENCY=256 \
       CORRAL_ADMISSION_QUEUE_PER_KEY=1024 CORRAL_ADMISSION_QUEUE_SIZE=4096 "$@" \
       "$JAVA" -XX:+UseSerialGC -jar target/corral.jar serve --listen 127.0.0.1:"$port" --upstream http://127.0.0.1:"$sim" \
-      >"$work/$name.log" 2>&1 & pids+=($!)
-  wait_port "$port"
+      >"$work/$name.log" 2>&1 &
+  local gpid=$! # run_gateway runs in $(...): the EXIT trap's pids cannot see it, so it stops its gateway itself
+  if ! wait_port "$port"; then
+    echo "bench: $name did not start; its log:" >&2; tail -5 "$work/$name.log" >&2; kill "$gpid" 2>/dev/null; exit 1
+  fi
   local key
   key=$(CORRAL_STATE_DIR="$work/$name" "$JAVA" -jar target/corral.jar keys create --name bench --rpm 100000000 \
       --tpm 100000000000 --daily-tokens 1e15 --monthly-tokens 1e15 --concurrency 100000 2>/dev/null)
@@ -62,6 +65,7 @@ LUA
   wrk -t2 -c"$CONNECTIONS" -d5s -s "$work/$name.lua" "http://127.0.0.1:$port/api/generate" >/dev/null # warm-up
   wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$work/$name.lua" "http://127.0.0.1:$port/api/generate" >"$work/$name.wrk"
   grep -E "Requests/sec|Non-2xx" "$work/$name.wrk" | sed "s/^/$name: /" >&2
+  kill "$gpid" 2>/dev/null; wait "$gpid" 2>/dev/null || true
   if grep -q "Non-2xx" "$work/$name.wrk"; then
     echo "bench: $name answered errors; see its log:" >&2; tail -5 "$work/$name.log" >&2; exit 1
   fi
@@ -71,10 +75,10 @@ LUA
 # Two rounds, alternating; the better run of each counts (less disturbed by the shared cores).
 best() { python3 -c "import sys; print(max(float(x) for x in sys.argv[1:]))" "$@"; }
 shared=(CORRAL_LIMITS_SHARED="redis://127.0.0.1:$redis/0")
-local1=$(run_gateway in-process-1)
-redis1=$(run_gateway redis-1 "${shared[@]}")
-local2=$(run_gateway in-process-2)
-redis2=$(run_gateway redis-2 "${shared[@]}")
+local1=$(run_gateway in-process-1) || exit 1
+redis1=$(run_gateway redis-1 "${shared[@]}") || exit 1
+local2=$(run_gateway in-process-2) || exit 1
+redis2=$(run_gateway redis-2 "${shared[@]}") || exit 1
 inproc=$(best "$local1" "$local2")
 inredis=$(best "$redis1" "$redis2")
 ratio=$(python3 -c "print(f'{$inredis/$inproc:.3f}')")

@@ -48,24 +48,30 @@ final class RedisLink implements AutoCloseable {
         this.bytes = bytes;
     }
 
+    /**
+     * The first connection and calls of a JVM load a few thousand classes: they get this long, and
+     * limits.shared_timeout applies from {@link #ready} on.
+     */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+
     /** Connects; throws (a Lettuce RedisException) when Redis does not answer now. */
     static RedisLink connect(SharedLimits cfg) {
         RedisURI uri = RedisURI.create(cfg.url());
-        uri.setTimeout(cfg.timeout());
+        uri.setTimeout(START_TIMEOUT.compareTo(cfg.timeout()) > 0 ? START_TIMEOUT : cfg.timeout());
         if (cfg.password() != null) {
             String user = cfg.url().getUserInfo(); // an ACL user; the config refuses a password in the URL
             uri.setCredentialsProvider(new StaticCredentialsProvider(user, cfg.password().toCharArray()));
         }
         // Reconnect attempts back off to at most the lease: limits are shared again soon after Redis returns.
-        ClientResources res = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1)
+        ClientResources res = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), cfg.lease().dividedBy(3), 2, TimeUnit.MILLISECONDS))
                 .build();
         RedisClient client = RedisClient.create(res, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(cfg.timeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(cfg.timeout()).build())
+                .timeoutOptions(TimeoutOptions.enabled()) // each connection's own timeout (ready() sets it)
+                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
                 .build());
         StatefulRedisConnection<String, String> s = null;
         try {
@@ -80,6 +86,13 @@ final class RedisLink implements AutoCloseable {
             res.shutdown(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    /** From now on every call waits at most {@code timeout} (limits.shared_timeout). */
+    RedisLink ready(Duration timeout) {
+        strings.setTimeout(timeout);
+        bytes.setTimeout(timeout);
+        return this;
     }
 
     /** For Bucket4j's proxy manager: String keys, byte[] values (its serialized buckets). */

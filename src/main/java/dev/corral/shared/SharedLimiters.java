@@ -57,6 +57,7 @@ public final class SharedLimiters implements AutoCloseable {
             throw new ConfigException("limits.shared: Redis at " + cfg.url() + " refused this instance's lease ("
                     + e.getMessage() + "); check the password and that the user may run scripts (EVALSHA)");
         }
+        redis.ready(cfg.timeout());
         ExecutorService admit = pool("corral-admit", Math.max(2, Runtime.getRuntime().availableProcessors()), ADMIT_QUEUE);
         ExecutorService giveBacks = pool("corral-giveback", 2, Integer.MAX_VALUE);
         Limiters limiters = new Limiters(new RedisBuckets(redis, state, cfg.timeout(), giveBacks),
