@@ -7,8 +7,11 @@ import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -24,6 +27,7 @@ final class RedisBuckets implements Buckets {
     private static final long MAX_PER_MINUTE = 60_000_000_000L;
 
     private final ProxyManager<String> proxies;
+    private final Map<String, BucketProxy> inUse = new ConcurrentHashMap<>();
     private final LocalBuckets local = new LocalBuckets();
     private final SharedState state;
     private final Executor giveBacks;
@@ -37,11 +41,21 @@ final class RedisBuckets implements Buckets {
         this.giveBacks = giveBacks;
     }
 
+    /**
+     * One proxy per bucket, kept while it is used: Bucket4j's batching (exact) then combines the calls
+     * that meet at one busy key into one compare-and-swap, where separate ones would retry each other.
+     */
     private BucketProxy bucket(String name, long capacity, long requestedPerMinute) {
         long perMinute = Math.min(requestedPerMinute, MAX_PER_MINUTE);
-        return proxies.builder().build(Keys.bucket(name, capacity, perMinute), () -> BucketConfiguration.builder()
-                .addLimit(limit -> limit.capacity(capacity).refillGreedy(perMinute, Duration.ofMinutes(1)))
-                .build());
+        String key = Keys.bucket(name, capacity, perMinute);
+        BucketProxy b = inUse.get(key);
+        if (b != null) {
+            return b;
+        }
+        return inUse.computeIfAbsent(key, k -> proxies.builder().withOptimization(Optimizations.batching())
+                .build(k, () -> BucketConfiguration.builder()
+                        .addLimit(limit -> limit.capacity(capacity).refillGreedy(perMinute, Duration.ofMinutes(1)))
+                        .build()));
     }
 
     @Override
@@ -104,9 +118,10 @@ final class RedisBuckets implements Buckets {
         return local.available(name, state.share(capacity), state.share(perMinute));
     }
 
-    /** Redis expires idle buckets itself; the local ones (an outage's) are forgotten here. */
+    /** Redis expires idle buckets itself; the proxies in use start again, and the local ones (an outage's) are forgotten. */
     @Override
     public void evictFull() {
+        inUse.clear();
         local.evictFull();
     }
 }

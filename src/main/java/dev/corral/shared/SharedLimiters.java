@@ -58,8 +58,10 @@ public final class SharedLimiters implements AutoCloseable {
                     + e.getMessage() + "); check the password and that the user may run scripts (EVALSHA)");
         }
         redis.ready(cfg.timeout());
-        ExecutorService admit = pool("corral-admit", Math.max(2, Runtime.getRuntime().availableProcessors()), ADMIT_QUEUE);
-        ExecutorService giveBacks = pool("corral-giveback", 2, Integer.MAX_VALUE);
+        // The threads mostly wait for Redis's answers, so there are more of them than cores.
+        int threads = 4 * Runtime.getRuntime().availableProcessors();
+        ExecutorService admit = pool("corral-admit", threads, ADMIT_QUEUE);
+        ExecutorService giveBacks = pool("corral-giveback", threads, Integer.MAX_VALUE);
         Limiters limiters = new Limiters(new RedisBuckets(redis, state, cfg.timeout(), giveBacks),
                 new RedisTokenBudgets(redis, lease, state, store, giveBacks),
                 new RedisKeySlots(redis, lease, state, giveBacks), admit, state::degraded);
