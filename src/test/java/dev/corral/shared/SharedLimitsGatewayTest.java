@@ -73,6 +73,30 @@ class SharedLimitsGatewayTest {
         }
     }
 
+    @Test
+    void aClientThatLeavesWhileAdmissionWaitsForRedisHasEverythingGivenBack() throws Exception {
+        try (RedisServer redis = RedisServer.startNew();
+             TestGateway gw = TestGateway.start(Map.of("limits.shared", redis.url(), "limits.shared_lease", "10s",
+                     "limits.shared_timeout", "4s"), SimConfig.defaults(new HostPort("127.0.0.1", 0)))) {
+            String key = gw.key("k", new KeyLimits(null, 100_000L, null, null, 2, null));
+            String id = dev.corral.access.ApiKey.idOf(key);
+            assertThat(gw.post("/api/chat", key, CHAT).statusCode()).isEqualTo(200);
+            int forwarded = gw.seen().requests().size();
+            assertThat(redis.command("CLIENT PAUSE 1500 ALL")).isEqualTo("+OK"); // admission now waits for Redis
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
+                s.getOutputStream().write(("POST /api/chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + CHAT.length() + "\r\n\r\n" + CHAT)
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                s.getOutputStream().flush();
+                Thread.sleep(300); // the request is in admission, waiting for the paused Redis; the client leaves
+            }
+            Eventually.await("the slot taken after the client left is given back, here and in Redis", Duration.ofSeconds(15),
+                    () -> gw.corral.admission().inFlight(id) == 0 && "(nil)".equals(redis.command("HGET corral:slots:" + id + " held")));
+            assertThat(gw.seen().requests().size()).as("nothing was forwarded for the client that left").isEqualTo(forwarded);
+            assertThat(gw.post("/api/chat", key, CHAT).statusCode()).isEqualTo(200);
+        }
+    }
+
     static String health(TestGateway gw) {
         try {
             return JSON.readTree(gw.get("/healthz", null).body()).get("status").asText();
