@@ -31,7 +31,6 @@ import dev.corral.admission.AdmissionControl;
 import dev.corral.admission.AuthFailureLimiter;
 import dev.corral.tls.ReloadingTls;
 import dev.corral.admission.LocalBuckets;
-import dev.corral.admission.LocalTokenBudgets;
 import dev.corral.server.GatewayServer;
 import dev.corral.upstream.UpstreamHealth;
 import dev.corral.route.RouteTable;
@@ -117,8 +116,9 @@ public final class Corral implements AutoCloseable {
             refresher.scheduleWithFixedDelay(() -> c.noteExpiredKeys(clock, true), 1, 1, TimeUnit.SECONDS);
             // Before serving: earlier runs' journals are replayed into the store (or kept, if it cannot take them).
             c.usage = c.own(UsageRecorder.start(c.store, dir, settings.usage()));
-            LocalBuckets buckets = new LocalBuckets();
-            c.admission = new AdmissionControl(settings.admission(), buckets, new LocalTokenBudgets(c.store), clock);
+            LocalBuckets buckets = new LocalBuckets(); // failed authentication: per instance, also with shared limits
+            c.admission = new AdmissionControl(settings.admission(), c.own(dev.corral.shared.SharedLimiters.open(
+                    settings.sharedLimits(), c.store, c.audit)).limiters(), clock);
             refresher.scheduleWithFixedDelay(c.admission::housekeeping, 60, 60, TimeUnit.SECONDS);
             c.health = c.own(new UpstreamHealth(settings.upstream()));
             var pins = c.own(new dev.corral.upstream.PinWatch(c::settings, new dev.corral.upstream.PinAudit(c.audit)).start());

@@ -24,14 +24,20 @@ public final class AdmissionControl {
     private volatile Settings.Admission cfg;
     private final RateLimits rates;
     private final TokenBudgets budgets;
+    private final Limiters limiters;
     private final InFlight inFlight = new InFlight();
     private final FairQueue queue;
     private final Clock clock;
 
     public AdmissionControl(Settings.Admission cfg, Buckets buckets, TokenBudgets budgets, Clock clock) {
+        this(cfg, new Limiters(buckets, budgets, KeySlots.NONE, null, () -> null), clock);
+    }
+
+    public AdmissionControl(Settings.Admission cfg, Limiters limiters, Clock clock) {
         this.cfg = cfg;
-        this.rates = new RateLimits(buckets);
-        this.budgets = budgets;
+        this.limiters = limiters;
+        this.rates = new RateLimits(limiters.buckets());
+        this.budgets = limiters.budgets();
         this.clock = clock;
         this.queue = new FairQueue(cfg.queue().upstreamConcurrency(), cfg.queue().size(), cfg.queue().perKey());
     }
@@ -51,6 +57,16 @@ public final class AdmissionControl {
 
     public Duration queueTimeout() {
         return cfg.queue().timeout();
+    }
+
+    /** Where {@link #admit} must run: null on the event loop (limits in memory), else this executor (limits over the network). */
+    public java.util.concurrent.Executor offLoop() {
+        return limiters.offLoop();
+    }
+
+    /** Null while limits are kept as configured; else what is not (shared limits unreachable), for /healthz. */
+    public String limitsDegraded() {
+        return limiters.degraded().get();
     }
 
     public EffectiveLimits limits(Principal p) {
@@ -79,8 +95,16 @@ public final class AdmissionControl {
     public Decision admit(Principal p, boolean inference, boolean completes, long maxTokens, long bodyBytes) {
         EffectiveLimits l = limits(p);
         Ticket t = new Ticket(p.keyId(), l);
+        try {
+            return admit(t, l, inference, completes, maxTokens, bodyBytes);
+        } catch (LimitsUnavailable e) {
+            return refused(t, Denials.unavailable(e.getMessage()));
+        }
+    }
+
+    private Decision admit(Ticket t, EffectiveLimits l, boolean inference, boolean completes, long maxTokens, long bodyBytes) {
         if (l.rpm() > 0) {
-            long wait = rates.takeRequest(p.keyId(), l);
+            long wait = rates.takeRequest(t.keyId, l);
             if (wait > 0) {
                 return refused(t, Denials.rate("rate_limit_rpm", "rate limit: this key may send " + l.rpm()
                         + " requests per minute", wait, "rpm", rates.requestCapacity(l), 60, 0));
@@ -90,10 +114,14 @@ public final class AdmissionControl {
             return new Decision(t, null);
         }
         if (l.concurrency() > 0) {
-            if (!inFlight.tryTake(p.keyId(), l.concurrency())) {
+            if (!inFlight.tryTake(t.keyId, l.concurrency())) {
                 return refused(t, Denials.concurrency(l.concurrency()));
             }
             t.inFlight = true;
+            t.slot = limiters.slots().take(t.keyId, l.concurrency()); // the other instances' requests count too
+            if (t.slot == null) {
+                return refused(t, Denials.concurrency(l.concurrency()));
+            }
         }
         t.promptEstimate = Math.max(1, bodyBytes / 4);
         t.completionReserve = !completes ? 0 : maxTokens >= 0 ? Math.min(maxTokens, MAX_BOUND) : cfg.defaultMaxTokens();
@@ -102,9 +130,9 @@ public final class AdmissionControl {
             if (need > l.tpm()) {
                 return refused(t, Denials.neverFits(need, l.tpm()));
             }
-            long wait = rates.reserveTokens(p.keyId(), l, need);
+            long wait = rates.reserveTokens(t.keyId, l, need);
             if (wait > 0) {
-                long left = rates.tokensLeft(p.keyId(), l);
+                long left = rates.tokensLeft(t.keyId, l);
                 return refused(t, Denials.rate("rate_limit_tpm", "token rate limit: this request may use up to " + need
                         + " tokens and the key has " + Math.max(0, left) + " of its " + l.tpm() + " tokens per minute left",
                         wait, "tpm", l.tpm(), 60, left));
@@ -113,7 +141,7 @@ public final class AdmissionControl {
         }
         if (l.daily() > 0 || l.monthly() > 0) {
             TokenBudgets.Exceeded[] why = new TokenBudgets.Exceeded[1];
-            TokenBudgets.Reservation r = budgets.reserve(p.keyId(), l.daily(), l.monthly(), need, clock.instant(), why);
+            TokenBudgets.Reservation r = budgets.reserve(t.keyId, l.daily(), l.monthly(), need, clock.instant(), why);
             if (r == null) {
                 return refused(t, Denials.budget(why[0], need, clock.instant()));
             }
@@ -141,6 +169,9 @@ public final class AdmissionControl {
         }
         if (t.inFlight) {
             inFlight.release(t.keyId);
+        }
+        if (t.slot != null) {
+            t.slot.release();
         }
         if (t.reservedTpm > 0) {
             rates.settleTokens(t.keyId, t.limits, t.reservedTpm, actual);

@@ -26,6 +26,11 @@ final class Denials {
                 "concurrency", false).withHeaders(Map.of("Retry-After", "1"));
     }
 
+    static Refusal unavailable(String why) {
+        return new Refusal(RefusalKind.SERVICE_UNAVAILABLE, "limits cannot be checked now: " + why, "limits_unavailable", false)
+                .withHeaders(Map.of("Retry-After", "5"));
+    }
+
     static Refusal neverFits(long need, long tpm) {
         return Refusal.of(RefusalKind.BAD_REQUEST, "tokens_over_limit", "this request may use up to " + need
                 + " tokens, more than this key's " + tpm + " tokens per minute; lower max_tokens (num_predict)");

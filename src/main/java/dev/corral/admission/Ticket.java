@@ -13,6 +13,7 @@ public final class Ticket {
     final EffectiveLimits limits;
     final AtomicBoolean released = new AtomicBoolean();
     boolean inFlight;
+    KeySlots.Held slot;
     long reservedTpm;
     long promptEstimate;
     long completionReserve;

@@ -29,6 +29,10 @@ public final class Actions {
     public static final String AUTH_FAILURES = "auth.failures";
     public static final String STORE_DEGRADED = "store.degraded";
     public static final String STORE_RECOVERED = "store.recovered";
+    /** Shared limits (limits.shared): Redis stopped answering, and what each instance does meanwhile. */
+    public static final String LIMITS_DEGRADED = "limits.degraded";
+    /** Shared limits: Redis answers again; limits are shared again. */
+    public static final String LIMITS_RECOVERED = "limits.recovered";
     /** The log set aside an unfinished last line left by a crash ({@link AuditLog#open}). */
     public static final String AUDIT_RECOVERED = "audit.recovered";
 

@@ -10,14 +10,14 @@ import java.util.Set;
 /**
  * What a reloaded configuration changes, and which of its changes wait for a restart: the
  * addresses Corral listens on, its state and TLS files (the certificates reload by themselves),
- * how often Ollama's health is probed, the usage journal, metrics on or off, sign-in settings (auth), the list of Ollama nodes (upstreams). Everything else (policy,
+ * how often Ollama's health is probed, the usage journal, metrics on or off, sign-in settings (auth), the list of Ollama nodes (upstreams), where limits are shared (limits.shared*). Everything else (policy,
  * limits, where Ollama is and how connections to it are made (a new pool, the old one drained), queue sizes, timeouts of requests, CORS, trusted proxies, the access log) applies to new
  * requests at once. Field names are the settings' own, dotted for nested ones.
  */
 public final class ConfigChanges {
     /** Settings a running server cannot change under its requests. */
     static final Set<String> NEED_RESTART = Set.of("listen", "insecurePlaintext", "stateDir", "tls", "admin", "usage", "metrics",
-            "upstream.healthInterval", "auth", "upstreams");
+            "upstream.healthInterval", "auth", "upstreams", "sharedLimits");
 
     private ConfigChanges() {}
 

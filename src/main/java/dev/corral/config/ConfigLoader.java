@@ -95,6 +95,7 @@ public final class ConfigLoader {
                 || raw.admin == null || raw.usage == null || raw.metrics == null) {
             throw new ConfigException(origins.where("(top level)") + ": a section is empty (null); remove it or give it fields");
         }
+        raw.limits.sharedPasswordFromEnvironment = env.get(SharedLimitsConfig.PASSWORD_VARIABLE);
         return Settings.from(raw, origins::where);
     }
 

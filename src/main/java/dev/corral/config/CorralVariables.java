@@ -24,7 +24,9 @@ public final class CorralVariables {
             "CORRAL_ACCESS_LOG_LEVEL",  // logback.xml: the access log's level (OFF silences it)
             "CORRAL_DOCTOR_KEY",        // corral doctor: the key for --gateway
             "CORRAL_REQUIRE_NODE",      // the test suite (and CI): fail rather than skip without Node.js
-            "CORRAL_REQUIRE_BROWSER");  // the test suite (and CI): fail rather than skip without chromium
+            "CORRAL_REQUIRE_BROWSER",   // the test suite (and CI): fail rather than skip without chromium
+            "CORRAL_REQUIRE_REDIS",     // the test suite (and CI): fail rather than skip without redis-server
+            SharedLimitsConfig.PASSWORD_VARIABLE); // the Redis password for limits.shared (never a config field)
 
     private CorralVariables() {}
 

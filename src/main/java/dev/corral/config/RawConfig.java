@@ -226,6 +226,29 @@ public final class RawConfig {
 
         /** Largest upstream response Corral buffers to filter (model lists for keys with a model allowlist). */
         public String maxFilteredResponseBytes = "8MiB";
+
+        // Shared limits (several instances; see SharedLimitsConfig).
+        /**
+         * Where the keys' limits (request and token rates, budgets, requests in flight) are kept. Empty
+         * (the default): in this process, exact for one instance. redis://host:port/db, or rediss:// for
+         * TLS, shares them exactly among every Corral pointed at the same Redis (or Valkey). The
+         * password never goes here: shared_password_file, or the CORRAL_LIMITS_SHARED_PASSWORD variable.
+         */
+        public String shared = "";
+        /** A file whose first line is the Redis password (keep it readable by Corral's user only). */
+        public String sharedPasswordFile = null;
+        /** How long a dead instance's token reservations and requests in flight still count in Redis. */
+        public String sharedLease = "10s";
+        /** The longest one Redis call may take before Redis counts as unreachable. */
+        public String sharedTimeout = "500ms";
+        /**
+         * Redis unreachable: "local" (each instance enforces its share, the limit divided by the live
+         * instances it last saw) or "refuse" (503 until Redis answers again).
+         */
+        public String onSharedFailure = "local";
+        /** CORRAL_LIMITS_SHARED_PASSWORD, set by the loader: not a config field, so never shown or written. */
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public String sharedPasswordFromEnvironment = null;
     }
 
     public static final class Policy {

@@ -34,7 +34,8 @@ public record Settings(
         OptionSettings options,
         Pins pins,
         Auth auth,
-        List<UpstreamNode> upstreams) {
+        List<UpstreamNode> upstreams,
+        SharedLimits sharedLimits) {
 
     /**
      * Sign-in besides keys and certificates: how far an ollama CLI signature's ts may be from this
@@ -145,7 +146,8 @@ public record Settings(
                 Registries.from(raw.policy.registries, c),
                 OptionSettings.from(raw.policy.options, raw.policy.keyOptions, c),
                 Pins.from(raw.policy.pins, raw.policy.pinCheckInterval, c),
-                AuthConfig.from(raw.auth, c), nodes);
+                AuthConfig.from(raw.auth, c), nodes,
+                SharedLimitsConfig.from(raw.limits, c));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
@@ -184,6 +186,7 @@ public record Settings(
                     + "; grant it per key in policy.key_options instead");
         }
         w.addAll(UpstreamNodes.warnings(upstreams));
+        w.addAll(sharedLimits.warnings());
         if (upstreams.isEmpty() && !isLoopbackHost(upstream.host())) {
             w.add("upstream.url " + upstream.url() + " is not on loopback: traffic between Corral and Ollama is not protected");
         }

@@ -44,6 +44,8 @@ final class StateGauges {
         gauge("corral.queue.capacity", "Ollama's slots (admission.upstream_concurrency)", q, FairQueue::capacity);
         gauge("corral.upstream.up", "1 when Ollama answered the last probe or request, 0 when it did not", s.upstream(),
                 u -> u.reachable() ? 1 : 0);
+        gauge("corral.limits.shared.degraded", "1 while shared limits (limits.shared) cannot reach Redis and each"
+                + " instance enforces its share (or refuses), else 0", s.admission(), a -> a.limitsDegraded() == null ? 0 : 1);
         gauge("corral.usage.records.waiting", "Usage records made but not yet in the store", s.usage(),
                 UsageRecorder::waiting);
         gauge("corral.audit.head.seq", "Sequence number of the audit log's last entry", s.audit(), a -> a.head().seq());

@@ -2,9 +2,13 @@ package dev.corral.pipeline;
 
 import dev.corral.admission.AdmissionControl;
 import dev.corral.refusal.Refusal;
+import dev.corral.refusal.RefusalKind;
 import dev.corral.route.Route;
 import dev.corral.route.RouteClass;
 import dev.corral.usage.Accounting;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The key's request rate, its requests in flight and its tokens (reserved now, settled with
@@ -12,6 +16,10 @@ import dev.corral.usage.Accounting;
  * first, before anything is taken: when it cannot take another record the request is refused
  * (503) rather than served unaccounted. An admitted request is then noted durably with its
  * reservation, so it is accounted for even if the process dies mid-request.
+ *
+ * <p>Limits kept in memory are checked here, on the event loop. Limits shared over the network
+ * (Redis) are checked on admission's own executor, and the decision comes back to the loop: the
+ * loop never waits for the network. A client that left meanwhile has its ticket given back there.
  */
 public final class Admit implements Step {
     private final AdmissionControl admission;
@@ -29,8 +37,46 @@ public final class Admit implements Step {
             return Decision.refuse(full);
         }
         Route route = ex.route();
-        AdmissionControl.Decision d = admission.admit(ex.principal(), route.routeClass() == RouteClass.INFERENCE,
-                route.producesCompletion(), ex.maxTokens(), ex.tally().bytesIn());
+        boolean inference = route.routeClass() == RouteClass.INFERENCE;
+        Executor offLoop = admission.offLoop();
+        if (offLoop == null) {
+            return carryOut(ex, admission.admit(ex.principal(), inference, route.producesCompletion(), ex.maxTokens(),
+                    ex.tally().bytesIn()));
+        }
+        CompletableFuture<Decision> decided = new CompletableFuture<>();
+        dev.corral.access.Principal principal = ex.principal();
+        boolean completes = route.producesCompletion();
+        long maxTokens = ex.maxTokens();
+        long bytesIn = ex.tally().bytesIn();
+        try {
+            offLoop.execute(() -> {
+                AdmissionControl.Decision d;
+                try {
+                    d = admission.admit(principal, inference, completes, maxTokens, bytesIn);
+                } catch (RuntimeException e) {
+                    ex.loop().execute(() -> decided.completeExceptionally(e)); // fail closed: the connection answers 500
+                    return;
+                }
+                ex.loop().execute(() -> {
+                    if (decided.isDone()) { // the client left while admission ran: give back what it took
+                        if (d.ticket() != null) {
+                            admission.settle(d.ticket(), 0);
+                        }
+                        return;
+                    }
+                    decided.complete(carryOut(ex, d));
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            return Decision.refuse(new Refusal(RefusalKind.SERVICE_UNAVAILABLE, "too many requests waiting for admission",
+                    "admission_busy", false).withHeaders(java.util.Map.of("Retry-After", "1")));
+        }
+        return Decision.await(decided);
+    }
+
+    /** On the event loop: the ticket goes on the exchange and is noted for accounting, or the refusal is answered. */
+    private Decision carryOut(Exchange ex, AdmissionControl.Decision d) {
+        Route route = ex.route();
         if (d.refusal() != null) {
             return Decision.refuse(d.refusal());
         }

@@ -11,8 +11,8 @@ import java.util.function.Supplier;
 /**
  * {@code GET /healthz}: Corral's own readiness probe for load balancers, answered without a key.
  * 200 when Ollama answers and requests are served ({@code "status":"ok"}, or {@code "degraded"}
- * when usage records wait for the store or the usage journal cannot be written: served, but say
- * so), 503 when Ollama does not answer or usage accounting is full and new requests are refused.
+ * when usage records wait for the store or the usage journal cannot be written, or shared limits
+ * cannot reach Redis: served, but say so), 503 when Ollama does not answer or usage accounting is full and new requests are refused.
  * It says no more than that (no versions, no addresses, no file names): the details are in
  * Corral's log.
  */
@@ -21,10 +21,17 @@ public final class Health implements Step {
 
     private final UpstreamHealth upstream;
     private final Supplier<UsageHealth> usage;
+    private final Supplier<String> limits;
 
     public Health(UpstreamHealth upstream, Supplier<UsageHealth> usage) {
+        this(upstream, usage, () -> null);
+    }
+
+    /** @param limits null while limits are kept as configured, else why not (shared limits unreachable) */
+    public Health(UpstreamHealth upstream, Supplier<UsageHealth> usage, Supplier<String> limits) {
         this.upstream = upstream;
         this.usage = usage;
+        this.limits = limits;
     }
 
     @Override
@@ -35,13 +42,18 @@ public final class Health implements Step {
         }
         boolean up = upstream.reachable();
         UsageHealth u = usage.get();
+        String limitsDetail = limits.get();
         boolean serving = up && !u.refusing();
         StringBuilder json = new StringBuilder(160).append("{\"status\":\"")
-                .append(!serving ? "unavailable" : u.degraded() ? "degraded" : "ok")
+                .append(!serving ? "unavailable" : u.degraded() || limitsDetail != null ? "degraded" : "ok")
                 .append("\",\"upstream\":\"").append(up ? "reachable" : "unreachable").append('"');
         if (u.detail() != null) {
             json.append(",\"usage\":");
             quote(json, u.detail());
+        }
+        if (limitsDetail != null) {
+            json.append(",\"limits\":");
+            quote(json, limitsDetail);
         }
         byte[] bytes = json.append('}').toString().getBytes(StandardCharsets.UTF_8);
         boolean bodyUnread = ReadBody.hasBody(req);

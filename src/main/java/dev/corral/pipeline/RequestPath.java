@@ -86,7 +86,7 @@ public final class RequestPath {
         settle.addAll(p.extraListeners());
         return new RequestPath(List.of(
                 new Framing(),
-                new Health(p.upstreamHealth(), p.usageHealth()),
+                new Health(p.upstreamHealth(), p.usageHealth(), p.admission()::limitsDegraded),
                 new CorsPreflight(s.corsOrigins(), p.routes(), RouteTable.publicClasses()),
                 new Identify(s.trustedProxies()),
                 new Classify(p.routes(), RouteTable.publicClasses()),

@@ -1,0 +1,55 @@
+package dev.corral.shared;
+
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+
+/**
+ * The names of shared limits' keys in Redis, all under "corral:" (give each Corral deployment its own
+ * database number). Budget periods expire an hour after they end; slots vanish when none is held.
+ */
+final class Keys {
+    static final String PREFIX = "corral:";
+    static final String HELD_PREFIX = PREFIX + "held:";
+
+    private Keys() {}
+
+    /** An instance's held hash. */
+    static String held(String instanceId) {
+        return HELD_PREFIX + instanceId;
+    }
+
+    /** A key's budget of one UTC day (epoch day). */
+    static String day(String keyId, long epochDay) {
+        return PREFIX + "budget:" + keyId + ":d:" + epochDay;
+    }
+
+    /** A key's budget of one UTC month (year * 12 + month - 1). */
+    static String month(String keyId, long monthIndex) {
+        return PREFIX + "budget:" + keyId + ":m:" + monthIndex;
+    }
+
+    /** A key's requests in flight across instances. */
+    static String slots(String keyId) {
+        return PREFIX + "slots:" + keyId;
+    }
+
+    /** A Bucket4j bucket; its limits are part of its name, as in LocalBuckets. */
+    static String bucket(String name, long capacity, long perMinute) {
+        return PREFIX + "bucket:" + name + ":" + capacity + ":" + perMinute;
+    }
+
+    static long monthIndex(long epochDay) {
+        LocalDate d = LocalDate.ofEpochDay(epochDay);
+        return d.getYear() * 12L + d.getMonthValue() - 1;
+    }
+
+    /** The first instant of the day after {@code epochDay}, in unix ms. */
+    static long dayEndMillis(long epochDay) {
+        return (epochDay + 1) * 86_400_000L;
+    }
+
+    /** The first instant of the month after the one holding {@code epochDay}, in unix ms. */
+    static long monthEndMillis(long epochDay) {
+        return LocalDate.ofEpochDay(epochDay).withDayOfMonth(1).plusMonths(1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
+    }
+}

@@ -1,0 +1,142 @@
+package dev.corral.shared;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.corral.access.ModelPatterns;
+import dev.corral.access.Principal;
+import dev.corral.admission.AdmissionControl;
+import dev.corral.admission.Ticket;
+import dev.corral.audit.Audit;
+import dev.corral.config.ConfigLoader;
+import dev.corral.config.Settings;
+import dev.corral.config.SharedLimits;
+import dev.corral.store.KeyLimits;
+import dev.corral.store.Scope;
+import dev.corral.store.SqliteStore;
+import dev.corral.store.StateDir;
+import dev.corral.testing.Eventually;
+import dev.corral.testing.RedisServer;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two instances sharing one real Redis never admit more than one instance would: request rate,
+ * tokens per minute, daily budget and requests in flight, under 40 parallel attempts split over both.
+ */
+class SharedLimitsTest {
+    static final Settings.Admission ADMISSION = new ConfigLoader(Map.of()).load(null, Map.of()).admission();
+
+    RedisServer redis;
+    SqliteStore store;
+    final List<SharedLimiters> opened = new ArrayList<>();
+    final ExecutorService pool = Executors.newFixedThreadPool(40);
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisServer.shared();
+        redis.flush();
+        store = SqliteStore.open(StateDir.open(Files.createTempDirectory("corral-shared-")), 2000);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        pool.shutdownNow();
+        opened.forEach(SharedLimiters::close);
+        store.close();
+    }
+
+    static SharedLimits cfg(String url, Duration lease, boolean refuse) {
+        return new SharedLimits(URI.create(url), null, lease, Duration.ofSeconds(2), refuse); // a busy test machine
+    }
+
+    AdmissionControl instance() {
+        SharedLimiters s = SharedLimiters.open(cfg(redis.url(), Duration.ofSeconds(10), false), store, Audit.discarding());
+        opened.add(s);
+        return new AdmissionControl(ADMISSION, s.limiters(), Clock.systemUTC());
+    }
+
+    static Principal key(String id, KeyLimits limits) {
+        return new Principal(id, id, Set.of(Scope.INFERENCE), ModelPatterns.of(List.of()), limits);
+    }
+
+    /** An admission and the instance that made it (which must settle it). */
+    record Admitted(AdmissionControl by, Ticket ticket) {}
+
+    /** 40 admissions at once, 20 on each instance; those admitted. */
+    List<Admitted> admitAtOnce(AdmissionControl a, AdmissionControl b, Principal p, long maxTokens) throws Exception {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Admitted>> fs = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            AdmissionControl on = i % 2 == 0 ? a : b;
+            Callable<Admitted> c = () -> {
+                go.await();
+                AdmissionControl.Decision d = on.admit(p, true, true, maxTokens, 4);
+                if (d.ticket() == null) {
+                    assertThat(d.refusal().status()).as(d.refusal().message()).isEqualTo(429);
+                    return null;
+                }
+                return new Admitted(on, d.ticket());
+            };
+            fs.add(pool.submit(c));
+        }
+        go.countDown();
+        List<Admitted> admitted = new ArrayList<>();
+        for (Future<Admitted> f : fs) {
+            Admitted x = f.get();
+            if (x != null) {
+                admitted.add(x);
+            }
+        }
+        return admitted;
+    }
+
+    @Test
+    void fortyParallelReservationsAgainstATpmThatFitsFiveAdmitFiveAcrossTwoInstances() throws Exception {
+        AdmissionControl a = instance();
+        AdmissionControl b = instance();
+        // Each request reserves 1 (4 body bytes) + 99 completion tokens = 100 of the key's 500 a minute.
+        Principal p = key("tpmkey", new KeyLimits(null, 500L, null, null, 0, null));
+        assertThat(admitAtOnce(a, b, p, 99)).hasSize(5);
+    }
+
+    @Test
+    void requestsInFlightHoldAcrossInstancesAndComeBackWhenSettled() throws Exception {
+        AdmissionControl a = instance();
+        AdmissionControl b = instance();
+        Principal p = key("conckey", new KeyLimits(null, null, null, null, 2, null));
+        List<Admitted> first = admitAtOnce(a, b, p, 10);
+        assertThat(first).hasSize(2);
+        assertThat(redis.command("HGET corral:slots:conckey held")).isEqualTo("2");
+        first.forEach(x -> x.by().settle(x.ticket(), 0));
+        // give-backs go to Redis off the caller's thread: the key vanishes when no slot is held
+        Eventually.await("both slots back in Redis", Duration.ofSeconds(10),
+                () -> "(nil)".equals(redis.command("HGET corral:slots:conckey held")));
+        assertThat(admitAtOnce(a, b, p, 10)).hasSize(2);
+    }
+
+    @Test
+    void requestRateAndDailyBudgetHoldAcrossInstances() throws Exception {
+        AdmissionControl a = instance();
+        AdmissionControl b = instance();
+        assertThat(admitAtOnce(a, b, key("rpmkey", new KeyLimits(7L, null, null, null, 0, null)), 10)).hasSize(7);
+        // 100 tokens each against a daily budget of 1000, with 300 already used today (seeded from the store)
+        store.insertUsage(List.of(new dev.corral.store.UsageRecord(java.time.Instant.now(), "r1", "daykey", "chat", "m",
+                200, "ok", 100, 200, 5, 10, 10)));
+        assertThat(admitAtOnce(a, b, key("daykey", new KeyLimits(null, null, 1000L, null, 0, null)), 99)).hasSize(7);
+        assertThat(a.usedToday("daykey")).isEqualTo(1000);
+    }
+}
