@@ -24,7 +24,9 @@ public final class CorralVariables {
             "CORRAL_ACCESS_LOG_LEVEL",  // logback.xml: the access log's level (OFF silences it)
             "CORRAL_DOCTOR_KEY",        // corral doctor: the key for --gateway
             "CORRAL_REQUIRE_NODE",      // the test suite (and CI): fail rather than skip without Node.js
-            "CORRAL_REQUIRE_BROWSER");  // the test suite (and CI): fail rather than skip without chromium
+            "CORRAL_REQUIRE_BROWSER",   // the test suite (and CI): fail rather than skip without chromium
+            "CORRAL_STORE_PASSWORD",    // the PostgreSQL store's password when store_password_file is not given
+            "CORRAL_REQUIRE_POSTGRES"); // the test suite (and CI): fail rather than skip without PostgreSQL
 
     private CorralVariables() {}
 

@@ -33,7 +33,8 @@ public record Settings(
         Registries registries,
         OptionSettings options,
         Pins pins,
-        Auth auth) {
+        Auth auth,
+        StoreConfig store) {
 
     /**
      * Sign-in besides keys and certificates: how far an ollama CLI signature's ts may be from this
@@ -142,7 +143,8 @@ public record Settings(
                 Registries.from(raw.policy.registries, c),
                 OptionSettings.from(raw.policy.options, raw.policy.keyOptions, c),
                 Pins.from(raw.policy.pins, raw.policy.pinCheckInterval, c),
-                AuthConfig.from(raw.auth, c));
+                AuthConfig.from(raw.auth, c),
+                StoreConfig.from(raw.store, raw.storePasswordFile, c));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
@@ -160,6 +162,7 @@ public record Settings(
     /** Warnings for legal but risky settings; printed at every start. */
     public List<String> warnings() {
         List<String> w = new ArrayList<>();
+        w.addAll(store.warnings());
         if (!listen.isLoopback() && tls == null) {
             w.add("listen.address " + listen + " is reachable off this host over plain HTTP"
                     + " (listen.insecure_plaintext: true): keys and prompts cross the network unencrypted");

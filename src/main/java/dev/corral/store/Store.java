@@ -44,6 +44,14 @@ public interface Store extends AutoCloseable {
     /** Tokens (prompt + completion) a key used from {@code since} on, from the usage records. */
     long tokensSince(String keyId, Instant since);
 
+    /**
+     * Calls {@code listener} (on a thread of the store's) soon after keys or credentials changed anywhere,
+     * so a server reloads them at once. PostgreSQL announces changes (LISTEN/NOTIFY); the SQLite store
+     * never calls it: servers on one host poll {@link #keysVersion} every second.
+     */
+    default void onKeysChanged(Runnable listener) {
+    }
+
     /** Moves on every key change, so servers know when to reload. */
     long keysVersion();
 
