@@ -22,14 +22,21 @@ final class PostgresConnection implements AutoCloseable {
         this.target = target;
     }
 
-    /** Runs {@code work} in autocommit; a failure is reported as {@code what}. */
+    /**
+     * Runs a read in autocommit; a failure is reported as {@code what}. A read that finds its connection
+     * cut (PostgreSQL restarted since the last call) is tried once more on a new one: reads change nothing.
+     */
     synchronized <T> T run(String what, SqlWork<T> work) {
-        Connection c = open(what);
-        try {
-            return work.run(c);
-        } catch (SQLException e) {
-            dropIfBroken(e);
-            throw PostgresErrors.fail(target.display(), what, e);
+        for (int attempt = 1; ; attempt++) {
+            Connection c = open(what);
+            try {
+                return work.run(c);
+            } catch (SQLException e) {
+                boolean cut = dropIfBroken(e);
+                if (!cut || attempt == 2) {
+                    throw PostgresErrors.fail(target.display(), what, e);
+                }
+            }
         }
     }
 
@@ -70,7 +77,8 @@ final class PostgresConnection implements AutoCloseable {
         return conn;
     }
 
-    private void dropIfBroken(SQLException e) {
+    /** Closes the connection when the failure broke it; whether it did. */
+    private boolean dropIfBroken(SQLException e) {
         boolean gone;
         try {
             gone = PostgresErrors.broken(e) || conn.isClosed();
@@ -80,6 +88,7 @@ final class PostgresConnection implements AutoCloseable {
         if (gone) {
             closeQuietly();
         }
+        return gone;
     }
 
     private void rollbackQuietly(Connection c) {

@@ -10,6 +10,7 @@ final class PostgresErrors {
         String reason = reason(e);
         String hint = switch (reason) {
             case "database unreachable" -> "; is PostgreSQL running and reachable from here (host, port, firewall, sslmode)?";
+            case "database shutting down" -> "; PostgreSQL is stopping or restarting: try again when it is back";
             case "authentication failed" -> "; check the user in store and the password in store_password_file or CORRAL_STORE_PASSWORD";
             default -> "";
         };

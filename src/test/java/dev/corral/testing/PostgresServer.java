@@ -122,6 +122,9 @@ public final class PostgresServer {
 
     /** Starts the server (again) and waits until it takes connections. */
     public synchronized void start() throws IOException, InterruptedException {
+        if (process != null && process.isAlive()) {
+            return;
+        }
         List<String> cmd = cmd("postgres", "-D", data.toString(), "-p", Integer.toString(port), "-k", dir.toString(),
                 "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200");
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
