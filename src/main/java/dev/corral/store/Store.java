@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Keys and usage at rest. SQLite on one host ({@link SqliteStore}); the interface is what a
- * PostgreSQL store implements for a cluster. Every method may throw {@link StoreException}; callers
- * on the request path fail closed.
+ * Keys and usage at rest: SQLite on one host ({@link SqliteStore}), or PostgreSQL shared by several
+ * instances ({@link PostgresStore}); {@link Stores} opens the configured one. Every method may throw
+ * {@link StoreException}; callers on the request path fail closed.
  */
 public interface Store extends AutoCloseable {
 
