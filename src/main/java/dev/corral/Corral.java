@@ -104,6 +104,7 @@ public final class Corral implements AutoCloseable {
             c.own(c::recordStop); // closed after everything started below: server.stop is written when all has stopped
             KeyHasher hasher = new KeyHasher(dir.serverSecret());
             c.store = c.own(Stores.open(settings.store(), dir, settings.usage().busyTimeout().toMillis()));
+            c.store.checkServerSecret(hasher.secretCheck()); // a shared store: every instance must hash keys alike
             c.keys = new KeyDirectory(c.store);
             c.keys.refresh();
             ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -1,5 +1,6 @@
 package dev.corral.cli;
 
+import dev.corral.access.KeyHasher;
 import dev.corral.config.ConfigLoader;
 import dev.corral.config.Settings;
 import dev.corral.store.SqliteStore;
@@ -87,6 +88,7 @@ final class StoreCommand {
             StateDir source = StateDir.open(from);
             PrintWriter out = spec.commandLine().getOut();
             try (Store src = SqliteStore.open(source); Store dst = Stores.open(target.store(), source, 0, env)) {
+                dst.checkServerSecret(new KeyHasher(source.serverSecret()).secretCheck()); // instances must bring this secret
                 StoreCopy.Copied c = StoreCopy.copy(src, dst);
                 out.println("copied " + c.keys() + " keys, " + c.credentials() + " credentials and " + c.usage()
                         + " usage records from " + source.database() + " to " + target.store().postgres().display());

@@ -55,6 +55,29 @@ public final class PostgresStore implements Store {
     }
 
     @Override
+    public void checkServerSecret(byte[] check) {
+        long mine = java.nio.ByteBuffer.wrap(check).getLong();
+        long kept = main.run("check the server secret", c -> {
+            try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO meta (name, value) VALUES ('server_secret_check', ?)"
+                    + " ON CONFLICT (name) DO NOTHING")) {
+                ps.setLong(1, mine);
+                ps.executeUpdate();
+            }
+            try (java.sql.Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT value FROM meta WHERE name = 'server_secret_check'")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+        if (kept != mine) {
+            throw new StoreException(target.display() + ": this instance's server.secret (in its state_dir) is not the one the"
+                    + " instances already on this database use, so every key made there would be refused here. Copy server.secret"
+                    + " from an instance on this database (or from the state_dir the store was copied from) into this state_dir",
+                    null, "server secret differs");
+        }
+    }
+
+    @Override
     public void createKey(KeyRecord key) {
         keys.create(key);
     }

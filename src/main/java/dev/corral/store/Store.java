@@ -52,6 +52,14 @@ public interface Store extends AutoCloseable {
     default void onKeysChanged(Runnable listener) {
     }
 
+    /**
+     * Checks that this instance hashes keys with the same server secret as the others on this store
+     * ({@code check}: an HMAC of a fixed text under it); the first instance's is kept. A store only
+     * this state directory uses (SQLite) has nothing to compare. Throws {@link StoreException} on a mismatch.
+     */
+    default void checkServerSecret(byte[] check) {
+    }
+
     /** Moves on every key change, so servers know when to reload. */
     long keysVersion();
 

@@ -1,6 +1,7 @@
 package dev.corral.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.corral.access.KeyHasher;
 import dev.corral.access.KeyIssuer;
@@ -11,6 +12,7 @@ import dev.corral.store.KeyRecord;
 import dev.corral.store.Scope;
 import dev.corral.store.SqliteStore;
 import dev.corral.store.StateDir;
+import dev.corral.store.StoreException;
 import dev.corral.store.UsageRecord;
 import dev.corral.testing.PostgresServer;
 import dev.corral.testing.TestGateway;
@@ -109,5 +111,11 @@ class StoreCommandTest {
             assertThat(gw.corral.store().usageSince(Instant.EPOCH, null)).containsExactlyElementsOf(usage);
             assertThat(gw.get("/api/tags", key).statusCode()).isEqualTo(200);
         }
+        // An instance whose state_dir has another server.secret would refuse every key: it does not start.
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        assertThatThrownBy(() -> TestGateway.start(Map.of("store", pg.url(db), "store_password_file", pg.passwordFile().toString(),
+                "state_dir", elsewhere.toString()), SimConfig.defaults(new HostPort("127.0.0.1", 0))))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining(pg.url(db) + ": this instance's server.secret").hasMessageContaining("Copy server.secret");
     }
 }
