@@ -15,6 +15,12 @@ final class PostgresSchema {
 
     /** Applies the pending scripts; says what it did ("at version 1, nothing to do"; "version 0 to 2: 2 applied"). */
     static String migrate(PostgresTarget target) {
+        // Connected once first: a wrong password, host or certificate is reported with our hints, not Flyway's wrapping.
+        try (java.sql.Connection c = target.connect()) {
+            c.isValid(1);
+        } catch (java.sql.SQLException e) {
+            throw PostgresErrors.fail(target.display(), "connecting", e);
+        }
         try {
             MigrateResult r = Flyway.configure(PostgresSchema.class.getClassLoader())
                     .dataSource(target.jdbcUrl(), target.user(), target.password())

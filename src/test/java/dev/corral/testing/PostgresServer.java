@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Assumptions;
  * A real PostgreSQL server for the tests, started once per JVM in a temp dir on a random loopback
  * port (initdb, then postgres) and stopped at exit. It runs as a non-root user: as the {@code postgres}
  * system user Debian's package creates when the tests run as root (CI), as the current user otherwise.
- * Password authentication (scram) is on, so the tests go through the store's password handling.
+ * Password authentication (scram) is on, so the tests go through the store's password handling, and
+ * so is TLS, with a certificate for 127.0.0.1 from a throw-away CA ({@link #caFile}); plain connections are accepted too.
  * Without PostgreSQL the tests are skipped with the reason, unless CORRAL_REQUIRE_POSTGRES=1 (as in CI).
  */
 public final class PostgresServer {
@@ -70,6 +71,7 @@ public final class PostgresServer {
             List<String> asUser = root ? List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups") : List.of();
             PostgresServer pg = new PostgresServer(bin, dir, asUser, freePort());
             Files.writeString(pg.passwordFile, PASSWORD + "\n");
+            dev.corral.tls.SelfSigned.write("127.0.0.1", 30, dir.resolve("tls"));
             if (root) {
                 exec(List.of("chown", "-R", "postgres:postgres", dir.toString()), 30);
             }
@@ -82,7 +84,7 @@ public final class PostgresServer {
             }));
             instance = pg;
             return pg;
-        } catch (IOException | InterruptedException e) {
+        } catch (IOException | InterruptedException | java.security.GeneralSecurityException e) {
             throw new AssertionError("starting PostgreSQL failed: " + e, e);
         }
     }
@@ -94,6 +96,11 @@ public final class PostgresServer {
     /** A file holding the password (readable by this JVM), as an operator would give it. */
     public Path passwordFile() {
         return passwordFile;
+    }
+
+    /** The CA that signed the server's certificate (for sslmode=verify-full&sslrootcert=...). */
+    public Path caFile() {
+        return dir.resolve("tls").resolve("ca.pem");
     }
 
     /** A new, empty database; its name. */
@@ -126,7 +133,9 @@ public final class PostgresServer {
             return;
         }
         List<String> cmd = cmd("postgres", "-D", data.toString(), "-p", Integer.toString(port), "-k", dir.toString(),
-                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200");
+                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200",
+                "-c", "ssl=on", "-c", "ssl_cert_file=" + dir.resolve("tls").resolve("cert.pem"),
+                "-c", "ssl_key_file=" + dir.resolve("tls").resolve("key.pem"));
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("postgres.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
