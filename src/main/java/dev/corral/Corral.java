@@ -34,7 +34,7 @@ import dev.corral.admission.LocalBuckets;
 import dev.corral.server.GatewayServer;
 import dev.corral.upstream.UpstreamHealth;
 import dev.corral.route.RouteTable;
-import dev.corral.store.SqliteStore;
+import dev.corral.store.Stores;
 import dev.corral.store.StateDir;
 import dev.corral.store.Store;
 import dev.corral.usage.UsageRecorder;
@@ -102,7 +102,8 @@ public final class Corral implements AutoCloseable {
             c.audit = c.own(AuditLog.open(dir.path().resolve(AuditLog.FILE_NAME), clock));
             c.own(c::recordStop); // closed after everything started below: server.stop is written when all has stopped
             KeyHasher hasher = new KeyHasher(dir.serverSecret());
-            c.store = c.own(SqliteStore.open(dir, settings.usage().busyTimeout().toMillis()));
+            c.store = c.own(Stores.open(settings.store(), dir, settings.usage().busyTimeout().toMillis()));
+            c.store.checkServerSecret(hasher.secretCheck()); // a shared store: every instance must hash keys alike
             c.keys = new KeyDirectory(c.store);
             c.keys.refresh();
             ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -112,6 +113,7 @@ public final class Corral implements AutoCloseable {
             });
             c.own(refresher::shutdownNow);
             refresher.scheduleWithFixedDelay(c::refreshKeys, 1, 1, TimeUnit.SECONDS);
+            c.store.onKeysChanged(() -> refresher.execute(c::refreshKeys)); // PostgreSQL: at once, on every instance
             c.noteExpiredKeys(clock, false);
             refresher.scheduleWithFixedDelay(() -> c.noteExpiredKeys(clock, true), 1, 1, TimeUnit.SECONDS);
             // Before serving: earlier runs' journals are replayed into the store (or kept, if it cannot take them).

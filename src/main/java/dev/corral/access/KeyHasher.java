@@ -25,6 +25,14 @@ public final class KeyHasher {
     }
 
     /** Constant-time comparison of two HMACs. */
+    /**
+     * An HMAC of a fixed text under the server secret: equal on two instances exactly when their secrets
+     * are, and telling nothing about the secret itself. A shared store keeps the first one it sees.
+     */
+    public byte[] secretCheck() {
+        return hash("corral:server-secret-check");
+    }
+
     public static boolean matches(byte[] expected, byte[] actual) {
         return MessageDigest.isEqual(expected, actual);
     }

@@ -27,7 +27,8 @@ public final class CorralCommand {
      */
     static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(ServeCommand.class, KeysCommand.class,
             SimulateCommand.class, DemoCommand.class, UsageCommand.class, StatusCommand.class, ModelsCommand.class,
-            DoctorCommand.class, HardenCommand.class, TlsCommand.class, AuditCommand.class, CommandLine.HelpCommand.class);
+            DoctorCommand.class, HardenCommand.class, TlsCommand.class, AuditCommand.class, StoreCommand.class,
+            CommandLine.HelpCommand.class);
 
     public static final int OK = 0;
     public static final int FAILURE = 1;

@@ -4,6 +4,7 @@ import dev.corral.access.KeyHasher;
 import dev.corral.config.Settings;
 import dev.corral.store.SqliteStore;
 import dev.corral.store.StateDir;
+import dev.corral.store.Stores;
 import dev.corral.store.Store;
 
 /** Opens the state directory and store a CLI command works on, the same ones `corral serve` uses. */
@@ -15,7 +16,7 @@ final class StoreAccess implements AutoCloseable {
     StoreAccess(Settings settings) {
         this.dir = StateDir.open(settings.stateDir());
         this.hasher = new KeyHasher(dir.serverSecret());
-        this.store = SqliteStore.open(dir);
+        this.store = Stores.open(settings.store(), dir, SqliteStore.DEFAULT_USAGE_BUSY_MILLIS);
     }
 
     @Override

@@ -17,7 +17,7 @@ import java.util.Set;
 public final class ConfigChanges {
     /** Settings a running server cannot change under its requests. */
     static final Set<String> NEED_RESTART = Set.of("listen", "insecurePlaintext", "stateDir", "tls", "admin", "usage", "metrics",
-            "upstream.healthInterval", "auth", "upstreams", "sharedLimits");
+            "upstream.healthInterval", "auth", "upstreams", "sharedLimits", "store");
 
     private ConfigChanges() {}
 

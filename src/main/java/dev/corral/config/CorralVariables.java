@@ -26,7 +26,9 @@ public final class CorralVariables {
             "CORRAL_REQUIRE_NODE",      // the test suite (and CI): fail rather than skip without Node.js
             "CORRAL_REQUIRE_BROWSER",   // the test suite (and CI): fail rather than skip without chromium
             "CORRAL_REQUIRE_REDIS",     // the test suite (and CI): fail rather than skip without redis-server
-            SharedLimitsConfig.PASSWORD_VARIABLE); // the Redis password for limits.shared (never a config field)
+            SharedLimitsConfig.PASSWORD_VARIABLE, // the Redis password for limits.shared (never a config field)
+            "CORRAL_STORE_PASSWORD",    // the PostgreSQL store's password when store_password_file is not given
+            "CORRAL_REQUIRE_POSTGRES"); // the test suite (and CI): fail rather than skip without PostgreSQL
 
     private CorralVariables() {}
 

@@ -22,6 +22,16 @@ public final class RawConfig {
     /** Where keys, usage and the server secret live. Default: $XDG_STATE_HOME/corral or ~/.local/state/corral. */
     public String stateDir = null;
 
+    /**
+     * Where keys, usage and audit are kept: empty (or "sqlite") for the SQLite file in the state
+     * directory, or postgres://user@host:port/db?sslmode=verify-full&amp;sslrootcert=... for a database
+     * shared by several instances. Never a password here: see storePasswordFile.
+     */
+    public String store = null;
+
+    /** The file holding the PostgreSQL password (first line); without it, CORRAL_STORE_PASSWORD, or none. */
+    public String storePasswordFile = null;
+
     public Limits limits = new Limits();
     public Policy policy = new Policy();
 

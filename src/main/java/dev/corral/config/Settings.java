@@ -35,7 +35,8 @@ public record Settings(
         Pins pins,
         Auth auth,
         List<UpstreamNode> upstreams,
-        SharedLimits sharedLimits) {
+        SharedLimits sharedLimits,
+        StoreConfig store) {
 
     /**
      * Sign-in besides keys and certificates: how far an ollama CLI signature's ts may be from this
@@ -147,7 +148,8 @@ public record Settings(
                 OptionSettings.from(raw.policy.options, raw.policy.keyOptions, c),
                 Pins.from(raw.policy.pins, raw.policy.pinCheckInterval, c),
                 AuthConfig.from(raw.auth, c), nodes,
-                SharedLimitsConfig.from(raw.limits, c));
+                SharedLimitsConfig.from(raw.limits, c),
+                StoreConfig.from(raw.store, raw.storePasswordFile, c));
         if (!listen.isLoopback() && tls == null && !raw.listen.insecurePlaintext) {
             throw new ConfigException(where.apply("listen.address") + ": " + listen + " is not a loopback address and no TLS"
                     + " is configured, so keys and prompts would cross the network in clear text. Set listen.tls.cert and"
@@ -165,6 +167,7 @@ public record Settings(
     /** Warnings for legal but risky settings; printed at every start. */
     public List<String> warnings() {
         List<String> w = new ArrayList<>();
+        w.addAll(store.warnings());
         if (!listen.isLoopback() && tls == null) {
             w.add("listen.address " + listen + " is reachable off this host over plain HTTP"
                     + " (listen.insecure_plaintext: true): keys and prompts cross the network unencrypted");

@@ -6,15 +6,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The keys table on the store's main connection: create, list, find, revoke, change limits; every change
@@ -42,12 +38,12 @@ final class SqliteKeys {
                     ps.setString(1, k.id());
                     ps.setString(2, k.name());
                     ps.setBytes(3, k.hmac());
-                    ps.setString(4, k.scopes().stream().map(Scope::id).sorted().collect(Collectors.joining(",")));
+                    ps.setString(4, KeyRows.scopes(k.scopes()));
                     ps.setString(5, String.join(",", k.models()));
                     ps.setLong(6, k.createdAt().toEpochMilli());
-                    setInstant(ps, 7, k.expiresAt());
-                    setInstant(ps, 8, k.revokedAt());
-                    setLimits(ps, 9, k.limits());
+                    KeyRows.setInstant(ps, 7, k.expiresAt());
+                    KeyRows.setInstant(ps, 8, k.revokedAt());
+                    KeyRows.setLimits(ps, 9, k.limits());
                     ps.executeUpdate();
                 }
                 bumpVersion();
@@ -61,7 +57,7 @@ final class SqliteKeys {
                  ResultSet rs = s.executeQuery("SELECT * FROM keys ORDER BY created_at, id")) {
                 List<KeyRecord> out = new ArrayList<>();
                 while (rs.next()) {
-                    out.add(key(rs));
+                    out.add(KeyRows.key(rs));
                 }
                 return out;
             } catch (SQLException e) {
@@ -75,7 +71,7 @@ final class SqliteKeys {
             try (PreparedStatement ps = conn.prepareStatement("SELECT * FROM keys WHERE id = ?")) {
                 ps.setString(1, id);
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(key(rs)) : Optional.empty();
+                    return rs.next() ? Optional.of(KeyRows.key(rs)) : Optional.empty();
                 }
             } catch (SQLException e) {
                 throw SqliteErrors.fail(file, "find key", e);
@@ -107,7 +103,7 @@ final class SqliteKeys {
             inTransaction(() -> {
                 try (PreparedStatement ps = conn.prepareStatement("UPDATE keys SET rpm = ?, tpm = ?, daily_tokens = ?,"
                         + " monthly_tokens = ?, concurrency = ?, weight = ? WHERE id = ?")) {
-                    setLimits(ps, 1, limits);
+                    KeyRows.setLimits(ps, 1, limits);
                     ps.setString(7, id);
                     changed[0] = ps.executeUpdate() == 1;
                 }
@@ -126,7 +122,7 @@ final class SqliteKeys {
             inTransaction(() -> {
                 try (PreparedStatement ps = conn.prepareStatement("UPDATE keys SET scopes = ?, models = ?"
                         + " WHERE id = ? AND revoked_at IS NULL")) {
-                    ps.setString(1, scopes.stream().map(Scope::id).sorted().collect(Collectors.joining(",")));
+                    ps.setString(1, KeyRows.scopes(scopes));
                     ps.setString(2, String.join(",", models));
                     ps.setString(3, id);
                     changed[0] = ps.executeUpdate() == 1;
@@ -148,7 +144,7 @@ final class SqliteKeys {
                         + " previous_until = ? WHERE id = ? AND revoked_at IS NULL")) {
                     ps.setBytes(1, hmac);
                     ps.setBytes(2, until == null ? null : previous);
-                    setInstant(ps, 3, until);
+                    KeyRows.setInstant(ps, 3, until);
                     ps.setString(4, id);
                     changed[0] = ps.executeUpdate() == 1;
                 }
@@ -184,59 +180,5 @@ final class SqliteKeys {
 
     private void bumpVersion() throws SQLException {
         SqliteTransactions.bumpKeysVersion(conn);
-    }
-
-    private static KeyRecord key(ResultSet rs) throws SQLException {
-        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
-        for (String s : rs.getString("scopes").split(",")) {
-            if (!s.isBlank()) {
-                scopes.add(Scope.parse(s));
-            }
-        }
-        String models = rs.getString("models");
-        List<String> modelList = models.isBlank() ? List.of() : Arrays.asList(models.split(","));
-        KeyLimits limits = new KeyLimits(nullableLong(rs, "rpm"), nullableLong(rs, "tpm"),
-                nullableLong(rs, "daily_tokens"), nullableLong(rs, "monthly_tokens"), nullableInt(rs, "concurrency"),
-                nullableInt(rs, "weight"));
-        byte[] previous = rs.getBytes("previous_hmac");
-        Instant until = instant(rs, "previous_until");
-        return new KeyRecord(rs.getString("id"), rs.getString("name"), rs.getBytes("hmac"), Set.copyOf(scopes),
-                List.copyOf(modelList), Instant.ofEpochMilli(rs.getLong("created_at")), instant(rs, "expires_at"),
-                instant(rs, "revoked_at"), limits, previous == null || until == null ? null : new KeyRecord.Rotation(previous, until));
-    }
-
-    private static void setLimits(PreparedStatement ps, int at, KeyLimits l) throws SQLException {
-        Long[] longs = {l.rpm(), l.tpm(), l.dailyTokens(), l.monthlyTokens(),
-            l.concurrency() == null ? null : l.concurrency().longValue(), l.weight() == null ? null : l.weight().longValue()};
-        for (int i = 0; i < longs.length; i++) {
-            if (longs[i] == null) {
-                ps.setNull(at + i, Types.INTEGER);
-            } else {
-                ps.setLong(at + i, longs[i]);
-            }
-        }
-    }
-
-    private static Long nullableLong(ResultSet rs, String col) throws SQLException {
-        long v = rs.getLong(col);
-        return rs.wasNull() ? null : v;
-    }
-
-    private static Integer nullableInt(ResultSet rs, String col) throws SQLException {
-        int v = rs.getInt(col);
-        return rs.wasNull() ? null : v;
-    }
-
-    private static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
-        if (t == null) {
-            ps.setNull(i, Types.INTEGER);
-        } else {
-            ps.setLong(i, t.toEpochMilli());
-        }
-    }
-
-    private static Instant instant(ResultSet rs, String col) throws SQLException {
-        long v = rs.getLong(col);
-        return rs.wasNull() ? null : Instant.ofEpochMilli(v);
     }
 }

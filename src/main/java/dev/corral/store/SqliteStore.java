@@ -12,7 +12,7 @@ import java.util.Optional;
 /**
  * The single-host store: one SQLite file in WAL mode, shared safely by the server and the CLI
  * (another process revoking a key bumps {@code keys_version}, which the server polls). It opens and
- * migrates the file ({@link SqliteSchema}) and hands each call to the part that owns it.
+ * migrates the file ({@link SqliteSchema}, then Flyway: {@link SqliteMigrations}) and hands each call to the part that owns it.
  *
  * <p>Two connections, each under its own lock. Keys ({@link SqliteKeys}), budgets and reports
  * ({@link SqliteUsageReads}) use the main one. Usage writes ({@link SqliteUsageWriter}) use their own,
@@ -71,6 +71,9 @@ public final class SqliteStore implements Store {
             // process holds locked, or on a full disk, and its usage writer catches up later.
             if (SqliteSchema.version(c) < SqliteSchema.VERSION) {
                 SqliteSchema.migrate(c, file);
+            }
+            if (SqliteMigrations.pending(c)) {
+                SqliteMigrations.migrate(file); // from SqliteSchema's last version on, Flyway's scripts
             }
             dir.ensurePrivateFile(file.resolveSibling(file.getFileName() + "-wal"));
             dir.ensurePrivateFile(file.resolveSibling(file.getFileName() + "-shm"));

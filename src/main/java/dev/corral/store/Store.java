@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Keys and usage at rest. SQLite on one host ({@link SqliteStore}); the interface is what a
- * PostgreSQL store implements for a cluster. Every method may throw {@link StoreException}; callers
- * on the request path fail closed.
+ * Keys and usage at rest: SQLite on one host ({@link SqliteStore}), or PostgreSQL shared by several
+ * instances ({@link PostgresStore}); {@link Stores} opens the configured one. Every method may throw
+ * {@link StoreException}; callers on the request path fail closed.
  */
 public interface Store extends AutoCloseable {
 
@@ -43,6 +43,22 @@ public interface Store extends AutoCloseable {
 
     /** Tokens (prompt + completion) a key used from {@code since} on, from the usage records. */
     long tokensSince(String keyId, Instant since);
+
+    /**
+     * Calls {@code listener} (on a thread of the store's) soon after keys or credentials changed anywhere,
+     * so a server reloads them at once. PostgreSQL announces changes (LISTEN/NOTIFY); the SQLite store
+     * never calls it: servers on one host poll {@link #keysVersion} every second.
+     */
+    default void onKeysChanged(Runnable listener) {
+    }
+
+    /**
+     * Checks that this instance hashes keys with the same server secret as the others on this store
+     * ({@code check}: an HMAC of a fixed text under it); the first instance's is kept. A store only
+     * this state directory uses (SQLite) has nothing to compare. Throws {@link StoreException} on a mismatch.
+     */
+    default void checkServerSecret(byte[] check) {
+    }
 
     /** Moves on every key change, so servers know when to reload. */
     long keysVersion();
