@@ -16,7 +16,7 @@ public record Admin(Path socket, HostPort listen, Settings.Tls tls) {
                 : Path.of(Settings.expandHome(raw.socket.trim()));
         HostPort listen = raw.listen == null || raw.listen.isBlank() || raw.listen.trim().equals("off") ? null
                 : c.get("admin.listen", () -> HostPort.parse(raw.listen.trim()));
-        Settings.Tls tls = Settings.tls(raw.tls, c, "admin.tls");
+        Settings.Tls tls = TlsConfig.from(raw.tls, c, "admin.tls");
         if (listen != null && !listen.isLoopback() && tls == null) {
             throw new ConfigException(c.where("admin.listen") + ": " + listen + " is not a loopback address and admin.tls is"
                     + " not set, so admin keys would cross the network in clear text; set admin.tls.cert and admin.tls.key,"

@@ -9,7 +9,7 @@ import java.util.List;
 final class AuthConfig {
     private AuthConfig() {}
 
-    static Settings.Auth from(RawConfig.Auth a, Check c) {
+    static Settings.Auth from(RawAuth a, Check c) {
         return new Settings.Auth(c.get("auth.signature_window", () -> windowOf(Units.duration(a.signatureWindow))),
                 c.get("auth.bcrypt_threads", () -> countBetween(a.bcryptThreads, 1, 64)),
                 c.get("auth.bcrypt_queue", () -> countBetween(a.bcryptQueue, 0, 10_000)),
@@ -19,11 +19,11 @@ final class AuthConfig {
                 c.get("auth.jwks_min_refresh", () -> atMost(Units.duration(a.jwksMinRefresh), Duration.ofHours(1))));
     }
 
-    private static List<Settings.Oidc> oidc(List<RawConfig.Oidc> raw, Check c) {
+    private static List<Settings.Oidc> oidc(List<RawAuth.Oidc> raw, Check c) {
         List<Settings.Oidc> out = new ArrayList<>();
         java.util.Set<String> issuers = new java.util.HashSet<>();
         for (int i = 0; i < raw.size(); i++) {
-            RawConfig.Oidc o = raw.get(i);
+            RawAuth.Oidc o = raw.get(i);
             String at = "auth.oidc[" + i + "]";
             String issuer = c.get(at + ".issuer", () -> required(o.issuer, "the exact iss of the provider's tokens, e.g."
                     + " https://login.example.com/realms/main"));
@@ -39,7 +39,7 @@ final class AuthConfig {
             String rolesClaim = c.get(at + ".roles_claim", () -> required(o.rolesClaim, "a claim such as groups or roles"));
             List<Settings.OidcPolicy> policies = new ArrayList<>();
             for (int j = 0; j < o.policies.size(); j++) {
-                RawConfig.OidcPolicy p = o.policies.get(j);
+                RawAuth.OidcPolicy p = o.policies.get(j);
                 String pa = at + ".policies[" + j + "]";
                 String role = c.get(pa + ".role", () -> required(p.role, "the group or role value this policy is for"));
                 for (String sc : p.scopes) {

@@ -136,7 +136,7 @@ public record Settings(
                         c.get("admission.queue_per_key", () -> (int) atLeast(a.queuePerKey, 0)),
                         c.get("admission.queue_timeout", () -> positive(Units.duration(a.queueTimeout)))),
                 c.get("admission.default_max_tokens", () -> atLeast(a.defaultMaxTokens, 1)));
-        Tls tls = tls(raw.listen.tls, c, "listen.tls");
+        Tls tls = TlsConfig.from(raw.listen.tls, c, "listen.tls");
         Settings s = new Settings(listen, raw.listen.insecurePlaintext, upstream, stateDir, maxBody, maxHeader,
                 maxLine, headerTimeout, bodyTimeout, keepalive, maxFiltered, raw.policy.allowCloudModels,
                 List.copyOf(proxies), raw.log.access, admission, tls, corsOrigins(raw.corsOrigins, c),
@@ -196,41 +196,6 @@ public record Settings(
         return w;
     }
 
-    static Tls tls(RawConfig.Tls raw, Check c, String at) {
-        if (raw == null || (blank(raw.cert) && blank(raw.key))) {
-            if (raw != null && !blank(raw.clientCa)) {
-                throw new ConfigException(c.where(at + ".client_ca") + ": needs " + at + ".cert and " + at + ".key");
-            }
-            return null;
-        }
-        if (blank(raw.cert) || blank(raw.key)) {
-            throw new ConfigException(c.where(at + "." + (blank(raw.cert) ? "cert" : "key"))
-                    + ": missing; TLS needs both " + at + ".cert and " + at + ".key");
-        }
-        Path cert = c.get(at + ".cert", () -> readable(raw.cert));
-        Path key = c.get(at + ".key", () -> readable(raw.key));
-        Path ca = blank(raw.clientCa) ? null : c.get(at + ".client_ca", () -> readable(raw.clientCa));
-        String auth = raw.clientAuth == null ? "none" : raw.clientAuth.trim().toLowerCase(Locale.ROOT);
-        if (!List.of("none", "optional", "required").contains(auth)) {
-            throw new ConfigException(c.where(at + ".client_auth") + ": must be none, optional or required, got '" + auth + "'");
-        }
-        if (!auth.equals("none") && ca == null) {
-            throw new ConfigException(c.where(at + ".client_auth") + ": " + auth + " needs " + at + ".client_ca");
-        }
-        Map<String, String> keys = raw.clientCertKeys == null ? Map.of() : Map.copyOf(raw.clientCertKeys);
-        for (Map.Entry<String, String> e : keys.entrySet()) {
-            if (e.getValue() == null || !e.getValue().matches("[a-z0-9]{12}")) {
-                throw new ConfigException(c.where(at + ".client_cert_keys") + ": '" + e.getKey()
-                        + "' must map to a key id (12 lower-case letters and digits, see corral keys list)");
-            }
-        }
-        if (!keys.isEmpty() && ca == null) {
-            throw new ConfigException(c.where(at + ".client_cert_keys") + ": needs " + at + ".client_ca to verify the certificates");
-        }
-        return new Tls(cert, key, ca, auth, keys, raw.hsts == null ? "" : raw.hsts.trim(),
-                c.get(at + ".reload_interval", () -> positive(Units.duration(raw.reloadInterval))));
-    }
-
     private static List<String> corsOrigins(List<String> raw, Check c) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < raw.size(); i++) {
@@ -247,21 +212,6 @@ public record Settings(
             }));
         }
         return List.copyOf(out);
-    }
-
-    private static boolean blank(String s) {
-        return s == null || s.isBlank();
-    }
-
-    private static Path readable(String p) {
-        Path path = Path.of(expandHome(p.trim()));
-        if (!java.nio.file.Files.exists(path)) {
-            throw new IllegalArgumentException("file not found: " + path);
-        }
-        if (!java.nio.file.Files.isReadable(path)) {
-            throw new IllegalArgumentException("file not readable by this user: " + path);
-        }
-        return path;
     }
 
     /** Where Ollama is ({@code url}) with upstream's timeouts; also each node of upstreams. */
@@ -345,7 +295,7 @@ public record Settings(
         return v;
     }
 
-    private static Duration positive(Duration d) {
+    static Duration positive(Duration d) {
         if (d.isZero() || d.isNegative()) {
             throw new IllegalArgumentException("must be greater than zero");
         }
