@@ -71,7 +71,7 @@ final class Reloader implements ConfigApi.Control {
             return out.put("applied", false).put("error", e.getMessage());
         }
         List<String> changed = ConfigChanges.changed(running, next);
-        List<String> restart = ConfigChanges.needingRestart(changed);
+        List<String> restart = ConfigChanges.needingRestart(running, changed);
         Settings applied = ConfigChanges.applicable(running, next);
         admission.reconfigure(applied.admission());
         server.use(applied, paths.apply(applied));

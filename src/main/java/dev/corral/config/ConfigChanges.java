@@ -10,7 +10,7 @@ import java.util.Set;
 /**
  * What a reloaded configuration changes, and which of its changes wait for a restart: the
  * addresses Corral listens on, its state and TLS files (the certificates reload by themselves),
- * how often Ollama's health is probed, the usage journal, metrics on or off, sign-in settings (auth), the list of Ollama nodes (upstreams), where limits are shared (limits.shared*). Everything else (policy,
+ * how often Ollama's health is probed, the usage journal, metrics on or off, sign-in settings (auth), the list of Ollama nodes (upstreams) and, with several nodes, upstream's fields, where limits are shared (limits.shared*), the store. Everything else (policy,
  * limits, where Ollama is and how connections to it are made (a new pool, the old one drained), queue sizes, timeouts of requests, CORS, trusted proxies, the access log) applies to new
  * requests at once. Field names are the settings' own, dotted for nested ones.
  */
@@ -28,13 +28,26 @@ public final class ConfigChanges {
         return out;
     }
 
-    /** Of {@code changed}, those that wait for a restart. */
-    public static List<String> needingRestart(List<String> changed) {
-        return changed.stream().filter(ConfigChanges::needsRestart).toList();
+    /**
+     * Of {@code changed}, those that wait for {@code running}'s restart: with several Ollama nodes,
+     * also upstream's fields, since each node's connections were made with them at start.
+     */
+    public static List<String> needingRestart(Settings running, List<String> changed) {
+        Set<String> restart = restartFields(running);
+        return changed.stream().filter(f -> needsRestart(f, restart)).toList();
     }
 
-    private static boolean needsRestart(String field) {
-        for (String r : NEED_RESTART) {
+    private static Set<String> restartFields(Settings running) {
+        if (running.upstreams().isEmpty()) {
+            return NEED_RESTART;
+        }
+        Set<String> all = new java.util.HashSet<>(NEED_RESTART);
+        all.add("upstream");
+        return all;
+    }
+
+    private static boolean needsRestart(String field, Set<String> restart) {
+        for (String r : restart) {
             if (field.equals(r) || field.startsWith(r + ".")) {
                 return true;
             }
@@ -44,12 +57,12 @@ public final class ConfigChanges {
 
     /** {@code next}, with every field that needs a restart kept as it is in {@code running}. */
     public static Settings applicable(Settings running, Settings next) {
-        return (Settings) merge(running, next, "");
+        return (Settings) merge(running, next, "", restartFields(running));
     }
 
-    private static Object merge(Object running, Object next, String prefix) {
+    private static Object merge(Object running, Object next, String prefix, Set<String> restart) {
         if (running == null || next == null || !running.getClass().isRecord()) {
-            return needsRestart(prefix.isEmpty() ? prefix : prefix.substring(0, prefix.length() - 1)) ? running : next;
+            return needsRestart(prefix.isEmpty() ? prefix : prefix.substring(0, prefix.length() - 1), restart) ? running : next;
         }
         RecordComponent[] comps = running.getClass().getRecordComponents();
         Object[] values = new Object[comps.length];
@@ -59,10 +72,10 @@ public final class ConfigChanges {
             Object a = get(comps[i], running);
             Object b = get(comps[i], next);
             types[i] = comps[i].getType();
-            if (needsRestart(name)) {
+            if (needsRestart(name, restart)) {
                 values[i] = a;
-            } else if (a != null && b != null && a.getClass().isRecord() && NEED_RESTART.stream().anyMatch(r -> r.startsWith(name + "."))) {
-                values[i] = merge(a, b, name + ".");
+            } else if (a != null && b != null && a.getClass().isRecord() && restart.stream().anyMatch(r -> r.startsWith(name + "."))) {
+                values[i] = merge(a, b, name + ".", restart);
             } else {
                 values[i] = b;
             }

@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the manifest digests Ollama's /api/tags reports, at start and every
+ * Reads the manifest digests Ollama's /api/tags reports (every node's, with several), at start and every
  * policy.pin_check_interval, so pinned models are checked against what is really there; tells its
  * listener once when a pinned model drifts from its pin and once when it matches again.
  */
@@ -108,7 +109,16 @@ public final class PinWatch implements AutoCloseable {
             return; // nothing to compare: Ollama is not asked
         }
         try {
-            Map<String, String> tags = tags(s.upstream());
+            Map<String, String> tags = new LinkedHashMap<>();
+            Map<String, String> pinned = new LinkedHashMap<>();
+            pins.digests().forEach((name, digest) -> pinned.put(PinPolicy.key(name), digest));
+            for (Settings.Upstream at : s.upstreams().isEmpty() ? List.of(s.upstream())
+                    : s.upstreams().stream().map(dev.corral.config.UpstreamNode::at).toList()) {
+                // Several nodes: a model whose digest differs from its pin on any node counts as drifted
+                // (fail closed: a request for it may be routed to that node).
+                tags(at).forEach((name, digest) -> tags.merge(name, digest, (seen, next) ->
+                        pinned.containsKey(PinPolicy.key(name)) && !next.equals(pinned.get(PinPolicy.key(name))) ? next : seen));
+            }
             observed = Map.copyOf(tags);
             report(pins, tags);
         } catch (java.io.IOException | RuntimeException e) {
@@ -138,7 +148,7 @@ public final class PinWatch implements AutoCloseable {
     }
 
     private Map<String, String> tags(Settings.Upstream upstream) throws java.io.IOException, InterruptedException {
-        if (http == null || !upstream.equals(httpFor)) { // a reload may move Ollama
+        if (http == null || !upstream.connectTimeout().equals(httpFor.connectTimeout())) { // a reload may change it
             http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(upstream.connectTimeout())
                     .proxy(HttpClient.Builder.NO_PROXY).followRedirects(HttpClient.Redirect.NEVER).build();
             httpFor = upstream;

@@ -155,14 +155,15 @@ public final class UpstreamCall {
         channel = ch;
         ch.pipeline().get(UpstreamHandler.class).bind(this);
         unwritten = false;
-        ch.writeAndFlush(request.retainedDuplicate()).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                // Runs before the close reaches onClosed: the request never left whole, so Ollama cannot
-                // have started on it (it reads a whole body before it runs anything).
-                unwritten = channel == f.channel();
-                f.channel().close();
-            }
-        });
+        ch.writeAndFlush(request.retainedDuplicate()).addListener(failover == null ? ChannelFutureListener.CLOSE_ON_FAILURE
+                : (ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        // Runs before the close reaches onClosed: the request never left whole, so Ollama
+                        // cannot have started on it (it reads a whole body before it runs anything).
+                        unwritten = channel == f.channel();
+                        f.channel().close();
+                    }
+                });
         schedule(cfg.firstByteTimeout().toMillis(), this::firstByteTimedOut);
     }
 

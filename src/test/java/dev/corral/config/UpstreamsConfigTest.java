@@ -109,8 +109,13 @@ class UpstreamsConfigTest {
     void changingTheNodesWaitsForARestart() throws Exception {
         Settings a = load(Map.of(), "upstreams:\n  - http://127.0.0.1:5001\n");
         Settings b = load(Map.of(), "upstreams:\n  - http://127.0.0.1:5001\n  - http://127.0.0.1:5002\n");
-        assertThat(ConfigChanges.needingRestart(ConfigChanges.changed(a, b))).contains("upstreams");
+        assertThat(ConfigChanges.needingRestart(a, ConfigChanges.changed(a, b))).contains("upstreams");
         assertThat(ConfigChanges.applicable(a, b).upstreams()).isEqualTo(a.upstreams());
+        // With several nodes, upstream's fields were used to make each node's connections: a restart too.
+        Settings c = load(Map.of(), "upstreams:\n  - http://127.0.0.2:5001\nupstream:\n  first_byte_timeout: 1m\n");
+        assertThat(ConfigChanges.needingRestart(a, ConfigChanges.changed(a, c)))
+                .contains("upstreams", "upstream.firstByteTimeout", "upstream.host");
+        assertThat(ConfigChanges.applicable(a, c).upstream()).isEqualTo(a.upstream());
         assertThat(List.of(a.upstreams().get(0).name())).containsExactly("127.0.0.1:5001");
     }
 }

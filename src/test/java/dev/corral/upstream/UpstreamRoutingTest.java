@@ -65,7 +65,11 @@ class UpstreamRoutingTest {
 
     /** Corral with these nodes (YAML list entries), probing at {@code interval}. */
     void corral(String interval, Map<String, String> extra, String... nodes) throws Exception {
-        Path f = Files.writeString(dir.resolve("corral.yaml"), "upstreams:\n" + String.join("\n", nodes) + "\n");
+        corral("", interval, extra, nodes);
+    }
+
+    void corral(String yaml, String interval, Map<String, String> extra, String... nodes) throws Exception {
+        Path f = Files.writeString(dir.resolve("corral.yaml"), yaml + "upstreams:\n" + String.join("\n", nodes) + "\n");
         Map<String, String> o = new HashMap<>(Map.of("listen.address", "127.0.0.1:0", "admin.listen", "",
                 "state_dir", dir.resolve("state").toString(), "upstream.health_interval", interval));
         o.putAll(extra);
@@ -297,74 +301,22 @@ class UpstreamRoutingTest {
         assertThat(again.error()).isEqualTo("model '" + LLAMA + "' not found");
     }
 
-    /**
-     * A node that answers its probes with one model and resets every other connection once it has
-     * read the request's head, before the body is written: a crashing node, as the proxy sees it.
-     */
-    static final class ResettingNode implements AutoCloseable {
-        final java.net.ServerSocket server;
-        final java.util.concurrent.atomic.AtomicInteger chats = new java.util.concurrent.atomic.AtomicInteger();
-
-        ResettingNode(String model) throws Exception {
-            server = new java.net.ServerSocket();
-            server.setReceiveBufferSize(4096);
-            server.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
-            Thread t = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try (java.net.Socket s = server.accept()) {
-                        var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
-                                java.nio.charset.StandardCharsets.ISO_8859_1));
-                        String line = in.readLine();
-                        String header;
-                        while ((header = in.readLine()) != null && !header.isEmpty()) {
-                            // the head; the body (if any) is never read
-                        }
-                        if (line != null && (line.startsWith("GET /api/tags") || line.startsWith("GET /api/ps"))) {
-                            byte[] body = ("{\"models\":[{\"name\":\"" + model + "\",\"model\":\"" + model + "\"}]}")
-                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                            s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                                    + body.length + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                            s.getOutputStream().write(body);
-                        } else {
-                            if (line != null && line.startsWith("POST /api/chat")) {
-                                chats.incrementAndGet();
-                            }
-                            s.setSoLinger(true, 0); // close with a reset
-                        }
-                    } catch (java.io.IOException e) {
-                        // the next connection
-                    }
-                }
-            }, "resetting-node");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        int port() {
-            return server.getLocalPort();
-        }
-
-        @Override
-        public void close() throws Exception {
-            server.close();
-        }
-    }
-
     @Test
-    void aRequestNotYetWrittenWholeWhenItsConnectionIsResetGoesToAnotherNodeAndReachesOllamaOnce() throws Exception {
-        ResettingNode resetting = new ResettingNode(LLAMA);
-        open.add(resetting);
+    void aPinnedModelWhoseDigestDiffersOnAnyNodeIsRefused() throws Exception {
         Simulator a = sim(List.of(LLAMA), 0);
-        corral("1h", Map.of(), "  - {url: 'http://127.0.0.1:" + resetting.port() + "', slots: 1, labels: {name: resetting}}",
-                node("a", a, 1));
-        Eventually.await("first probe read the models", Duration.ofSeconds(5),
-                () -> nodeState("resetting", "models", m -> m.size() == 1));
-        // 512 KiB of prompt: more than the socket buffers take before the reset arrives (the node reads with a 4 KiB buffer).
-        HttpResponse<String> r = post("{\"model\":\"" + LLAMA + "\",\"messages\":[{\"role\":\"user\",\"content\":\""
-                + "a".repeat(512 << 10) + "\"}],\"stream\":true}").join();
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(resetting.chats.get()).as("its head reached the node, its body never did").isEqualTo(1);
-        assertThat(chats(a.recorder())).isEqualTo(1);
-        assertThat(nodeState("resetting", "in_service", v -> !v.asBoolean())).isTrue();
+        Simulator b = sim(List.of(LLAMA), 0);
+        corral("policy:\n  pin_check_interval: 1s\n  pins:\n    " + LLAMA + ": " + a.digest(LLAMA) + "\n", "1h", Map.of(),
+                node("a", a, 1), node("b", b, 1));
+        assertThat(chat(LLAMA).statusCode()).isEqualTo(200);
+        assertThat(b.setDigest(LLAMA, "0".repeat(64))).isTrue();
+        // Requests go to a (listed first, idle), whose digest is the pin: b's drift alone refuses the model.
+        Eventually.await("the drift on b is seen", Duration.ofSeconds(10), () -> {
+            try {
+                return chat(LLAMA).statusCode() == 409;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertThat(chats(b.recorder())).isZero();
     }
 }
