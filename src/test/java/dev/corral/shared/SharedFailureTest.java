@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -127,9 +126,5 @@ class SharedFailureTest {
                 .hasMessageContaining("limits.shared: Redis at " + redis.url())
                 .hasMessageContaining("leave limits.shared empty");
         redis.start();
-    }
-
-    static Map<String, String> none() {
-        return Map.of();
     }
 }
