@@ -246,7 +246,7 @@ public record Settings(
         return s == null || s.isBlank();
     }
 
-    private static Path readable(String p) {
+    static Path readable(String p) {
         Path path = Path.of(expandHome(p.trim()));
         if (!java.nio.file.Files.exists(path)) {
             throw new IllegalArgumentException("file not found: " + path);
