@@ -188,6 +188,8 @@ public final class RawConfig {
         public String shared = "";
         /** A file whose first line is the Redis password (keep it readable by Corral's user only). */
         public String sharedPasswordFile = null;
+        /** PEM CA certificates that sign Redis's certificate (rediss://); by default the JVM's trust store. */
+        public String sharedCa = null;
         /** How long a dead instance's token reservations and requests in flight still count in Redis. */
         public String sharedLease = "10s";
         /** The longest one Redis call may take before Redis counts as unreachable. */

@@ -1,6 +1,7 @@
 package dev.corral.config;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,13 +12,14 @@ import java.util.List;
  *
  * @param url             redis:// or rediss:// with host, port and database, no password; null: in this process
  * @param password        from limits.shared_password_file or CORRAL_LIMITS_SHARED_PASSWORD; null for none
+ * @param ca              PEM CA certificates for a rediss:// server's certificate; null: the JVM's trust store
  * @param lease           how long a dead instance's reservations and slots still count
  * @param timeout         the longest one Redis call may take before Redis counts as unreachable
  * @param refuseOnFailure Redis unreachable: true refuses (503), false enforces this instance's share locally
  */
-public record SharedLimits(URI url, String password, Duration lease, Duration timeout, boolean refuseOnFailure) {
+public record SharedLimits(URI url, String password, Path ca, Duration lease, Duration timeout, boolean refuseOnFailure) {
 
-    public static final SharedLimits IN_PROCESS = new SharedLimits(null, null, Duration.ofSeconds(10),
+    public static final SharedLimits IN_PROCESS = new SharedLimits(null, null, null, Duration.ofSeconds(10),
             Duration.ofMillis(500), false);
 
     public boolean enabled() {
@@ -43,7 +45,7 @@ public record SharedLimits(URI url, String password, Duration lease, Duration ti
     /** Never prints the password (settings end up in logs and test reports). */
     @Override
     public String toString() {
-        return "SharedLimits[url=" + url + ", password=" + (password == null ? "none" : "(set)") + ", lease=" + lease
+        return "SharedLimits[url=" + url + ", password=" + (password == null ? "none" : "(set)") + ", ca=" + ca + ", lease=" + lease
                 + ", timeout=" + timeout + ", refuseOnFailure=" + refuseOnFailure + "]";
     }
 }

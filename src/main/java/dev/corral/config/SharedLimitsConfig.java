@@ -34,6 +34,14 @@ final class SharedLimitsConfig {
             throw new ConfigException(c.where("limits.shared_password_file") + ": the Redis password is also set in "
                     + PASSWORD_VARIABLE + "; keep one of the two");
         }
+        Path ca = null;
+        if (l.sharedCa != null && !l.sharedCa.isBlank()) {
+            if (!url.getScheme().equals("rediss")) {
+                throw new ConfigException(c.where("limits.shared_ca") + ": set, but limits.shared is plain redis://; use"
+                        + " rediss:// to speak TLS to Redis, or remove limits.shared_ca");
+            }
+            ca = c.get("limits.shared_ca", () -> TlsConfig.readable(l.sharedCa));
+        }
         String password = fromFile ? c.get("limits.shared_password_file", () -> passwordFile(l.sharedPasswordFile))
                 : fromEnv ? l.sharedPasswordFromEnvironment : null;
         Duration lease = c.get("limits.shared_lease", () -> between(Units.duration(l.sharedLease), Duration.ofSeconds(2), "2s",
@@ -52,7 +60,7 @@ final class SharedLimitsConfig {
             }
             return m;
         });
-        return new SharedLimits(url, password, lease, timeout, mode.equals("refuse"));
+        return new SharedLimits(url, password, ca, lease, timeout, mode.equals("refuse"));
     }
 
     private static URI url(String text) {

@@ -48,7 +48,8 @@ final class TlsConfig {
         return s == null || s.isBlank();
     }
 
-    private static Path readable(String p) {
+    /** A file named in the config that exists and this user can read (a leading ~ is the home directory). */
+    static Path readable(String p) {
         Path path = Path.of(Settings.expandHome(p.trim()));
         if (!java.nio.file.Files.exists(path)) {
             throw new IllegalArgumentException("file not found: " + path);

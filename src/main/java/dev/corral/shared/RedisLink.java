@@ -7,6 +7,7 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.StaticCredentialsProvider;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -67,7 +68,11 @@ final class RedisLink implements AutoCloseable {
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), cfg.lease().dividedBy(3), 2, TimeUnit.MILLISECONDS))
                 .build();
         RedisClient client = RedisClient.create(res, uri);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder();
+        if (cfg.ca() != null) { // rediss:// with a private CA; without it, the JVM's trust store decides
+            options.sslOptions(SslOptions.builder().jdkSslProvider().trustManager(cfg.ca().toFile()).build());
+        }
+        client.setOptions(options
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled()) // each connection's own timeout (ready() sets it)

@@ -3,6 +3,7 @@ package dev.corral.shared;
 import dev.corral.admission.LocalTokenBudgets;
 import dev.corral.admission.TokenBudgets;
 import dev.corral.store.Store;
+import dev.corral.store.StoreException;
 import io.lettuce.core.ScriptOutputType;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -52,6 +53,8 @@ final class RedisTokenBudgets implements TokenBudgets {
         if (state.shared()) {
             try {
                 return reserveShared(keyId, daily, monthly, amount, now, exceeded);
+            } catch (StoreException e) {
+                throw e; // the store failed, not Redis: the request fails closed, limits stay shared
             } catch (RuntimeException e) {
                 state.failed(e);
             }

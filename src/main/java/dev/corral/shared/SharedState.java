@@ -5,7 +5,6 @@ import dev.corral.audit.Actions;
 import dev.corral.audit.Audit;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +23,6 @@ final class SharedState {
     private final boolean refuse;
     private final AtomicBoolean shared = new AtomicBoolean(true);
     private volatile int liveInstances = 1;
-    private volatile String reason;
-    private final AtomicLong transitions = new AtomicLong();
 
     SharedState(Audit audit, boolean refuse) {
         this.audit = audit;
@@ -62,8 +59,7 @@ final class SharedState {
         if (!shared.compareAndSet(true, false)) {
             return;
         }
-        transitions.incrementAndGet();
-        reason = e.getClass().getSimpleName();
+        String reason = e.getClass().getSimpleName();
         int n = liveInstances;
         log.warn("shared limits: Redis does not answer ({}); {} until it does", e.toString(), refuse
                 ? "refusing requests with 503 (limits.on_shared_failure: refuse)"
@@ -75,15 +71,9 @@ final class SharedState {
     /** A heartbeat under a new lease reached Redis: limits are shared again. */
     void recovered() {
         if (shared.compareAndSet(false, true)) {
-            transitions.incrementAndGet();
             log.info("shared limits: Redis answers again; limits are shared again ({} live instances)", liveInstances);
             record(Actions.LIMITS_RECOVERED, Map.of("live_instances", liveInstances));
         }
-    }
-
-    /** Changes between shared and degraded since start (a metric). */
-    long transitions() {
-        return transitions.get();
     }
 
     /** Null while shared; else the phrase /healthz shows. */

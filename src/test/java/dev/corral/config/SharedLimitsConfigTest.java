@@ -75,6 +75,12 @@ class SharedLimitsConfigTest {
         Files.writeString(pw, "p\n");
         assertThatThrownBy(() -> load(Map.of("CORRAL_LIMITS_SHARED", "redis://127.0.0.1", "CORRAL_LIMITS_SHARED_PASSWORD_FILE",
                 pw.toString(), "CORRAL_LIMITS_SHARED_PASSWORD", "q"), null)).hasMessageContaining("keep one of the two");
+        assertThatThrownBy(() -> load(Map.of("CORRAL_LIMITS_SHARED", "redis://127.0.0.1", "CORRAL_LIMITS_SHARED_CA",
+                pw.toString()), null)).hasMessageStartingWith("CORRAL_LIMITS_SHARED_CA (limits.shared_ca): set, but limits.shared is plain");
+        assertThatThrownBy(() -> load(Map.of("CORRAL_LIMITS_SHARED", "rediss://127.0.0.1", "CORRAL_LIMITS_SHARED_CA",
+                dir.resolve("nope.pem").toString()), null)).hasMessageContaining("limits.shared_ca): file not found");
+        assertThat(load(Map.of("CORRAL_LIMITS_SHARED", "rediss://127.0.0.1", "CORRAL_LIMITS_SHARED_CA", pw.toString()), null)
+                .sharedLimits().ca()).isEqualTo(pw);
         assertThatThrownBy(() -> load(Map.of("CORRAL_LIMITS_SHARED", "redis://127.0.0.1", "CORRAL_LIMITS_ON_SHARED_FAILURE",
                 "open"), null)).hasMessageStartingWith("CORRAL_LIMITS_ON_SHARED_FAILURE (limits.on_shared_failure): must be local");
         assertThatThrownBy(() -> load(Map.of("CORRAL_LIMITS_SHARED", "redis://127.0.0.1", "CORRAL_LIMITS_SHARED_LEASE", "1s"),

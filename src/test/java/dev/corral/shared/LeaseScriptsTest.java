@@ -174,6 +174,16 @@ class LeaseScriptsTest {
         assertThat(live).isEqualTo(1); // only b
     }
 
+    @Test
+    void aStoreThatFailsWhileAPeriodIsSeededFailsTheRequestAndLeavesLimitsShared() throws Exception {
+        Node a = new Node(Duration.ofSeconds(10));
+        store.close(); // the store cannot be read: the new period cannot be seeded
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> reserve(a, 1000, 10))
+                .isInstanceOf(dev.corral.store.StoreException.class);
+        assertThat(a.state.shared()).as("a store failure is not a Redis outage").isTrue();
+        store = SqliteStore.open(StateDir.open(Files.createTempDirectory("corral-lease-")), 2000); // for stop()
+    }
+
     static long day() {
         return Math.floorDiv(T.getEpochSecond(), 86_400L);
     }

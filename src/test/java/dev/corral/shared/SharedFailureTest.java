@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -120,6 +119,25 @@ class SharedFailureTest {
     }
 
     @Test
+    void overTlsTheServerIsTrustedThroughLimitsSharedCaAndNotWithoutIt() throws Exception {
+        java.nio.file.Path dir = Files.createTempDirectory("corral-redis-certs-");
+        dev.corral.tls.SelfSigned.Files3 own = dev.corral.tls.SelfSigned.write("127.0.0.1", 2, dir.resolve("own"));
+        dev.corral.tls.SelfSigned.Files3 other = dev.corral.tls.SelfSigned.write("127.0.0.1", 2, dir.resolve("other"));
+        try (RedisServer tls = RedisServer.startTls(own.cert(), own.key())) {
+            dev.corral.config.SharedLimits trusted = new dev.corral.config.SharedLimits(java.net.URI.create(tls.url()), null,
+                    own.ca(), Duration.ofSeconds(3), Duration.ofSeconds(2), false);
+            SharedLimiters s = SharedLimiters.open(trusted, store, audit);
+            opened.add(s);
+            assertThat(s.limiters().slots().take("k", 1)).isNotNull();
+            assertThat(s.limiters().slots().take("k", 1)).as("the slot is held in Redis, over TLS").isNull();
+            dev.corral.config.SharedLimits wrongCa = new dev.corral.config.SharedLimits(java.net.URI.create(tls.url()), null,
+                    other.ca(), Duration.ofSeconds(3), Duration.ofSeconds(2), false);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SharedLimiters.open(wrongCa, store, audit))
+                    .isInstanceOf(dev.corral.config.ConfigException.class).hasMessageContaining("does not answer");
+        }
+    }
+
+    @Test
     void anInstanceThatCannotReachRedisAtStartDoesNotStart() throws Exception {
         redis.stop();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> open(false))
@@ -127,9 +145,5 @@ class SharedFailureTest {
                 .hasMessageContaining("limits.shared: Redis at " + redis.url())
                 .hasMessageContaining("leave limits.shared empty");
         redis.start();
-    }
-
-    static Map<String, String> none() {
-        return Map.of();
     }
 }

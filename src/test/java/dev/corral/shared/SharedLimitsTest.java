@@ -60,7 +60,7 @@ class SharedLimitsTest {
     }
 
     static SharedLimits cfg(String url, Duration lease, boolean refuse) {
-        return new SharedLimits(URI.create(url), null, lease, Duration.ofSeconds(2), refuse); // a busy test machine
+        return new SharedLimits(URI.create(url), null, null, lease, Duration.ofSeconds(2), refuse); // a busy test machine
     }
 
     AdmissionControl instance() {

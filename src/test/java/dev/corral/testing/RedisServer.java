@@ -26,11 +26,14 @@ public final class RedisServer implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    /** The TLS files when it speaks only TLS (rediss://), else null. */
+    private final Path[] tls;
     private Process process;
 
-    private RedisServer(Path dir, int port) {
+    private RedisServer(Path dir, int port, Path[] tls) {
         this.dir = dir;
         this.port = port;
+        this.tls = tls;
     }
 
     /** The JVM's one server, started on first use (skips or fails the test without redis-server). */
@@ -49,7 +52,15 @@ public final class RedisServer implements AutoCloseable {
     /** A server of its own, on a new free port; the caller closes it. */
     public static RedisServer startNew() throws IOException, InterruptedException {
         requireRedis();
-        RedisServer s = new RedisServer(Files.createTempDirectory("corral-redis-"), freePort());
+        RedisServer s = new RedisServer(Files.createTempDirectory("corral-redis-"), freePort(), null);
+        s.start();
+        return s;
+    }
+
+    /** A server of its own that speaks only TLS, with this certificate and key; the caller closes it. */
+    public static RedisServer startTls(Path cert, Path key) throws IOException, InterruptedException {
+        requireRedis();
+        RedisServer s = new RedisServer(Files.createTempDirectory("corral-redis-tls-"), freePort(), new Path[] {cert, key});
         s.start();
         return s;
     }
@@ -65,9 +76,9 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    /** redis://127.0.0.1:PORT/0 */
+    /** redis://127.0.0.1:PORT/0, or rediss:// for a TLS server */
     public String url() {
-        return "redis://127.0.0.1:" + port + "/0";
+        return (tls == null ? "redis" : "rediss") + "://127.0.0.1:" + port + "/0";
     }
 
     public int port() {
@@ -83,13 +94,20 @@ public final class RedisServer implements AutoCloseable {
         if (running()) {
             return;
         }
-        ProcessBuilder pb = new ProcessBuilder(List.of(binary().toString(), "--port", String.valueOf(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--unixsocket", "", "--dir", dir.toString(),
-                "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning"))
+        List<String> args = new java.util.ArrayList<>(List.of(binary().toString(), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--unixsocket", "", "--dir", dir.toString(), "--daemonize", "no", "--protected-mode", "yes",
+                "--loglevel", "warning"));
+        if (tls == null) {
+            args.addAll(List.of("--port", String.valueOf(port)));
+        } else {
+            args.addAll(List.of("--port", "0", "--tls-port", String.valueOf(port), "--tls-cert-file", tls[0].toString(),
+                    "--tls-key-file", tls[1].toString(), "--tls-auth-clients", "no"));
+        }
+        ProcessBuilder pb = new ProcessBuilder(args)
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile());
         process = pb.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!"+PONG".equals(command("PING"))) {
+        while (tls == null ? !"+PONG".equals(command("PING")) : !accepts()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 String log = Files.exists(dir.resolve("redis.log")) ? Files.readString(dir.resolve("redis.log")) : "";
                 process.destroyForcibly();
@@ -136,6 +154,16 @@ public final class RedisServer implements AutoCloseable {
             return first;
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /** The port takes connections (a TLS server answers no plain command). */
+    private boolean accepts() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
