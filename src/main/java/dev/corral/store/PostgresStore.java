@@ -55,6 +55,11 @@ public final class PostgresStore implements Store {
     }
 
     @Override
+    public Optional<AuditRows> sharedAudit() {
+        return Optional.of(new PostgresAuditRows(new PostgresConnection(target)));
+    }
+
+    @Override
     public void checkServerSecret(byte[] check) {
         long mine = java.nio.ByteBuffer.wrap(check).getLong();
         long kept = main.run("check the server secret", c -> {
