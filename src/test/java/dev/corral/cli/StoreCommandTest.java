@@ -109,6 +109,9 @@ class StoreCommandTest {
         assertThat(withPassword.code()).isNotZero();
         assertThat(withPassword.err()).contains("--to").contains("holds a password").doesNotContain(":pw@");
 
+        // For the CLI below: a state_dir of its own holding the source's secret (the server's is removed when it stops).
+        Path cliDir = StateDir.open(dir.resolve("cli")).path();
+        Files.copy(source.resolve(StateDir.SECRET_FILE), cliDir.resolve(StateDir.SECRET_FILE), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         // A server on PostgreSQL with the source's server secret (its state_dir) takes the copied keys.
         try (TestGateway gw = TestGateway.start(Map.of("store", pg.url(db), "store_password_file", pg.passwordFile().toString(),
                 "state_dir", source.toString()), SimConfig.defaults(new HostPort("127.0.0.1", 0)))) {
@@ -123,6 +126,15 @@ class StoreCommandTest {
         Run verified = corral("audit", "verify", "--shared", "--config", cfg.toString(), "--state-dir", dir.resolve("v").toString());
         assertThat(verified.code()).as(verified.err()).isZero();
         assertThat(verified.out()).startsWith(pg.url(db) + " (shared audit chain): 4 entries, chain intact");
+
+        // The CLI on its own (no server running) writes to the same store and the same chain, with the same secret.
+        Run made = corral("keys", "create", "--name", "offline", "--config", cfg.toString(), "--state-dir", cliDir.toString());
+        assertThat(made.code()).as(made.err()).isZero();
+        Run after = corral("audit", "verify", "--shared", "--config", cfg.toString(), "--state-dir", dir.resolve("v").toString());
+        assertThat(after.out()).startsWith(pg.url(db) + " (shared audit chain): 5 entries, chain intact");
+        Run stranger = corral("keys", "create", "--name", "x", "--config", cfg.toString(), "--state-dir", dir.resolve("w").toString());
+        assertThat(stranger.code()).isEqualTo(1);
+        assertThat(stranger.err()).contains("this instance's server.secret");
         // An instance whose state_dir has another server.secret would refuse every key: it does not start.
         Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
         assertThatThrownBy(() -> TestGateway.start(Map.of("store", pg.url(db), "store_password_file", pg.passwordFile().toString(),
