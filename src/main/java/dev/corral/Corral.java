@@ -104,6 +104,7 @@ public final class Corral implements AutoCloseable {
             KeyHasher hasher = new KeyHasher(dir.serverSecret());
             c.store = c.own(Stores.open(settings.store(), dir, settings.usage().busyTimeout().toMillis()));
             c.store.checkServerSecret(hasher.secretCheck()); // a shared store: every instance must hash keys alike
+            c.store.sharedAudit().ifPresent(rows -> c.audit.alsoTo(new dev.corral.audit.SharedAuditChain(rows, clock)));
             c.keys = new KeyDirectory(c.store);
             c.keys.refresh();
             ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {

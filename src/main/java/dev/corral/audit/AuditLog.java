@@ -36,6 +36,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * outside Corral, and {@link #open} refuses to extend a chain it cannot trust (the server does not
  * start) until the operator has looked ({@code corral audit verify}) and moved the file aside.
  * Only the last line is checked at open; {@code corral audit verify} checks the whole chain.
+ *
+ * <p><b>Shared chain.</b> On a store several instances share, every entry is also appended to the
+ * chain in the store ({@link #alsoTo}, {@link SharedAuditChain}) after it is on disk here. If that
+ * append fails (the database is away), the entry is in this file only, and the server log says so.
  */
 public final class AuditLog implements Audit, AutoCloseable {
     public static final String FILE_NAME = "audit.log";
@@ -51,6 +55,7 @@ public final class AuditLog implements Audit, AutoCloseable {
     private long size; // guarded by appending
     private IOException broken; // guarded by appending
     private boolean closed; // guarded by appending
+    private volatile SharedAuditChain shared;
 
     private AuditLog(Path file, Clock clock, FileChannel channel, AuditWriterLock writerLock, AuditHead head, long size) {
         this.file = file;
@@ -104,6 +109,7 @@ public final class AuditLog implements Audit, AutoCloseable {
     /** Records one entry and returns it, with its place in the chain. */
     public AuditEntry append(String actor, String action, String target, Map<String, ?> details) {
         AuditEntry.Draft draft = AuditEntry.draft(actor, action, target, details); // checked on the caller's thread, unlocked
+        AuditEntry mirrored;
         appending.lock();
         try {
             if (closed) {
@@ -121,10 +127,28 @@ public final class AuditLog implements Audit, AutoCloseable {
             }
             write(line, action);
             head = e.head();
-            return e;
+            mirrored = e;
         } finally {
             appending.unlock();
         }
+        SharedAuditChain to = shared;
+        if (to != null) {
+            try {
+                to.record(actor, action, target, details);
+            } catch (RuntimeException ex) {
+                org.slf4j.LoggerFactory.getLogger(AuditLog.class).warn("{} (seq {}) is in {} but not in the shared audit chain: {}",
+                        action, mirrored.seq(), file, ex.getMessage());
+            }
+        }
+        return mirrored;
+    }
+
+    /**
+     * From now on, every entry is also appended to {@code chain}, the chain the instances on a shared
+     * store write; it is closed with this log, after the last entry (server.stop).
+     */
+    public void alsoTo(SharedAuditChain chain) {
+        this.shared = chain;
     }
 
     /** The last entry's sequence number and hash (seq 0 and the genesis hash while the log is empty). */
@@ -172,5 +196,9 @@ public final class AuditLog implements Audit, AutoCloseable {
         }
         PrivateFiles.closeQuietly(channel);
         writerLock.release();
+        SharedAuditChain to = shared;
+        if (to != null) {
+            to.close();
+        }
     }
 }

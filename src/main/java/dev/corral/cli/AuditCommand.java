@@ -62,24 +62,58 @@ final class AuditCommand {
                 description = "The log to verify (default: audit.log in the state directory).")
         Path file;
 
+        @Option(names = "--shared", description = "Verify the chain every instance writes in the configured PostgreSQL store"
+                + " (store: in the config) instead of this instance's audit.log.")
+        boolean shared;
+
+        /** A verified chain and how messages name it. */
+        private record Checked(String where, AuditVerifier.Result result) {}
+
+        /** Verifies the shared chain in the configured store. */
+        private Checked sharedChain() {
+            dev.corral.config.Settings s = config.load(Map.of());
+            if (s.store().postgres() == null) {
+                throw new CorralCommand.UsageError("--shared: the configured store is SQLite, which has no shared chain; give"
+                        + " the config whose store: is postgres://... (--config)");
+            }
+            try (dev.corral.store.Store st = dev.corral.store.Stores.open(s.store(),
+                    dev.corral.store.StateDir.open(s.stateDir()), 0, CorralCommand.environment(spec));
+                 dev.corral.store.AuditRows rows = st.sharedAudit().orElseThrow()) {
+                return new Checked(s.store().postgres().display() + " (shared audit chain)",
+                        dev.corral.audit.SharedAuditChain.verify(rows, head, s.stateDir()));
+            } catch (IOException e) {
+                throw new CorralCommand.Failure(s.stateDir() + ": cannot write the temporary copy of the chain: " + e.getMessage());
+            }
+        }
+
         @Override
         public Integer call() {
             if (head != null && !head.matches("[0-9a-fA-F]{64}")) {
                 throw new CorralCommand.UsageError("--head must be the 64 hex digits of a SHA-256 hash, as the server logs it");
             }
-            Path f = logFile(config, file);
+            String where;
             AuditVerifier.Result r;
-            try {
-                r = AuditVerifier.verify(f, head);
-            } catch (IOException e) {
-                throw new CorralCommand.Failure(f + ": cannot read the audit log: " + e.getMessage());
+            if (shared) {
+                Checked c = sharedChain();
+                where = c.where();
+                r = c.result();
+            } else {
+                Path f = logFile(config, file);
+                where = f.toString();
+                try {
+                    r = AuditVerifier.verify(f, head);
+                } catch (IOException e) {
+                    throw new CorralCommand.Failure(f + ": cannot read the audit log: " + e.getMessage());
+                }
             }
             if (!r.ok()) {
-                spec.commandLine().getErr().println("corral: " + r.problem().sentence(f));
+                // The sentence names the place as the file would be named: the log, or the store's chain.
+                String sentence = r.problem().sentence(Path.of("@")).substring(1);
+                spec.commandLine().getErr().println("corral: " + where + sentence);
                 return CorralCommand.FAILURE;
             }
             PrintWriter out = spec.commandLine().getOut();
-            String summary = f + ": " + r.entries() + (r.entries() == 1 ? " entry" : " entries") + ", chain intact, head "
+            String summary = where + ": " + r.entries() + (r.entries() == 1 ? " entry" : " entries") + ", chain intact, head "
                     + r.last() + ".";
             if (r.headSeq() != null) {
                 long after = r.last().seq() - r.headSeq();

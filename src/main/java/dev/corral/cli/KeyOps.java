@@ -111,6 +111,8 @@ abstract class KeyOps implements AutoCloseable {
             AuditLog a;
             try {
                 a = AuditLog.open(store.dir.path().resolve(AuditLog.FILE_NAME), clock);
+                AuditLog log = a; // on a shared store, the chain all instances write gets the entry too
+                store.store.sharedAudit().ifPresent(rows -> log.alsoTo(new dev.corral.audit.SharedAuditChain(rows, clock)));
             } catch (RuntimeException e) {
                 store.close();
                 throw e;

@@ -17,6 +17,12 @@ final class StoreAccess implements AutoCloseable {
         this.dir = StateDir.open(settings.stateDir());
         this.hasher = new KeyHasher(dir.serverSecret());
         this.store = Stores.open(settings.store(), dir, SqliteStore.DEFAULT_USAGE_BUSY_MILLIS);
+        try {
+            store.checkServerSecret(hasher.secretCheck()); // a key made here must work on every instance of a shared store
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
     }
 
     @Override

@@ -1,6 +1,9 @@
 package dev.corral.cli;
 
 import dev.corral.access.KeyHasher;
+import dev.corral.audit.AuditLog;
+import dev.corral.audit.SharedAuditChain;
+import dev.corral.store.AuditRows;
 import dev.corral.config.ConfigLoader;
 import dev.corral.config.Settings;
 import dev.corral.store.SqliteStore;
@@ -48,8 +51,9 @@ final class StoreCommand {
     }
 
     @Command(name = "copy", mixinStandardHelpOptions = true, versionProvider = CorralCommand.Version.class,
-            description = {"Copy keys, credentials and usage from a SQLite state directory into an empty PostgreSQL database"
-                    + " (creating its schema). The source is only read.",
+            description = {"Copy keys, credentials, usage and the audit log from a SQLite state directory into an empty"
+                    + " PostgreSQL database (creating its schema); the audit log becomes the start of the shared audit chain."
+                    + " The source is only read.",
                 "Stop the servers using the source first, so no usage is written after the copy.",
                 "Then give every instance store: <the same URL> and a copy of the source's server.secret in its state_dir:"
                     + " keys are checked against HMACs made with it."})
@@ -87,11 +91,17 @@ final class StoreCommand {
             }
             StateDir source = StateDir.open(from);
             PrintWriter out = spec.commandLine().getOut();
-            try (Store src = SqliteStore.open(source); Store dst = Stores.open(target.store(), source, 0, env)) {
+            Path log = source.path().resolve(AuditLog.FILE_NAME);
+            try (Store src = SqliteStore.open(source); Store dst = Stores.open(target.store(), source, 0, env);
+                 AuditRows chain = dst.sharedAudit().orElseThrow()) {
                 dst.checkServerSecret(new KeyHasher(source.serverSecret()).secretCheck()); // instances must bring this secret
                 StoreCopy.Copied c = StoreCopy.copy(src, dst);
-                out.println("copied " + c.keys() + " keys, " + c.credentials() + " credentials and " + c.usage()
-                        + " usage records from " + source.database() + " to " + target.store().postgres().display());
+                long entries = Files.exists(log) ? SharedAuditChain.importLog(chain, log) : 0;
+                out.println("copied " + c.keys() + " keys, " + c.credentials() + " credentials, " + c.usage()
+                        + " usage records and " + entries + " audit entries from " + source.path() + " to "
+                        + target.store().postgres().display());
+            } catch (java.io.IOException e) {
+                throw new CorralCommand.Failure(log + ": cannot read the audit log: " + e.getMessage());
             }
             out.println("next: copy " + source.path().resolve(StateDir.SECRET_FILE) + " into the state_dir of every instance,"
                     + " and set store: " + target.store().postgres().display() + " in their config");

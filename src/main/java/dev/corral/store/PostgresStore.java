@@ -38,7 +38,10 @@ public final class PostgresStore implements Store {
     /** Opens the store, migrating the schema first; the password is read from its file or {@code env}. */
     public static PostgresStore open(StoreConfig.Postgres config, Map<String, String> env) {
         PostgresTarget target = PostgresTarget.of(config, env);
-        PostgresSchema.migrate(target);
+        String did = PostgresSchema.migrate(target);
+        if (!did.endsWith("nothing to migrate")) {
+            org.slf4j.LoggerFactory.getLogger(PostgresStore.class).info("{}: schema {}", target.display(), did);
+        }
         PostgresStore s = new PostgresStore(target);
         s.keysVersion(); // fails now, with the reason, rather than on the first request
         return s;
@@ -52,6 +55,11 @@ public final class PostgresStore implements Store {
     @Override
     public void onKeysChanged(Runnable listener) {
         this.listener.add(listener);
+    }
+
+    @Override
+    public Optional<AuditRows> sharedAudit() {
+        return Optional.of(new PostgresAuditRows(new PostgresConnection(target)));
     }
 
     @Override

@@ -73,7 +73,8 @@ public final class SqliteStore implements Store {
                 SqliteSchema.migrate(c, file);
             }
             if (SqliteMigrations.pending(c)) {
-                SqliteMigrations.migrate(file); // from SqliteSchema's last version on, Flyway's scripts
+                org.slf4j.LoggerFactory.getLogger(SqliteStore.class).info("{}: schema {}", file,
+                        SqliteMigrations.migrate(file)); // from SqliteSchema's last version on, Flyway's scripts
             }
             dir.ensurePrivateFile(file.resolveSibling(file.getFileName() + "-wal"));
             dir.ensurePrivateFile(file.resolveSibling(file.getFileName() + "-shm"));

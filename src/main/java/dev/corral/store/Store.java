@@ -60,6 +60,14 @@ public interface Store extends AutoCloseable {
     default void checkServerSecret(byte[] check) {
     }
 
+    /**
+     * The audit chain every instance on this store appends to (PostgreSQL), on a connection of its own
+     * that the caller closes; empty when the store is this host's alone.
+     */
+    default java.util.Optional<AuditRows> sharedAudit() {
+        return java.util.Optional.empty();
+    }
+
     /** Moves on every key change, so servers know when to reload. */
     long keysVersion();
 

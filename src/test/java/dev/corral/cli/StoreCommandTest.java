@@ -55,9 +55,9 @@ class StoreCommandTest {
         Files.writeString(cfg, "store: " + pg.url(db) + "\nstore_password_file: " + pg.passwordFile() + "\n");
         Run first = corral("store", "migrate", "--config", cfg.toString(), "--state-dir", dir.toString());
         assertThat(first.code()).as(first.err()).isZero();
-        assertThat(first.out().trim()).isEqualTo(pg.url(db) + ": empty to version 1: 1 migration applied");
+        assertThat(first.out().trim()).isEqualTo(pg.url(db) + ": empty to version 2: 2 migrations applied");
         Run again = corral("store", "migrate", "--config", cfg.toString(), "--state-dir", dir.toString());
-        assertThat(again.out().trim()).isEqualTo(pg.url(db) + ": at version 1, nothing to migrate");
+        assertThat(again.out().trim()).isEqualTo(pg.url(db) + ": at version 2, nothing to migrate");
 
         assertThat(corral("store", "migrate", "--help").out()).contains("pending schema migration");
     }
@@ -83,6 +83,11 @@ class StoreCommandTest {
             }
             s.insertUsage(usage);
         }
+        // The instance's audit log, as its server would have written it.
+        try (dev.corral.audit.AuditLog log = dev.corral.audit.AuditLog.open(source.resolve("audit.log"), Clock.systemUTC())) {
+            log.record("system", "server.start", null, Map.of("version", "old"));
+            log.record("uid:1000", "key.revoke", "k", Map.of());
+        }
         List<KeyRecord> keysBefore;
         try (SqliteStore s = SqliteStore.open(sd)) {
             keysBefore = s.listKeys();
@@ -92,7 +97,8 @@ class StoreCommandTest {
         String db = pg.newDatabase();
         Run copy = corral("store", "copy", "--from", source.toString(), "--to", pg.url(db), "--password-file", pg.passwordFile().toString());
         assertThat(copy.code()).as(copy.err()).isZero();
-        assertThat(copy.out()).contains("copied 3 keys, 1 credentials and 2500 usage records from " + sd.database() + " to " + pg.url(db))
+        assertThat(copy.out()).contains("copied 3 keys, 1 credentials, 2500 usage records and 2 audit entries from " + source
+                + " to " + pg.url(db))
                 .contains("next: copy " + source.resolve("server.secret"));
 
         Run twice = corral("store", "copy", "--from", source.toString(), "--to", pg.url(db), "--password-file", pg.passwordFile().toString());
@@ -103,6 +109,9 @@ class StoreCommandTest {
         assertThat(withPassword.code()).isNotZero();
         assertThat(withPassword.err()).contains("--to").contains("holds a password").doesNotContain(":pw@");
 
+        // For the CLI below: a state_dir of its own holding the source's secret (the server's is removed when it stops).
+        Path cliDir = StateDir.open(dir.resolve("cli")).path();
+        Files.copy(source.resolve(StateDir.SECRET_FILE), cliDir.resolve(StateDir.SECRET_FILE), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         // A server on PostgreSQL with the source's server secret (its state_dir) takes the copied keys.
         try (TestGateway gw = TestGateway.start(Map.of("store", pg.url(db), "store_password_file", pg.passwordFile().toString(),
                 "state_dir", source.toString()), SimConfig.defaults(new HostPort("127.0.0.1", 0)))) {
@@ -111,6 +120,21 @@ class StoreCommandTest {
             assertThat(gw.corral.store().usageSince(Instant.EPOCH, null)).containsExactlyElementsOf(usage);
             assertThat(gw.get("/api/tags", key).statusCode()).isEqualTo(200);
         }
+        // The shared chain starts with the instance's own entries and goes on from them: one chain.
+        Path cfg = dir.resolve("corral.yaml");
+        Files.writeString(cfg, "store: " + pg.url(db) + "\nstore_password_file: " + pg.passwordFile() + "\n");
+        Run verified = corral("audit", "verify", "--shared", "--config", cfg.toString(), "--state-dir", dir.resolve("v").toString());
+        assertThat(verified.code()).as(verified.err()).isZero();
+        assertThat(verified.out()).startsWith(pg.url(db) + " (shared audit chain): 4 entries, chain intact");
+
+        // The CLI on its own (no server running) writes to the same store and the same chain, with the same secret.
+        Run made = corral("keys", "create", "--name", "offline", "--config", cfg.toString(), "--state-dir", cliDir.toString());
+        assertThat(made.code()).as(made.err()).isZero();
+        Run after = corral("audit", "verify", "--shared", "--config", cfg.toString(), "--state-dir", dir.resolve("v").toString());
+        assertThat(after.out()).startsWith(pg.url(db) + " (shared audit chain): 5 entries, chain intact");
+        Run stranger = corral("keys", "create", "--name", "x", "--config", cfg.toString(), "--state-dir", dir.resolve("w").toString());
+        assertThat(stranger.code()).isEqualTo(1);
+        assertThat(stranger.err()).contains("this instance's server.secret");
         // An instance whose state_dir has another server.secret would refuse every key: it does not start.
         Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
         assertThatThrownBy(() -> TestGateway.start(Map.of("store", pg.url(db), "store_password_file", pg.passwordFile().toString(),
