@@ -24,11 +24,20 @@ public final class LocalTokenBudgets implements TokenBudgets {
         long monthReserved;
     }
 
-    private final Store store;
+    /** Tokens a key used from a time on, from the usage records ({@link Store#tokensSince}). */
+    public interface UsageSince {
+        long tokensSince(String keyId, Instant since);
+    }
+
+    private final UsageSince usage;
     private final Map<String, KeyPeriods> keys = new HashMap<>();
 
     public LocalTokenBudgets(Store store) {
-        this.store = store;
+        this(store::tokensSince);
+    }
+
+    public LocalTokenBudgets(UsageSince usage) {
+        this.usage = usage;
     }
 
     @Override
@@ -84,19 +93,26 @@ public final class LocalTokenBudgets implements TokenBudgets {
                 && k.month != monthIndex(day));
     }
 
-    /** The key's record moved to the current day and month, reading a new period's usage from the store. */
+    /**
+     * The key's record moved to the current day and month, reading a new period's usage from the
+     * store. A period becomes current only once its usage was read: when the read fails (the store
+     * is down), the exception goes to the caller and the next request reads again, instead of the
+     * period counting from zero for the rest of the day.
+     */
     private KeyPeriods current(String keyId, long day, boolean wantDay, boolean wantMonth) {
         KeyPeriods k = keys.computeIfAbsent(keyId, id -> new KeyPeriods());
         if (wantDay && k.day != day) {
+            long used = usage.tokensSince(keyId, Instant.ofEpochSecond(day * 86_400L));
             k.day = day;
-            k.dayUsed = store.tokensSince(keyId, Instant.ofEpochSecond(day * 86_400L));
+            k.dayUsed = used;
             k.dayReserved = 0;
         }
         long month = monthIndex(day);
         if (wantMonth && k.month != month) {
-            k.month = month;
             LocalDate first = LocalDate.ofEpochDay(day).withDayOfMonth(1);
-            k.monthUsed = store.tokensSince(keyId, first.atStartOfDay().toInstant(ZoneOffset.UTC));
+            long used = usage.tokensSince(keyId, first.atStartOfDay().toInstant(ZoneOffset.UTC));
+            k.month = month;
+            k.monthUsed = used;
             k.monthReserved = 0;
         }
         return k;

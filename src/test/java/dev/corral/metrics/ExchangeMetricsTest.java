@@ -33,7 +33,7 @@ class ExchangeMetricsTest {
     static final RouteTable ROUTES = RouteTable.ollama();
     static final AdmissionControl ADMISSION = new AdmissionControl(
             new ConfigLoader(Map.of()).load(null, Map.of("state_dir", "/nonexistent")).admission(),
-            new LocalBuckets(), new LocalTokenBudgets(null), Clock.systemUTC());
+            new LocalBuckets(), new LocalTokenBudgets((key, since) -> 0), Clock.systemUTC());
 
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
