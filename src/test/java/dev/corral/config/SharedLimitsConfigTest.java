@@ -91,7 +91,8 @@ class SharedLimitsConfigTest {
 
     @Test
     void changingWhereLimitsAreSharedWaitsForARestart() {
-        assertThat(ConfigChanges.needingRestart(ConfigChanges.changed(load(Map.of(), null),
+        Settings running = load(Map.of(), null);
+        assertThat(ConfigChanges.needingRestart(running, ConfigChanges.changed(running,
                 load(Map.of("CORRAL_LIMITS_SHARED", "redis://127.0.0.1:6379/0"), null)))).contains("sharedLimits.url");
     }
 }
