@@ -43,8 +43,9 @@ run_gateway() { # name, extra env...
   env CORRAL_STATE_DIR="$work/$name" CORRAL_ACCESS_LOG_LEVEL=OFF CORRAL_ADMISSION_UPSTREAM_CONCURRENCY=256 \
       CORRAL_ADMISSION_QUEUE_PER_KEY=1024 CORRAL_ADMISSION_QUEUE_SIZE=4096 "$@" \
       "$JAVA" -XX:+UseSerialGC -jar target/corral.jar serve --listen 127.0.0.1:"$port" --upstream http://127.0.0.1:"$sim" \
-      >"$work/$name.log" 2>&1 & pids+=($!)
-  wait_port "$port"
+      >"$work/$name.log" 2>&1 &
+  local gpid=$! # run_gateway runs in $(...): the EXIT trap's pids cannot see it, so it stops its gateway itself
+  wait_port "$port" || { kill "$gpid" 2>/dev/null; echo "bench: $name did not start; see $work/$name.log" >&2; exit 1; }
   local key
   key=$(CORRAL_STATE_DIR="$work/$name" "$JAVA" -jar target/corral.jar keys create --name bench "${KEY_FLAGS[@]}" 2>/dev/null)
   sleep 1.5 # the server picks the key up within a second
@@ -57,6 +58,7 @@ LUA
   wrk -t2 -c"$CONNECTIONS" -d5s -s "$work/$name.lua" "http://127.0.0.1:$port/api/generate" >/dev/null # warm-up
   wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$work/$name.lua" "http://127.0.0.1:$port/api/generate" >"$work/$name.wrk"
   grep -E "Requests/sec|Non-2xx" "$work/$name.wrk" | sed "s/^/$name: /" >&2
+  kill "$gpid" 2>/dev/null; wait "$gpid" 2>/dev/null || true
   awk '/Requests\/sec/ {print $2}' "$work/$name.wrk"
 }
 
