@@ -2,7 +2,6 @@ package dev.corral.store;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,23 +27,10 @@ final class PostgresUsage {
         }
         writer.inTransaction("write " + batch.size() + " usage records", c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO usage (ts, request_id, key_id, route, model, status, outcome, prompt_tokens,"
-                            + " completion_tokens, duration_ms, bytes_in, bytes_out, auth)"
-                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING")) {
+                    "INSERT INTO usage (" + UsageRows.COLUMNS + ") VALUES (" + UsageRows.PARAMETERS + ")"
+                            + " ON CONFLICT (request_id) DO NOTHING")) {
                 for (UsageRecord u : batch) {
-                    ps.setLong(1, u.time().toEpochMilli());
-                    ps.setString(2, u.requestId());
-                    ps.setString(3, u.keyId());
-                    ps.setString(4, u.route());
-                    ps.setString(5, u.model());
-                    ps.setInt(6, u.status());
-                    ps.setString(7, u.outcome());
-                    setCount(ps, 8, u.promptTokens());
-                    setCount(ps, 9, u.completionTokens());
-                    ps.setLong(10, u.durationMs());
-                    ps.setLong(11, u.bytesIn());
-                    ps.setLong(12, u.bytesOut());
-                    ps.setString(13, u.auth());
+                    UsageRows.bind(ps, u);
                     ps.addBatch();
                 }
                 ps.executeBatch();
@@ -77,10 +63,7 @@ final class PostgresUsage {
                 try (ResultSet rs = ps.executeQuery()) {
                     List<UsageRecord> out = new ArrayList<>();
                     while (rs.next()) {
-                        out.add(new UsageRecord(Instant.ofEpochMilli(rs.getLong("ts")), rs.getString("request_id"),
-                                rs.getString("key_id"), rs.getString("route"), rs.getString("model"), rs.getInt("status"),
-                                rs.getString("outcome"), count(rs, "prompt_tokens"), count(rs, "completion_tokens"),
-                                rs.getLong("duration_ms"), rs.getLong("bytes_in"), rs.getLong("bytes_out"), rs.getString("auth")));
+                        out.add(UsageRows.read(rs));
                     }
                     return out;
                 }
@@ -124,16 +107,5 @@ final class PostgresUsage {
         });
     }
 
-    private static void setCount(PreparedStatement ps, int i, long v) throws java.sql.SQLException {
-        if (v < 0) {
-            ps.setNull(i, Types.BIGINT);
-        } else {
-            ps.setLong(i, v);
-        }
-    }
 
-    private static long count(ResultSet rs, String col) throws java.sql.SQLException {
-        long v = rs.getLong(col);
-        return rs.wasNull() ? -1 : v;
-    }
 }

@@ -48,11 +48,7 @@ final class SqliteUsageReads {
                 try (ResultSet rs = ps.executeQuery()) {
                     List<UsageRecord> out = new ArrayList<>();
                     while (rs.next()) {
-                        out.add(new UsageRecord(Instant.ofEpochMilli(rs.getLong("ts")), rs.getString("request_id"),
-                                rs.getString("key_id"), rs.getString("route"), rs.getString("model"),
-                                rs.getInt("status"), rs.getString("outcome"), count(rs, "prompt_tokens"),
-                                count(rs, "completion_tokens"), rs.getLong("duration_ms"), rs.getLong("bytes_in"),
-                                rs.getLong("bytes_out"), rs.getString("auth")));
+                        out.add(UsageRows.read(rs));
                     }
                     return out;
                 }
@@ -101,8 +97,4 @@ final class SqliteUsageReads {
     }
 
     /** A stored token count; -1 when the column is NULL (the count was unknown). */
-    private static long count(ResultSet rs, String col) throws SQLException {
-        long v = rs.getLong(col);
-        return rs.wasNull() ? -1 : v;
-    }
 }

@@ -6,7 +6,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.util.List;
 
 /**
@@ -43,23 +42,9 @@ final class SqliteUsageWriter {
                 // timeout), and no driver-side transaction state can go stale after a failed BEGIN.
                 tx.execute("BEGIN IMMEDIATE");
                 try (PreparedStatement ps = c.prepareStatement(
-                        "INSERT OR IGNORE INTO usage (ts, request_id, key_id, route, model, status, outcome, prompt_tokens,"
-                                + " completion_tokens, duration_ms, bytes_in, bytes_out, auth)"
-                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                        "INSERT OR IGNORE INTO usage (" + UsageRows.COLUMNS + ") VALUES (" + UsageRows.PARAMETERS + ")")) {
                     for (UsageRecord u : batch) {
-                        ps.setLong(1, u.time().toEpochMilli());
-                        ps.setString(2, u.requestId());
-                        ps.setString(3, u.keyId());
-                        ps.setString(4, u.route());
-                        ps.setString(5, u.model());
-                        ps.setInt(6, u.status());
-                        ps.setString(7, u.outcome());
-                        setCount(ps, 8, u.promptTokens());
-                        setCount(ps, 9, u.completionTokens());
-                        ps.setLong(10, u.durationMs());
-                        ps.setLong(11, u.bytesIn());
-                        ps.setLong(12, u.bytesOut());
-                        ps.setString(13, u.auth());
+                        UsageRows.bind(ps, u);
                         ps.addBatch();
                     }
                     ps.executeBatch();
@@ -116,11 +101,4 @@ final class SqliteUsageWriter {
     }
 
     /** A token count, or NULL for an unknown one (negative). */
-    private static void setCount(PreparedStatement ps, int i, long v) throws SQLException {
-        if (v < 0) {
-            ps.setNull(i, Types.INTEGER);
-        } else {
-            ps.setLong(i, v);
-        }
-    }
 }
