@@ -56,6 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Corral implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Corral.class);
+    /** The refresher's failures: a store that cannot be reached would fail every second. */
+    private final dev.corral.logging.OutageLog keysOutage = new dev.corral.logging.OutageLog(log, "reloading keys");
 
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Settings settings;
@@ -259,8 +261,9 @@ public final class Corral implements AutoCloseable {
     private void refreshKeys() {
         try {
             keys.refresh();
+            keysOutage.ok();
         } catch (RuntimeException e) {
-            log.error("reloading keys failed; keeping the keys loaded before: {}", e.getMessage());
+            keysOutage.failed(e.getMessage() + "; the keys loaded before stay in force");
         }
     }
 
