@@ -68,6 +68,11 @@ public final class BatchingAppender extends UnsynchronizedAppenderBase<ILoggingE
         this.idleMillis = idleMillis;
     }
 
+    /** True while the writer sleeps with nothing queued (tests wait for it). */
+    boolean idle() {
+        return idle;
+    }
+
     @Override
     public void start() {
         if (encoder == null) {

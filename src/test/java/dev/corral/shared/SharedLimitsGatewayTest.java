@@ -88,7 +88,10 @@ class SharedLimitsGatewayTest {
                         + "\r\nContent-Type: application/json\r\nContent-Length: " + CHAT.length() + "\r\n\r\n" + CHAT)
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 s.getOutputStream().flush();
-                Thread.sleep(300); // the request is in admission, waiting for the paused Redis; the client leaves
+                // Its model is known once Inspect ran; the steps up to Admit then run in the same turn of the loop,
+                // and Admit waits for the paused Redis: the client leaves while admission waits.
+                Eventually.await("the request in admission", Duration.ofSeconds(10), () ->
+                        gw.corral.live().snapshot().stream().anyMatch(e -> e.model() != null));
             }
             Eventually.await("the slot taken after the client left is given back, here and in Redis", Duration.ofSeconds(15),
                     () -> gw.corral.admission().inFlight(id) == 0 && "(nil)".equals(redis.command("HGET corral:slots:" + id + " held")));
