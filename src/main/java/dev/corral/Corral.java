@@ -121,13 +121,13 @@ public final class Corral implements AutoCloseable {
             refresher.scheduleWithFixedDelay(() -> c.noteExpiredKeys(clock, true), 1, 1, TimeUnit.SECONDS);
             // Before serving: earlier runs' journals are replayed into the store (or kept, if it cannot take them).
             c.usage = c.own(UsageRecorder.start(c.store, dir, settings.usage()));
+            IoThreads io = c.own(IoThreads.start(Math.max(1, Runtime.getRuntime().availableProcessors())));
             LocalBuckets buckets = new LocalBuckets(); // failed authentication: per instance, also with shared limits
             c.admission = new AdmissionControl(settings.admission(), c.own(dev.corral.shared.SharedLimiters.open(
-                    settings.sharedLimits(), c.store, c.audit)).limiters(), clock);
+                    settings.sharedLimits(), c.store, c.audit, io.transport().name().equals("epoll") ? io.group() : null)).limiters(), clock);
             refresher.scheduleWithFixedDelay(c.admission::housekeeping, 60, 60, TimeUnit.SECONDS);
             c.health = c.own(new UpstreamHealth(settings.upstream()));
             var pins = c.own(new dev.corral.upstream.PinWatch(c::settings, new dev.corral.upstream.PinAudit(c.audit)).start());
-            IoThreads io = c.own(IoThreads.start(Math.max(1, Runtime.getRuntime().availableProcessors())));
             var nodes = c.own(dev.corral.upstream.Nodes.start(settings, io.transport(), io.group(), io.alloc(), c.health)); // probes start
             Metrics metrics = settings.metrics().enabled() ? c.own(new Metrics()) : null;
             List<ExchangeListener> listeners = new ArrayList<>(extraListeners);

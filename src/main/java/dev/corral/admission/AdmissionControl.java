@@ -5,13 +5,16 @@ import dev.corral.config.Settings;
 import dev.corral.refusal.Refusal;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Admits a request against its key's limits, in order: request rate, then (for inference)
- * requests in flight, the token reservation against the tokens per minute, and the daily and
- * monthly budgets. What it takes is on the returned {@link Ticket}; on a refusal everything taken
- * so far is given back. {@link #settle} replaces the reservation by the real count and gives the
- * rest back, once. The upstream's slots are the {@link FairQueue}'s; failed authentication is the
+ * Admits a request against its key's limits: for inference, first what is known in this process
+ * (requests in flight here, a token estimate no minute could hold), then one {@link Claim} on the
+ * {@link Limiters}: the request rate, then for inference the slot among requests in flight across
+ * instances, the token reservation against the tokens per minute, and the daily and monthly
+ * budgets. What it takes is on the returned {@link Ticket}; on a refusal everything taken so far is
+ * given back. {@link #settle} replaces the reservations by the real count and gives the rest back,
+ * once. The upstream's slots are the {@link FairQueue}'s; failed authentication is the
  * {@link AuthFailureLimiter}'s.
  */
 public final class AdmissionControl {
@@ -22,22 +25,18 @@ public final class AdmissionControl {
     public record Decision(Ticket ticket, Refusal refusal) {}
 
     private volatile Settings.Admission cfg;
-    private final RateLimits rates;
-    private final TokenBudgets budgets;
     private final Limiters limiters;
     private final InFlight inFlight = new InFlight();
     private final FairQueue queue;
     private final Clock clock;
 
     public AdmissionControl(Settings.Admission cfg, Buckets buckets, TokenBudgets budgets, Clock clock) {
-        this(cfg, new Limiters(buckets, budgets, KeySlots.NONE, null, () -> null), clock);
+        this(cfg, new LocalLimits(buckets, budgets, KeySlots.NONE), clock);
     }
 
     public AdmissionControl(Settings.Admission cfg, Limiters limiters, Clock clock) {
         this.cfg = cfg;
         this.limiters = limiters;
-        this.rates = new RateLimits(limiters.buckets());
-        this.budgets = limiters.budgets();
         this.clock = clock;
         this.queue = new FairQueue(cfg.queue().upstreamConcurrency(), cfg.queue().size(), cfg.queue().perKey());
     }
@@ -59,14 +58,9 @@ public final class AdmissionControl {
         return cfg.queue().timeout();
     }
 
-    /** Where {@link #admit} must run: null on the event loop (limits in memory), else this executor (limits over the network). */
-    public java.util.concurrent.Executor offLoop() {
-        return limiters.offLoop();
-    }
-
     /** Null while limits are kept as configured; else what is not (shared limits unreachable), for /healthz. */
     public String limitsDegraded() {
-        return limiters.degraded().get();
+        return limiters.degraded();
     }
 
     public EffectiveLimits limits(Principal p) {
@@ -87,67 +81,86 @@ public final class AdmissionControl {
     }
 
     /**
+     * The decision, at once where the limits are in memory, else when they answer; never blocks.
+     *
      * @param inference   the route runs a model (only those take slots, tokens and budgets)
      * @param completes   the route produces completion tokens (embeddings do not)
      * @param maxTokens   the request's completion bound, -1 for none
      * @param bodyBytes   the request body's size, for the prompt estimate (bytes / 4)
+     * @throws java.util.concurrent.RejectedExecutionException when too many admissions wait for the network already
      */
-    public Decision admit(Principal p, boolean inference, boolean completes, long maxTokens, long bodyBytes) {
+    public CompletableFuture<Decision> admitLater(Principal p, boolean inference, boolean completes, long maxTokens, long bodyBytes) {
         EffectiveLimits l = limits(p);
         Ticket t = new Ticket(p.keyId(), l);
+        long need = 0;
+        int concurrency = 0;
+        if (inference) {
+            if (l.concurrency() > 0) {
+                if (!inFlight.tryTake(t.keyId, l.concurrency())) {
+                    return CompletableFuture.completedFuture(refused(t, Denials.concurrency(l.concurrency())));
+                }
+                t.inFlight = true;
+                concurrency = l.concurrency(); // the other instances' requests count too, where limits are shared
+            }
+            t.promptEstimate = Math.max(1, bodyBytes / 4);
+            t.completionReserve = !completes ? 0 : maxTokens >= 0 ? Math.min(maxTokens, MAX_BOUND) : cfg.defaultMaxTokens();
+            need = t.promptEstimate + t.completionReserve;
+            if (l.tpm() > 0 && need > l.tpm()) {
+                return CompletableFuture.completedFuture(refused(t, Denials.neverFits(need, l.tpm())));
+            }
+        }
+        Claim c = new Claim(t.keyId, l.rpm(), l.burst() > 0 ? l.burst() : l.rpm(), concurrency, inference ? l.tpm() : 0, need,
+                inference ? l.daily() : 0, inference ? l.monthly() : 0, clock.instant());
+        if (limiters.busy()) {
+            settle(t, 0);
+            throw new java.util.concurrent.RejectedExecutionException("too many admissions waiting for the shared limits");
+        }
+        CompletableFuture<Claim> taken;
         try {
-            return admit(t, l, inference, completes, maxTokens, bodyBytes);
+            taken = limiters.take(c);
         } catch (LimitsUnavailable e) {
-            return refused(t, Denials.unavailable(e.getMessage()));
+            return CompletableFuture.completedFuture(refused(t, Denials.unavailable(e.getMessage())));
+        }
+        if (taken.isDone() && !taken.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(decide(t, l, taken.join()));
+        }
+        return taken.handle((claim, e) -> {
+            if (e == null) {
+                return decide(t, l, claim);
+            }
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof LimitsUnavailable u) {
+                return refused(t, Denials.unavailable(u.getMessage()));
+            }
+            settle(t, 0);
+            throw cause instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(cause);
+        });
+    }
+
+    /** {@link #admitLater}, waiting for the decision (tests, and callers off the event loop). */
+    public Decision admit(Principal p, boolean inference, boolean completes, long maxTokens, long bodyBytes) {
+        try {
+            return admitLater(p, inference, completes, maxTokens, bodyBytes).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
-    private Decision admit(Ticket t, EffectiveLimits l, boolean inference, boolean completes, long maxTokens, long bodyBytes) {
-        if (l.rpm() > 0) {
-            long wait = rates.takeRequest(t.keyId, l);
-            if (wait > 0) {
-                return refused(t, Denials.rate("rate_limit_rpm", "rate limit: this key may send " + l.rpm()
-                        + " requests per minute", wait, "rpm", rates.requestCapacity(l), 60, 0));
-            }
-        }
-        if (!inference) {
+    /** What a claim's outcome means for the request: its ticket holds the claim, or the refusal says which limit. */
+    private Decision decide(Ticket t, EffectiveLimits l, Claim c) {
+        if (c.refused == null) {
+            t.claim = c;
             return new Decision(t, null);
         }
-        if (l.concurrency() > 0) {
-            if (!inFlight.tryTake(t.keyId, l.concurrency())) {
-                return refused(t, Denials.concurrency(l.concurrency()));
-            }
-            t.inFlight = true;
-            t.slot = limiters.slots().take(t.keyId, l.concurrency()); // the other instances' requests count too
-            if (t.slot == null) {
-                return refused(t, Denials.concurrency(l.concurrency()));
-            }
-        }
-        t.promptEstimate = Math.max(1, bodyBytes / 4);
-        t.completionReserve = !completes ? 0 : maxTokens >= 0 ? Math.min(maxTokens, MAX_BOUND) : cfg.defaultMaxTokens();
-        long need = t.promptEstimate + t.completionReserve;
-        if (l.tpm() > 0) {
-            if (need > l.tpm()) {
-                return refused(t, Denials.neverFits(need, l.tpm()));
-            }
-            long wait = rates.reserveTokens(t.keyId, l, need);
-            if (wait > 0) {
-                long left = rates.tokensLeft(t.keyId, l);
-                return refused(t, Denials.rate("rate_limit_tpm", "token rate limit: this request may use up to " + need
-                        + " tokens and the key has " + Math.max(0, left) + " of its " + l.tpm() + " tokens per minute left",
-                        wait, "tpm", l.tpm(), 60, left));
-            }
-            t.reservedTpm = need;
-        }
-        if (l.daily() > 0 || l.monthly() > 0) {
-            TokenBudgets.Exceeded[] why = new TokenBudgets.Exceeded[1];
-            TokenBudgets.Reservation r = budgets.reserve(t.keyId, l.daily(), l.monthly(), need, clock.instant(), why);
-            if (r == null) {
-                return refused(t, Denials.budget(why[0], need, clock.instant()));
-            }
-            t.budget = r;
-        }
-        return new Decision(t, null);
+        return refused(t, switch (c.refused) {
+            case RATE -> Denials.rate("rate_limit_rpm", "rate limit: this key may send " + l.rpm() + " requests per minute",
+                    c.waitNanos, "rpm", c.rpmCapacity, 60, 0);
+            case CONCURRENCY -> Denials.concurrency(l.concurrency());
+            case TOKENS -> Denials.rate("rate_limit_tpm", "token rate limit: this request may use up to " + c.tokens
+                    + " tokens and the key has " + Math.max(0, c.tokensLeft) + " of its " + l.tpm() + " tokens per minute left",
+                    c.waitNanos, "tpm", l.tpm(), 60, c.tokensLeft);
+            case BUDGET -> Denials.budget(c.exceeded, c.tokens, clock.instant());
+        });
     }
 
     private Decision refused(Ticket t, Refusal r) {
@@ -170,25 +183,19 @@ public final class AdmissionControl {
         if (t.inFlight) {
             inFlight.release(t.keyId);
         }
-        if (t.slot != null) {
-            t.slot.release();
-        }
-        if (t.reservedTpm > 0) {
-            rates.settleTokens(t.keyId, t.limits, t.reservedTpm, actual);
-        }
-        if (t.budget != null) {
-            budgets.settle(t.budget, actual);
+        Claim c = t.claim;
+        if (c != null) {
+            limiters.settle(c, actual);
         }
     }
 
     /** Tokens used and reserved today by a key with a daily budget (0 without one). */
     public long usedToday(String keyId) {
-        return budgets.usedToday(keyId, clock.instant());
+        return limiters.usedToday(keyId, clock.instant());
     }
 
     /** Forgets idle buckets and past budget periods. */
     public void housekeeping() {
-        rates.evictFull();
-        budgets.evictOld(clock.instant());
+        limiters.housekeeping(clock.instant());
     }
 }

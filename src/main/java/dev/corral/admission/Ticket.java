@@ -13,11 +13,10 @@ public final class Ticket {
     final EffectiveLimits limits;
     final AtomicBoolean released = new AtomicBoolean();
     boolean inFlight;
-    KeySlots.Held slot;
-    long reservedTpm;
+    /** What it took from the key's limits; null until admitted. */
+    Claim claim;
     long promptEstimate;
     long completionReserve;
-    TokenBudgets.Reservation budget;
     private volatile FairQueue.Permit permit;
 
     Ticket(String keyId, EffectiveLimits limits) {

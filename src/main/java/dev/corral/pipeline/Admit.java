@@ -7,7 +7,6 @@ import dev.corral.route.Route;
 import dev.corral.route.RouteClass;
 import dev.corral.usage.Accounting;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -17,9 +16,9 @@ import java.util.concurrent.RejectedExecutionException;
  * (503) rather than served unaccounted. An admitted request is then noted durably with its
  * reservation, so it is accounted for even if the process dies mid-request.
  *
- * <p>Limits kept in memory are checked here, on the event loop. Limits shared over the network
- * (Redis) are checked on admission's own executor, and the decision comes back to the loop: the
- * loop never waits for the network. A client that left meanwhile has its ticket given back there.
+ * <p>Limits kept in memory are checked here, on the event loop, at once. Limits shared over the
+ * network (Redis) answer later, and the decision comes back to the loop: the loop never waits for
+ * the network. A client that left meanwhile has its ticket given back there.
  */
 public final class Admit implements Step {
     private final AdmissionControl admission;
@@ -38,39 +37,31 @@ public final class Admit implements Step {
         }
         Route route = ex.route();
         boolean inference = route.routeClass() == RouteClass.INFERENCE;
-        Executor offLoop = admission.offLoop();
-        if (offLoop == null) {
-            return carryOut(ex, admission.admit(ex.principal(), inference, route.producesCompletion(), ex.maxTokens(),
-                    ex.tally().bytesIn()));
-        }
-        CompletableFuture<Decision> decided = new CompletableFuture<>();
-        dev.corral.access.Principal principal = ex.principal();
-        boolean completes = route.producesCompletion();
-        long maxTokens = ex.maxTokens();
-        long bytesIn = ex.tally().bytesIn();
+        CompletableFuture<AdmissionControl.Decision> later;
         try {
-            offLoop.execute(() -> {
-                AdmissionControl.Decision d;
-                try {
-                    d = admission.admit(principal, inference, completes, maxTokens, bytesIn);
-                } catch (RuntimeException e) {
-                    ex.loop().execute(() -> decided.completeExceptionally(e)); // fail closed: the connection answers 500
-                    return;
-                }
-                ex.loop().execute(() -> {
-                    if (decided.isDone()) { // the client left while admission ran: give back what it took
-                        if (d.ticket() != null) {
-                            admission.settle(d.ticket(), 0);
-                        }
-                        return;
-                    }
-                    decided.complete(carryOut(ex, d));
-                });
-            });
+            later = admission.admitLater(ex.principal(), inference, route.producesCompletion(), ex.maxTokens(),
+                    ex.tally().bytesIn());
         } catch (RejectedExecutionException e) {
             return Decision.refuse(new Refusal(RefusalKind.SERVICE_UNAVAILABLE, "too many requests waiting for admission",
                     "admission_busy", false).withHeaders(java.util.Map.of("Retry-After", "1")));
         }
+        if (later.isDone() && !later.isCompletedExceptionally()) {
+            return carryOut(ex, later.join());
+        }
+        CompletableFuture<Decision> decided = new CompletableFuture<>();
+        later.whenComplete((d, e) -> ex.loop().execute(() -> {
+            if (decided.isDone()) { // the client left while admission waited: give back what it took
+                if (d != null && d.ticket() != null) {
+                    admission.settle(d.ticket(), 0);
+                }
+                return;
+            }
+            if (e != null) {
+                decided.completeExceptionally(e); // fail closed: the connection answers 500
+            } else {
+                decided.complete(carryOut(ex, d));
+            }
+        }));
         return Decision.await(decided);
     }
 

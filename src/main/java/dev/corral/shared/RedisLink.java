@@ -18,12 +18,14 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -55,8 +57,17 @@ final class RedisLink implements AutoCloseable {
      */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
 
-    /** Connects; throws (a Lettuce RedisException) when Redis does not answer now. */
+    /** Connects on Lettuce's own threads; throws (a Lettuce RedisException) when Redis does not answer now. */
     static RedisLink connect(SharedLimits cfg) {
+        return connect(cfg, null);
+    }
+
+    /**
+     * Connects on {@code loops} (the gateway's own event loops, when of the transport Lettuce uses), so
+     * that a request's Redis calls are written and answered on the loop that serves it, not handed
+     * between threads; on Lettuce's own threads when null. Throws when Redis does not answer now.
+     */
+    static RedisLink connect(SharedLimits cfg, EventLoopGroup loops) {
         RedisURI uri = RedisURI.create(cfg.url());
         uri.setTimeout(START_TIMEOUT.compareTo(cfg.timeout()) > 0 ? START_TIMEOUT : cfg.timeout());
         if (cfg.password() != null) {
@@ -64,7 +75,9 @@ final class RedisLink implements AutoCloseable {
             uri.setCredentialsProvider(new StaticCredentialsProvider(user, cfg.password().toCharArray()));
         }
         // Reconnect attempts back off to at most the lease: limits are shared again soon after Redis returns.
-        ClientResources res = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
+        DefaultClientResources.Builder builder = DefaultClientResources.builder().computationThreadPoolSize(2);
+        builder = loops != null ? builder.eventLoopGroupProvider(new SharedLoops(loops)) : builder.ioThreadPoolSize(2);
+        ClientResources res = builder
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), cfg.lease().dividedBy(3), 2, TimeUnit.MILLISECONDS))
                 .build();
         RedisClient client = RedisClient.create(res, uri);
@@ -125,6 +138,46 @@ final class RedisLink implements AutoCloseable {
             shas.put(name, sha);
             return (T) c.evalsha(sha, type, keys, args);
         }
+    }
+
+    /**
+     * Runs a script of this package without waiting: the stage completes on the connection's thread
+     * when Redis answers. It goes on the connection Bucket4j's buckets use, so that a request's calls
+     * stay on one thread. Its SHA must be known ({@link #load} at start); where Redis lost it (a restart),
+     * the source is sent once more (EVAL caches it again).
+     */
+    @SuppressWarnings("unchecked")
+    <T> CompletableFuture<T> runLater(String name, ScriptOutputType type, String[] keys, String... args) {
+        String sha = shas.get(name);
+        if (sha == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("script " + name + " was not loaded at start"));
+        }
+        CompletableFuture<T> out = new CompletableFuture<>();
+        byte[][] values = new byte[args.length][];
+        for (int i = 0; i < args.length; i++) {
+            values[i] = args[i].getBytes(StandardCharsets.UTF_8);
+        }
+        bytes.async().<T>evalsha(sha, type, keys, values).whenComplete((r, e) -> {
+            if (e == null) {
+                out.complete(r);
+            } else if (e instanceof RedisNoScriptException) {
+                bytes.async().<T>eval(source(name), type, keys, values).whenComplete((r2, e2) -> {
+                    if (e2 == null) {
+                        out.complete(r2);
+                    } else {
+                        out.completeExceptionally(e2);
+                    }
+                });
+            } else {
+                out.completeExceptionally(e);
+            }
+        });
+        return out;
+    }
+
+    /** Loads a script into Redis now (waits), so that {@link #runLater} knows its SHA. */
+    void load(String name) {
+        shas.put(name, strings.sync().scriptLoad(source(name)));
     }
 
     private String source(String name) {

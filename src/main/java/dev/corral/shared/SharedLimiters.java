@@ -15,13 +15,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Builds the limiters admission uses from limits.shared: in this process by default, or in Redis
- * (buckets, budgets and slots under this instance's lease), with the executors that keep Redis off
- * the event loop. Closing ends the lease (what it holds is given back at once) and the connection.
+ * (buckets, budgets and slots under this instance's lease, never waited for on the event loop).
+ * Closing ends the lease (what it holds is given back at once) and the connection.
  */
 public final class SharedLimiters implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SharedLimiters.class);
-    /** Admissions waiting for a thread before new ones get 503 (Admit): a Redis that slows down must not pile up requests. */
-    private static final int ADMIT_QUEUE = 4096;
 
     private final Limiters limiters;
     private final SharedState state;
@@ -38,12 +36,17 @@ public final class SharedLimiters implements AutoCloseable {
      * without it cannot know how many others share the limits, so it refuses to start (ConfigException).
      */
     public static SharedLimiters open(SharedLimits cfg, Store store, Audit audit) {
+        return open(cfg, store, audit, null);
+    }
+
+    /** As {@link #open(SharedLimits, Store, Audit)}, Redis's connection on {@code loops} (the gateway's event loops) where it can. */
+    public static SharedLimiters open(SharedLimits cfg, Store store, Audit audit, io.netty.channel.EventLoopGroup loops) {
         if (!cfg.enabled()) {
             return new SharedLimiters(Limiters.inProcess(store), null);
         }
         RedisLink redis;
         try {
-            redis = RedisLink.connect(cfg);
+            redis = RedisLink.connect(cfg, loops);
         } catch (RuntimeException e) {
             throw new ConfigException("limits.shared: Redis at " + cfg.url() + " does not answer (" + e.getMessage()
                     + "); start it, check the address and password, or leave limits.shared empty to keep limits in this process");
@@ -58,16 +61,14 @@ public final class SharedLimiters implements AutoCloseable {
                     + e.getMessage() + "); check the password and that the user may run scripts (EVALSHA)");
         }
         redis.ready(cfg.timeout());
-        // The threads mostly wait for Redis's answers, so there are more of them than cores.
-        int threads = 4 * Runtime.getRuntime().availableProcessors();
-        ExecutorService admit = pool("corral-admit", threads, ADMIT_QUEUE);
-        ExecutorService giveBacks = pool("corral-giveback", threads, Integer.MAX_VALUE);
-        Limiters limiters = new Limiters(new RedisBuckets(redis, state, cfg.timeout(), giveBacks),
-                new RedisTokenBudgets(redis, lease, state, store, giveBacks),
-                new RedisKeySlots(redis, lease, state, giveBacks), admit, state::degraded);
+        redis.load("take");
+        redis.load("give");
+        // Redis is never waited for on a request's thread; only a budget period's first read of the store is.
+        ExecutorService blocking = pool("corral-shared-store", 2, Integer.MAX_VALUE);
+        Limiters limiters = new RedisLimits(redis, lease, state, store, new RedisBuckets(redis, state), blocking);
         log.info("limits shared in Redis at {} as instance {} ({} live), lease {}, on failure: {}", cfg.url(), lease.id(),
                 state.liveInstances(), cfg.lease(), cfg.refuseOnFailure() ? "refuse" : "local share");
-        return new SharedLimiters(limiters, state, redis, lease, () -> drain(giveBacks), () -> drain(admit));
+        return new SharedLimiters(limiters, state, redis, lease, () -> drain(blocking));
     }
 
     public Limiters limiters() {

@@ -68,6 +68,16 @@ final class SharedState {
                 "on_shared_failure", refuse ? "refuse" : "local"));
     }
 
+    /** The failure an asynchronous call completed with, unwrapped, as failed() takes it. */
+    static RuntimeException runtime(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof RuntimeException r ? r : new IllegalStateException(t);
+    }
+
     /** A heartbeat under a new lease reached Redis: limits are shared again. */
     void recovered() {
         if (shared.compareAndSet(false, true)) {

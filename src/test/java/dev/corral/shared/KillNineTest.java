@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.corral.access.ApiKey;
 import dev.corral.access.KeyHasher;
 import dev.corral.access.KeyIssuer;
-import dev.corral.admission.KeySlots;
+import dev.corral.admission.Claim;
 import dev.corral.audit.Audit;
 import dev.corral.config.HostPort;
 import dev.corral.sim.SimConfig;
@@ -73,7 +73,7 @@ class KillNineTest {
                     assertThat(head.status()).as("stream %d", i).isEqualTo(i < 2 ? 200 : 429);
                 }
                 assertThat(redis.command("HGET " + Keys.slots(id) + " held")).isEqualTo("2");
-                assertThat(live.limiters().slots().take(id, 2)).as("both slots held by the child").isNull();
+                assertThat(Claims.slot(live.limiters(), id, 2)).as("both slots held by the child").isNull();
                 child.destroyForcibly(); // SIGKILL: no shutdown hook, nothing given back
                 assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
             } finally {
@@ -81,12 +81,12 @@ class KillNineTest {
             }
             Eventually.await("the dead instance's slots given back by a live instance's lease renewal", Duration.ofSeconds(30),
                     () -> "(nil)".equals(redis.command("HGET " + Keys.slots(id) + " held")));
-            KeySlots.Held one = live.limiters().slots().take(id, 2);
-            KeySlots.Held two = live.limiters().slots().take(id, 2);
+            Claim one = Claims.slot(live.limiters(), id, 2);
+            Claim two = Claims.slot(live.limiters(), id, 2);
             assertThat(one).isNotNull();
             assertThat(two).isNotNull();
-            one.release();
-            two.release();
+            live.limiters().settle(one, 0);
+            live.limiters().settle(two, 0);
         } finally {
             for (RawClient c : clients) {
                 c.close();

@@ -2,8 +2,7 @@ package dev.corral.shared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.corral.admission.KeySlots;
-import dev.corral.admission.TokenBudgets;
+import dev.corral.admission.Claim;
 import dev.corral.audit.Audit;
 import dev.corral.store.SqliteStore;
 import dev.corral.store.StateDir;
@@ -16,7 +15,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * never given back twice), periods that expired, and a clean leave.
  */
 class LeaseScriptsTest {
-    static final Executor NOW = Runnable::run; // give-backs on the caller's thread: the test reads Redis right after
+    static final java.util.concurrent.ExecutorService STORE = java.util.concurrent.Executors.newCachedThreadPool();
     static final Instant T = Instant.now();
 
     RedisServer redis;
@@ -39,15 +37,29 @@ class LeaseScriptsTest {
         final RedisLink link = RedisLink.connect(SharedLimitsTest.cfg(redis.url(), Duration.ofSeconds(10), false));
         final SharedState state = new SharedState(Audit.discarding(), false);
         final InstanceLease lease;
-        final RedisTokenBudgets budgets;
-        final RedisKeySlots slots;
+        final RedisLimits limits;
 
         Node(Duration lease) {
             this.lease = new InstanceLease(link, state, lease);
             this.lease.beat(); // registered, but not renewed by itself: a test renews it, or lets it die
-            this.budgets = new RedisTokenBudgets(link, this.lease, state, store, NOW);
-            this.slots = new RedisKeySlots(link, this.lease, state, NOW);
+            link.load("take");
+            link.load("give");
+            this.limits = new RedisLimits(link, this.lease, state, store, new RedisBuckets(link, state), STORE);
             open.add(link);
+        }
+
+        long usedToday() {
+            return limits.usedToday("k", T);
+        }
+
+        /** Gives back what {@code c} holds and waits until Redis has it: the test reads Redis right after. */
+        void settle(Claim c, long actual) {
+            limits.settle(c, actual);
+            Eventually.await("the give-back sent", Duration.ofSeconds(10), limits::settled);
+        }
+
+        Claim slot(int limit) {
+            return Claims.slot(limits, "k", limit);
         }
 
         /** As kill -9 would: the connection drops, nothing is given back, the lease is not renewed. */
@@ -73,31 +85,32 @@ class LeaseScriptsTest {
         store.close();
     }
 
-    TokenBudgets.Reservation reserve(Node n, long daily, long amount) {
-        TokenBudgets.Exceeded[] why = new TokenBudgets.Exceeded[1];
-        TokenBudgets.Reservation r = n.budgets.reserve("k", daily, 0, amount, T, why);
-        if (r == null) {
-            assertThat(why[0].budget()).isEqualTo("daily");
+    Claim reserve(Node n, long daily, long amount) {
+        Claim c = Claims.reserve(n.limits, "k", daily, 0, amount, T);
+        if (c.refused() != null) {
+            assertThat(c.refused()).isEqualTo(Claim.Refused.BUDGET);
+            assertThat(c.exceeded().budget()).isEqualTo("daily");
+            return null;
         }
-        return r;
+        return c;
     }
 
     @Test
     void aPeriodStartsFromTheStoresUsageOnceAndSettlesWithTheRealCount() {
         Node a = new Node(Duration.ofSeconds(10));
         Node b = new Node(Duration.ofSeconds(10));
-        TokenBudgets.Reservation r = reserve(a, 300, 150);
+        Claim r = reserve(a, 300, 150);
         assertThat(r).isNotNull();
-        assertThat(a.budgets.usedToday("k", T)).isEqualTo(250); // 100 used (the store) + 150 held
+        assertThat(a.usedToday()).isEqualTo(250); // 100 used (the store) + 150 held
         store.insertUsage(List.of(new UsageRecord(T, "r2", "k", "chat", "m", 200, "ok", 1, 1000, 5, 10, 10)));
-        TokenBudgets.Exceeded[] why = new TokenBudgets.Exceeded[1];
-        assertThat(b.budgets.reserve("k", 300, 0, 51, T, why)).as("the period is not read from the store again").isNull();
-        assertThat(why[0].used()).isEqualTo(250);
-        assertThat(why[0].resetsAt()).isEqualTo(Instant.ofEpochSecond((Math.floorDiv(T.getEpochSecond(), 86400) + 1) * 86400));
-        a.budgets.settle(r, 20);
-        assertThat(b.budgets.usedToday("k", T)).isEqualTo(120);
-        a.budgets.settle(r, 20);
-        assertThat(b.budgets.usedToday("k", T)).as("a second settle of the same reservation changes nothing").isEqualTo(120);
+        Claim refused = Claims.reserve(b.limits, "k", 300, 0, 51, T);
+        assertThat(refused.refused()).as("the period is not read from the store again").isEqualTo(Claim.Refused.BUDGET);
+        assertThat(refused.exceeded().used()).isEqualTo(250);
+        assertThat(refused.exceeded().resetsAt()).isEqualTo(Instant.ofEpochSecond((Math.floorDiv(T.getEpochSecond(), 86400) + 1) * 86400));
+        a.settle(r, 20);
+        assertThat(b.usedToday()).isEqualTo(120);
+        a.settle(r, 20);
+        assertThat(b.usedToday()).as("a second settle of the same reservation changes nothing").isEqualTo(120);
         assertThat(redis.command("HGET " + Keys.held(a.lease.id()) + " " + Keys.day("k", day()))).isEqualTo("(nil)");
     }
 
@@ -106,17 +119,17 @@ class LeaseScriptsTest {
         Node dead = new Node(Duration.ofMillis(600));
         Node live = new Node(Duration.ofSeconds(10));
         assertThat(reserve(dead, 300, 200)).isNotNull();
-        assertThat(dead.slots.take("k", 1)).isNotNull();
+        assertThat(dead.slot(1)).isNotNull();
         dead.die();
         assertThat(reserve(live, 300, 200)).as("the dead instance's reservation still counts").isNull();
-        assertThat(live.slots.take("k", 1)).isNull();
+        assertThat(live.slot(1)).isNull();
         Eventually.await("the dead lease reaped by a renewal of the live one", Duration.ofSeconds(10), () -> {
             live.lease.beat();
-            return live.budgets.usedToday("k", T) == 100;
+            return live.usedToday() == 100;
         });
         assertThat(live.state.liveInstances()).isEqualTo(1);
         assertThat(redis.command("EXISTS " + Keys.held(dead.lease.id()))).isEqualTo(":0");
-        assertThat(live.slots.take("k", 1)).isNotNull();
+        assertThat(live.slot(1)).isNotNull();
         assertThat(reserve(live, 300, 200)).isNotNull();
     }
 
@@ -124,28 +137,28 @@ class LeaseScriptsTest {
     void aSettleAfterItsLeaseWasReapedGivesNothingBackTwice() {
         Node slow = new Node(Duration.ofMillis(600));
         Node live = new Node(Duration.ofSeconds(10));
-        TokenBudgets.Reservation r = reserve(slow, 1000, 200);
-        KeySlots.Held slot = slow.slots.take("k", 5);
+        Claim r = reserve(slow, 1000, 200);
+        Claim slot = slow.slot(5);
         Eventually.await("the slow lease reaped", Duration.ofSeconds(10), () -> {
             live.lease.beat();
-            return live.budgets.usedToday("k", T) == 100;
+            return live.usedToday() == 100;
         });
-        TokenBudgets.Reservation other = reserve(live, 1000, 300); // held 300 by the live one
-        slow.budgets.settle(r, 50); // the slow one comes back and settles: only the 50 used count
-        slot.release();
-        assertThat(live.budgets.usedToday("k", T)).isEqualTo(100 + 50 + 300);
+        Claim other = reserve(live, 1000, 300); // held 300 by the live one
+        slow.settle(r, 50); // the slow one comes back and settles: only the 50 used count
+        slow.settle(slot, 0);
+        assertThat(live.usedToday()).isEqualTo(100 + 50 + 300);
         assertThat(redis.command("HGET " + Keys.day("k", day()) + " held")).isEqualTo("300");
         assertThat(redis.command("EXISTS " + Keys.slots("k"))).isEqualTo(":0");
-        live.budgets.settle(other, 300);
+        live.settle(other, 300);
         assertThat(redis.command("HGET " + Keys.day("k", day()) + " held")).isEqualTo("0");
     }
 
     @Test
     void aSettleIntoAnExpiredPeriodLeavesNoKeyBehind() {
         Node a = new Node(Duration.ofSeconds(10));
-        TokenBudgets.Reservation r = reserve(a, 1000, 10);
+        Claim r = reserve(a, 1000, 10);
         redis.command("DEL " + Keys.day("k", day())); // the period ended and Redis expired it
-        a.budgets.settle(r, 10);
+        a.settle(r, 10);
         assertThat(redis.command("EXISTS " + Keys.day("k", day()))).isEqualTo(":0");
         assertThat(redis.command("EXISTS " + Keys.held(a.lease.id()))).isEqualTo(":0");
     }
@@ -163,11 +176,11 @@ class LeaseScriptsTest {
         Node a = new Node(Duration.ofSeconds(10));
         Node b = new Node(Duration.ofSeconds(10));
         reserve(a, 1000, 100);
-        a.slots.take("k", 5);
+        a.slot(5);
         reserve(b, 1000, 100);
-        b.slots.take("k", 5);
+        b.slot(5);
         a.lease.close();
-        assertThat(b.budgets.usedToday("k", T)).isEqualTo(200);
+        assertThat(b.usedToday()).isEqualTo(200);
         assertThat(redis.command("HGET " + Keys.slots("k") + " held")).isEqualTo("1");
         Long live = a.link.run("lease", ScriptOutputType.INTEGER, new String[] {InstanceLease.INSTANCES}, "probe", "1",
                 Keys.HELD_PREFIX, "leave");
@@ -179,7 +192,8 @@ class LeaseScriptsTest {
         Node a = new Node(Duration.ofSeconds(10));
         store.close(); // the store cannot be read: the new period cannot be seeded
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> reserve(a, 1000, 10))
-                .isInstanceOf(dev.corral.store.StoreException.class);
+                .isInstanceOf(java.util.concurrent.CompletionException.class)
+                .hasCauseInstanceOf(dev.corral.store.StoreException.class);
         assertThat(a.state.shared()).as("a store failure is not a Redis outage").isTrue();
         store = SqliteStore.open(StateDir.open(Files.createTempDirectory("corral-lease-")), 2000); // for stop()
     }

@@ -128,8 +128,8 @@ class SharedFailureTest {
                     own.ca(), Duration.ofSeconds(3), Duration.ofSeconds(2), false);
             SharedLimiters s = SharedLimiters.open(trusted, store, audit);
             opened.add(s);
-            assertThat(s.limiters().slots().take("k", 1)).isNotNull();
-            assertThat(s.limiters().slots().take("k", 1)).as("the slot is held in Redis, over TLS").isNull();
+            assertThat(Claims.slot(s.limiters(), "k", 1)).isNotNull();
+            assertThat(Claims.slot(s.limiters(), "k", 1)).as("the slot is held in Redis, over TLS").isNull();
             dev.corral.config.SharedLimits wrongCa = new dev.corral.config.SharedLimits(java.net.URI.create(tls.url()), null,
                     other.ca(), Duration.ofSeconds(3), Duration.ofSeconds(2), false);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> SharedLimiters.open(wrongCa, store, audit))

@@ -1,0 +1,59 @@
+-- Takes, for each of a batch of requests, a slot among its key's requests in flight and its tokens
+-- in its key's daily and monthly budgets: all of a request's or none, atomically, under this
+-- instance's lease (each taken part also noted in the instance's held hash, so that it is given
+-- back when the lease expires).
+-- KEYS: 1 instances (zset id -> lease expiry ms), 2 this instance's held hash, then per request
+--   3 keys: the key's slot hash ('held': slots taken), its day budget, its month budget
+-- ARGV: 1 instance id, 2 lease ms, then per request 4 values: slot limit (0: none), tokens,
+--   daily limit (0: none), monthly limit (0: none)
+-- A budget hash holds 'used' (settled tokens of the period) and 'held' (reserved, not settled yet).
+-- Returns 2 numbers per request: {0, 0} taken; {3, n} the key has its limit of n in flight;
+-- {-1, i} budget i (1 day, 2 month) not seeded yet: seed it from the store and try again;
+-- {i, used + held} budget i would be exceeded. Nothing is taken for a request not answered {0, 0}.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+local out = {}
+local n = (#ARGV - 2) / 4
+for r = 0, n - 1 do
+  local k = 2 + 3 * r
+  local a = 2 + 4 * r
+  local slots = tonumber(ARGV[a + 1])
+  local amount = tonumber(ARGV[a + 2])
+  local limits = {tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])}
+  local code, value = 0, 0
+  if slots > 0 then
+    local held = tonumber(redis.call('HGET', KEYS[k + 1], 'held') or '0')
+    if held >= slots then
+      code, value = 3, slots
+    end
+  end
+  for i = 1, 2 do
+    if code == 0 and limits[i] > 0 then
+      local v = redis.call('HMGET', KEYS[k + 1 + i], 'used', 'held')
+      if not v[1] then
+        code, value = -1, i
+      else
+        local total = tonumber(v[1]) + tonumber(v[2] or '0')
+        if total + amount > limits[i] then
+          code, value = i, total
+        end
+      end
+    end
+  end
+  if code == 0 then
+    if slots > 0 then
+      redis.call('HINCRBY', KEYS[k + 1], 'held', 1)
+      redis.call('HINCRBY', KEYS[2], KEYS[k + 1], 1)
+    end
+    for i = 1, 2 do
+      if limits[i] > 0 then
+        redis.call('HINCRBY', KEYS[k + 1 + i], 'held', amount)
+        redis.call('HINCRBY', KEYS[2], KEYS[k + 1 + i], amount)
+      end
+    end
+  end
+  out[#out + 1] = code
+  out[#out + 1] = value
+end
+return out
