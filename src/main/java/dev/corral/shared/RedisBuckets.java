@@ -60,8 +60,8 @@ final class RedisBuckets {
      * is stricter, a debt lost lets at most that request's overshoot through.
      */
     void give(String name, long capacity, long perMinute, long n, boolean refund) {
-        if (n <= 0) {
-            return;
+        if (n <= 0 || !state.shared()) {
+            return; // while Redis does not answer, its buckets refill by themselves meanwhile
         }
         AsyncBucketProxy b = bucket(name, capacity, perMinute);
         CompletableFuture<?> sent = refund ? b.addTokens(n) : b.consumeIgnoringRateLimits(n);
