@@ -139,4 +139,25 @@ class SharedLimitsTest {
         assertThat(admitAtOnce(a, b, key("daykey", new KeyLimits(null, null, 1000L, null, 0, null)), 99)).hasSize(7);
         assertThat(a.usedToday("daykey")).isEqualTo(1000);
     }
+
+    @Test
+    void aClaimIsTakenWholeOrNotAtAllARefusalGivesBackWhatItTookBefore() throws Exception {
+        SharedLimiters s = SharedLimiters.open(cfg(redis.url(), Duration.ofSeconds(10), false), store, Audit.discarding());
+        opened.add(s);
+        dev.corral.admission.Limiters l = s.limiters();
+        java.time.Instant now = java.time.Instant.now();
+        // 100 tokens a minute (1.7 a second come back), one request in flight
+        dev.corral.admission.Claim first = l.take(new dev.corral.admission.Claim("wholekey", 0, 0, 1, 100, 40, 0, 0, now)).join();
+        assertThat(first.refused()).isNull();
+        dev.corral.admission.Claim second = l.take(new dev.corral.admission.Claim("wholekey", 0, 0, 1, 100, 40, 0, 0, now)).join();
+        assertThat(second.refused()).as("the slot is taken").isEqualTo(dev.corral.admission.Claim.Refused.CONCURRENCY);
+        l.settle(first, 40);
+        // 60 tokens are left only if the refused claim gave back the 40 it had taken from the tokens per minute
+        // (without that, 20 are left, and the minute gives back 40 more only after 24 s)
+        Eventually.await("60 tokens and the slot available", Duration.ofSeconds(5), () -> {
+            dev.corral.admission.Claim third = l.take(new dev.corral.admission.Claim("wholekey", 0, 0, 1, 100, 60, 0, 0,
+                    java.time.Instant.now())).join();
+            return third.refused() == null;
+        });
+    }
 }
