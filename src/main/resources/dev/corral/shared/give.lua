@@ -6,23 +6,62 @@
 -- ARGV: per request 5 values: '1' if it holds a slot, tokens reserved, tokens used,
 --   '1' if reserved in the day budget, '1' if in the month budget
 -- A budget that expired meanwhile (a past period) is left alone: the store has the usage.
+-- Each field is read once per call and each change written once at the end, summed; a held
+-- field or slot count that reaches 0 is removed.
+local seen = {}    -- key -> field -> number, or false where the field does not exist
+local exists = {}  -- key -> whether it exists
+local changes = {} -- in order: {key, field, delta}
+local change = {}  -- key .. '\n' .. field -> its entry in changes
+local slotHashes = {} -- the keys' slot hashes among KEYS
+local heldHashes = {} -- the leases' held hashes among KEYS
+local function read(key, field)
+  local k = seen[key]
+  if not k then
+    k = {}
+    seen[key] = k
+  end
+  local v = k[field]
+  if v == nil then
+    local r = redis.call('HGET', key, field)
+    v = r and tonumber(r) or false
+    k[field] = v
+  end
+  return v
+end
+local function add(key, field, n)
+  local id = key .. '\n' .. field
+  local c = change[id]
+  if not c then
+    c = {key, field, 0}
+    change[id] = c
+    changes[#changes + 1] = c
+  end
+  c[3] = c[3] + n
+  local k = seen[key]
+  if k and k[field] ~= nil then
+    k[field] = (k[field] or 0) + n
+  end
+end
+local function present(key)
+  local e = exists[key]
+  if e == nil then
+    e = redis.call('EXISTS', key) == 1
+    exists[key] = e
+  end
+  return e
+end
 local n = #ARGV / 5
 for r = 0, n - 1 do
   local k = 4 * r
   local a = 5 * r
   local held = KEYS[k + 1]
+  heldHashes[held] = true
   if ARGV[a + 1] == '1' then
     local s = KEYS[k + 2]
-    local h = tonumber(redis.call('HGET', held, s) or '0')
-    if h > 0 then
-      if h == 1 then
-        redis.call('HDEL', held, s)
-      else
-        redis.call('HINCRBY', held, s, -1)
-      end
-      if redis.call('HINCRBY', s, 'held', -1) <= 0 then
-        redis.call('DEL', s)
-      end
+    slotHashes[s] = true
+    if (read(held, s) or 0) > 0 then
+      add(held, s, -1)
+      add(s, 'held', -1)
     end
   end
   local amount = tonumber(ARGV[a + 2])
@@ -30,21 +69,26 @@ for r = 0, n - 1 do
   for i = 1, 2 do
     if ARGV[a + 3 + i] == '1' then
       local b = KEYS[k + 2 + i]
-      local h = tonumber(redis.call('HGET', held, b) or '0')
-      local give = math.min(h, amount)
+      local give = math.min(read(held, b) or 0, amount)
       if give > 0 then
-        if h == give then
-          redis.call('HDEL', held, b)
-        else
-          redis.call('HINCRBY', held, b, -give)
-        end
+        add(held, b, -give)
       end
-      if redis.call('EXISTS', b) == 1 then
+      if present(b) then
         if give > 0 then
-          redis.call('HINCRBY', b, 'held', -give)
+          add(b, 'held', -give)
         end
-        redis.call('HINCRBY', b, 'used', actual)
+        add(b, 'used', actual)
       end
+    end
+  end
+end
+for _, c in ipairs(changes) do
+  if c[3] ~= 0 then
+    local left = redis.call('HINCRBY', c[1], c[2], c[3])
+    if left <= 0 and heldHashes[c[1]] then
+      redis.call('HDEL', c[1], c[2]) -- that lease holds nothing more in that counter
+    elseif left <= 0 and slotHashes[c[1]] then
+      redis.call('DEL', c[1]) -- no slot of the key is held
     end
   end
 end

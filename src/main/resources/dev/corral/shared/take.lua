@@ -10,9 +10,43 @@
 -- Returns 2 numbers per request: {0, 0} taken; {3, n} the key has its limit of n in flight;
 -- {-1, i} budget i (1 day, 2 month) not seeded yet: seed it from the store and try again;
 -- {i, used + held} budget i would be exceeded. Nothing is taken for a request not answered {0, 0}.
+-- Each field is read once per call and each change written once at the end, summed: requests of
+-- one key in one batch (a busy key) cost little more than one.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+local seen = {}    -- key -> field -> number, or false where the field does not exist
+local changes = {} -- in order: {key, field, delta}
+local change = {}  -- key .. '\n' .. field -> its entry in changes
+local function read(key, field)
+  local k = seen[key]
+  if not k then
+    k = {}
+    seen[key] = k
+  end
+  local v = k[field]
+  if v == nil then
+    local r = redis.call('HGET', key, field)
+    v = r and tonumber(r) or false
+    k[field] = v
+  end
+  return v
+end
+local function add(key, field, n)
+  local id = key .. '\n' .. field
+  local c = change[id]
+  if not c then
+    c = {key, field, 0}
+    change[id] = c
+    changes[#changes + 1] = c
+  end
+  c[3] = c[3] + n
+  local k = seen[key]
+  if k and k[field] ~= nil then
+    k[field] = (k[field] or 0) + n
+  end
+end
+local held = KEYS[2]
 local out = {}
 local n = (#ARGV - 2) / 4
 for r = 0, n - 1 do
@@ -22,19 +56,17 @@ for r = 0, n - 1 do
   local amount = tonumber(ARGV[a + 2])
   local limits = {tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])}
   local code, value = 0, 0
-  if slots > 0 then
-    local held = tonumber(redis.call('HGET', KEYS[k + 1], 'held') or '0')
-    if held >= slots then
-      code, value = 3, slots
-    end
+  if slots > 0 and (read(KEYS[k + 1], 'held') or 0) >= slots then
+    code, value = 3, slots
   end
   for i = 1, 2 do
     if code == 0 and limits[i] > 0 then
-      local v = redis.call('HMGET', KEYS[k + 1 + i], 'used', 'held')
-      if not v[1] then
+      local b = KEYS[k + 1 + i]
+      local used = read(b, 'used')
+      if not used then
         code, value = -1, i
       else
-        local total = tonumber(v[1]) + tonumber(v[2] or '0')
+        local total = used + (read(b, 'held') or 0)
         if total + amount > limits[i] then
           code, value = i, total
         end
@@ -43,17 +75,22 @@ for r = 0, n - 1 do
   end
   if code == 0 then
     if slots > 0 then
-      redis.call('HINCRBY', KEYS[k + 1], 'held', 1)
-      redis.call('HINCRBY', KEYS[2], KEYS[k + 1], 1)
+      add(KEYS[k + 1], 'held', 1)
+      add(held, KEYS[k + 1], 1)
     end
     for i = 1, 2 do
       if limits[i] > 0 then
-        redis.call('HINCRBY', KEYS[k + 1 + i], 'held', amount)
-        redis.call('HINCRBY', KEYS[2], KEYS[k + 1 + i], amount)
+        add(KEYS[k + 1 + i], 'held', amount)
+        add(held, KEYS[k + 1 + i], amount)
       end
     end
   end
   out[#out + 1] = code
   out[#out + 1] = value
+end
+for _, c in ipairs(changes) do
+  if c[3] ~= 0 then
+    redis.call('HINCRBY', c[1], c[2], c[3])
+  end
 end
 return out

@@ -3,6 +3,7 @@ package dev.corral.shared;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.corral.admission.Claim;
+import dev.corral.admission.TokenBudgets;
 import dev.corral.audit.Audit;
 import dev.corral.store.SqliteStore;
 import dev.corral.store.StateDir;
@@ -196,6 +197,35 @@ class LeaseScriptsTest {
                 .hasCauseInstanceOf(dev.corral.store.StoreException.class);
         assertThat(a.state.shared()).as("a store failure is not a Redis outage").isTrue();
         store = SqliteStore.open(StateDir.open(Files.createTempDirectory("corral-lease-")), 2000); // for stop()
+    }
+
+    @Test
+    void oneBatchOfClaimsOnOneKeyIsCheckedClaimByClaimAndWrittenOnce() {
+        Node a = new Node(Duration.ofSeconds(10));
+        assertThat(reserve(a, 10_000, 1)).isNotNull(); // the period seeded: 100 used (the store) + 1 held
+        java.util.function.LongFunction<Claim> claim = tokens -> new Claim("k", 0, 0, 2, 0, tokens, 400, 0, T);
+        // in one call, two slots and a budget of 400 of which 101 are used or held: the first is taken, the second
+        // would make 401 and is refused (nothing taken), the third is taken (the second slot), the fourth finds
+        // both slots taken; each sees what the ones before it in the call took
+        List<Claim> batch = List.of(claim.apply(150), claim.apply(150), claim.apply(20), claim.apply(20));
+        String[][] call = ClaimScripts.take(a.lease.id(), a.lease.leaseMillis(), batch);
+        List<Long> r = a.link.<List<Long>>runLater("take", ScriptOutputType.MULTI, call[0], call[1]).join();
+        assertThat(r).containsExactly(0L, 0L, 1L, 251L, 0L, 0L, 3L, 2L);
+        assertThat(redis.command("HGET " + Keys.slots("k") + " held")).isEqualTo("2");
+        assertThat(redis.command("HGET " + Keys.day("k", day()) + " held")).isEqualTo("171");
+        assertThat(redis.command("HGET " + Keys.held(a.lease.id()) + " " + Keys.slots("k"))).isEqualTo("2");
+        assertThat(redis.command("HGET " + Keys.held(a.lease.id()) + " " + Keys.day("k", day()))).isEqualTo("171");
+        // both slots and both reservations back in one call: the held fields and the slot hash go
+        TokenBudgets.Reservation res150 = new TokenBudgets.Reservation("k", day(), TokenBudgets.NONE, 150);
+        TokenBudgets.Reservation res20 = new TokenBudgets.Reservation("k", day(), TokenBudgets.NONE, 20);
+        String[][] give = ClaimScripts.give(List.of(new ClaimScripts.Give(a.lease.id(), "k", true, res150, 90),
+                new ClaimScripts.Give(a.lease.id(), "k", true, res20, 5)));
+        a.link.runLater("give", ScriptOutputType.INTEGER, give[0], give[1]).join();
+        assertThat(redis.command("EXISTS " + Keys.slots("k"))).isEqualTo(":0");
+        assertThat(redis.command("HGET " + Keys.day("k", day()) + " held")).isEqualTo("1");
+        assertThat(redis.command("HGET " + Keys.day("k", day()) + " used")).isEqualTo("195");
+        assertThat(redis.command("HGET " + Keys.held(a.lease.id()) + " " + Keys.slots("k"))).isEqualTo("(nil)");
+        assertThat(redis.command("HGET " + Keys.held(a.lease.id()) + " " + Keys.day("k", day()))).isEqualTo("1");
     }
 
     static long day() {
