@@ -149,10 +149,10 @@ class LauncherTest {
     }
 
     @Test
-    void jdk24AndNewerGetTheUnsafeAndNativeAccessFlags() throws Exception {
+    void jdk24AndNewerGetTheUnsafeFlagAndNativeAccessComesFromTheJarsManifest() throws Exception {
         launch(Map.of("JAVA_HOME", dir.resolve("jdk25").toString()), "-V");
         assertThat(javaCalls()).containsExactly(java("jdk25") + " " + DEFAULTS
-                + " --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED -jar " + jar() + " -V");
+                + " --sun-misc-unsafe-memory-access=allow -jar " + jar() + " -V");
     }
 
     @Test
