@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.JarURLConnection;
 import java.net.URL;
 import java.net.URLConnection;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,9 +21,10 @@ import org.sqlite.util.LibraryLoaderUtil;
  * jar once per driver build, and points the driver at that copy. Left to itself, sqlite-jdbc copies the
  * library (1 MB) into the temporary directory at every start, under a new name, and then compares the
  * copy with the jar's byte by byte: about a tenth of a second of a start on one core, and a copy left
- * in /tmp whenever the JVM is killed. Here a start reads the kept copy once and checks its CRC-32
- * against the jar's entry. Anything unexpected (the library not in a jar, a directory that cannot be
- * written, org.sqlite.lib.path already set by the user) leaves the driver's own way in place.
+ * in /tmp whenever the JVM is killed. Here a start finds the copy by its name (driver version, OS,
+ * architecture, the jar entry's CRC-32) and checks its content against that CRC. Anything unexpected
+ * (the library not in a jar, a directory that cannot be written, org.sqlite.lib.path already set by
+ * the user) leaves the driver's own way in place.
  */
 final class SqliteNative {
     /** The state directory's subdirectory for the library. */
@@ -50,6 +52,34 @@ final class SqliteNative {
 
     /** The kept copy of the driver's library in {@code folder}, written if missing or damaged; null if the library is not in a jar. */
     static Path keep(Path folder) throws IOException {
+        // A start finds its copy by name alone: asking the driver where its library is for this
+        // machine (LibraryLoaderUtil) runs `uname -o` in a new process, and that is what is saved.
+        String prefix = String.format("sqlite-jdbc-%s-%s-%s-", SQLiteJDBCLoader.getVersion(),
+                System.getProperty("os.name"), System.getProperty("os.arch")).replaceAll("[^A-Za-z0-9._-]", "_");
+        Path found = intact(folder, prefix);
+        return found != null ? found : write(folder, prefix);
+    }
+
+    /** The copy named {@code prefix}CRC-NAME whose content has that CRC-32, or null. */
+    private static Path intact(Path folder, String prefix) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return null;
+        }
+        try (DirectoryStream<Path> copies = Files.newDirectoryStream(folder, prefix + "*")) {
+            for (Path p : copies) {
+                String rest = p.getFileName().toString().substring(prefix.length());
+                int dash = rest.indexOf('-');
+                if (dash == 8 && rest.substring(0, 8).matches("[0-9a-f]{8}") && Files.isRegularFile(p)
+                        && crc(p) == Long.parseLong(rest.substring(0, 8), 16)) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Copies the driver's library for this machine out of its jar; removes the copies of other builds. */
+    private static Path write(Path folder, String prefix) throws IOException {
         String name = LibraryLoaderUtil.getNativeLibName();
         URL url = SQLiteJDBCLoader.class.getResource(LibraryLoaderUtil.getNativeLibResourcePath() + "/" + name);
         if (url == null) {
@@ -60,15 +90,12 @@ final class SqliteNative {
             return null;
         }
         JarEntry entry = jar.getJarEntry();
-        if (entry == null || entry.getCrc() < 0 || entry.getSize() < 0) {
+        if (entry == null || entry.getCrc() < 0) {
             return null;
         }
-        // The entry's CRC names the copy: a new driver build gets a new file, never a half-matching one.
-        Path kept = folder.resolve(String.format("sqlite-jdbc-%s-%08x-%s", SQLiteJDBCLoader.getVersion(), entry.getCrc(), name));
-        if (Files.isRegularFile(kept) && Files.size(kept) == entry.getSize() && crc(kept) == entry.getCrc()) {
-            return kept;
-        }
         StateDir.createPrivateDirectory(folder);
+        // The content's CRC is in the name: a start checks the copy against it without opening the jar.
+        Path kept = folder.resolve(prefix + String.format("%08x", entry.getCrc()) + "-" + name);
         Path tmp = Files.createTempFile(folder, ".sqlite-jdbc-", ".tmp");
         try {
             CRC32 crc = new CRC32();
@@ -85,6 +112,13 @@ final class SqliteNative {
             Files.move(tmp, kept, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+        try (DirectoryStream<Path> others = Files.newDirectoryStream(folder, "sqlite-jdbc-*")) {
+            for (Path p : others) {
+                if (!p.equals(kept)) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
         return kept;
     }

@@ -24,13 +24,17 @@ class SqliteNativeTest {
     @Test
     void theLibraryIsCopiedOnceIntoAPrivateDirectoryAndReused() throws Exception {
         Path folder = dir.resolve(SqliteNative.DIR);
+        Files.createDirectories(folder);
+        Path otherBuild = Files.writeString(folder.resolve("sqlite-jdbc-3.0.0-Linux-amd64-00000000-libsqlitejdbc.so"), "old");
         Path kept = SqliteNative.keep(folder);
         assertThat(kept).isNotNull().hasParent(folder);
+        assertThat(otherBuild).as("another build's copy goes").doesNotExist();
         assertThat(kept.getFileName().toString()).startsWith("sqlite-jdbc-" + SQLiteJDBCLoader.getVersion() + "-")
                 .endsWith(LibraryLoaderUtil.getNativeLibName());
         assertThat(Files.readAllBytes(kept)).isEqualTo(original());
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(folder))).isEqualTo("rwx------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(kept))).isEqualTo("rw-------");
+        assertThat(SqliteNative.keep(dir.resolve("fresh"))).isNotNull(); // a folder it makes itself is private
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("fresh")))).isEqualTo("rwx------");
 
         FileTime old = FileTime.fromMillis(1_000_000_000_000L);
         Files.setLastModifiedTime(kept, old);
