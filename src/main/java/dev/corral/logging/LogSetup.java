@@ -8,18 +8,17 @@ import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
-import ch.qos.logback.core.hook.DefaultShutdownHook;
 import ch.qos.logback.core.spi.ContextAwareBase;
-import ch.qos.logback.core.util.ContextUtil;
 import java.util.function.UnaryOperator;
+import org.slf4j.LoggerFactory;
 
 /**
  * Corral's logging, set up in code when logback starts: JSON lines ({@link JsonLineLayout}) on
  * standard error (standard output is kept for command results such as a new key); the access log
  * ("corral.access") through its own writer thread ({@link BatchingAppender}: an event loop only queues
  * its line, never waits for standard error; nothing is dropped, a full queue of 8192 lines makes the
- * loop wait; lines reach standard error within about 20 ms, and all of them at exit, which the
- * shutdown hook makes sure of); the root level from CORRAL_LOG_LEVEL and the access log's from
+ * loop wait; lines reach standard error within about 20 ms, and all of them at exit: see
+ * {@link #stopLogging}); the root level from CORRAL_LOG_LEVEL and the access log's from
  * CORRAL_ACCESS_LOG_LEVEL (INFO when unset or not a level; OFF silences it). Netty logs warnings and
  * up, Flyway too (the store logs one line when it migrated), Lettuce's reconnect watchdog only errors
  * (Corral logs a Redis outage once, and audits it).
@@ -46,10 +45,6 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
 
     /** Sets up {@code context}, reading CORRAL_LOG_LEVEL and CORRAL_ACCESS_LOG_LEVEL from {@code variables}. */
     static void apply(LoggerContext context, UnaryOperator<String> variables) {
-        DefaultShutdownHook hook = new DefaultShutdownHook(); // stops the access log's writer at exit, after it wrote all it holds
-        hook.setContext(context);
-        new ContextUtil(context).addOrReplaceShutdownHook(hook);
-
         ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
         stderr.setContext(context);
         stderr.setName("STDERR");
@@ -77,6 +72,19 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(level(variables.apply("CORRAL_LOG_LEVEL")));
         root.addAppender(stderr);
+    }
+
+    /**
+     * Stops logging once everything else has stopped: what the shutdown itself logs (the audit log's
+     * head at server.stop) and the access lines still queued are written. The commands that run until
+     * stopped call it last, from their shutdown hook (cli.UntilStopped). Logback's own shutdown hook is
+     * not used: the JVM runs hooks all at once, and it stopped logging in the middle of Corral's
+     * shutdown, so the head logged at stop never appeared.
+     */
+    public static void stopLogging() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.stop();
+        }
     }
 
     private static LayoutWrappingEncoder<ILoggingEvent> jsonLines(LoggerContext context) {
