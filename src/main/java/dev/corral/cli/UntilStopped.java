@@ -2,7 +2,10 @@ package dev.corral.cli;
 
 import java.util.concurrent.CountDownLatch;
 
-/** Blocks a long-running command until the JVM is asked to stop (SIGTERM, Ctrl-C), then runs its cleanup once. */
+/**
+ * Blocks a long-running command until the JVM is asked to stop (SIGTERM, Ctrl-C), then runs its
+ * cleanup once, and then stops logging (everything logged until then is written).
+ */
 final class UntilStopped {
     private UntilStopped() {}
 
@@ -12,6 +15,7 @@ final class UntilStopped {
             try {
                 cleanup.run();
             } finally {
+                dev.corral.logging.LogSetup.stopLogging(); // last: what the cleanup logged, and queued access lines, are written
                 stopped.countDown();
             }
         }, "corral-shutdown"));

@@ -20,8 +20,8 @@ public final class CorralVariables {
             "CORRAL_CONFIG",            // ConfigLoader: the config file when --config is not given
             "CORRAL_JAVA_OPTS",         // the ./corral launcher: extra JVM flags
             "CORRAL_NO_CDS",            // the ./corral launcher: set, no class data sharing archive
-            "CORRAL_LOG_LEVEL",         // logback.xml: the root log level
-            "CORRAL_ACCESS_LOG_LEVEL",  // logback.xml: the access log's level (OFF silences it)
+            "CORRAL_LOG_LEVEL",         // logging.LogSetup: the root log level
+            "CORRAL_ACCESS_LOG_LEVEL",  // logging.LogSetup: the access log's level (OFF silences it)
             "CORRAL_DOCTOR_KEY",        // corral doctor: the key for --gateway
             "CORRAL_REQUIRE_NODE",      // the test suite (and CI): fail rather than skip without Node.js
             "CORRAL_REQUIRE_BROWSER",   // the test suite (and CI): fail rather than skip without chromium

@@ -59,6 +59,7 @@ public final class SqliteStore implements Store {
     public static SqliteStore open(StateDir dir, long usageBusyMillis) {
         Path file = dir.database();
         dir.ensurePrivateFile(file);
+        SqliteNative.prepare(dir); // the driver's native library from the state directory, not a new copy in /tmp
         Connection c = null;
         try {
             c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());

@@ -1,10 +1,6 @@
 package dev.corral.upstream;
 
 import dev.corral.config.Settings;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,6 +15,9 @@ import org.slf4j.LoggerFactory;
 public final class UpstreamHealth implements UpstreamReports, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UpstreamHealth.class);
 
+    /** How long a probe waits for Ollama's answer once connected. */
+    private static final Duration ANSWER_WITHIN = Duration.ofSeconds(5);
+
     private final Duration interval;
     private final ScheduledExecutorService scheduler;
     private volatile Target target;
@@ -26,30 +25,10 @@ public final class UpstreamHealth implements UpstreamReports, AutoCloseable {
     private volatile java.util.function.BooleanSupplier nodes;
     private final java.util.concurrent.CountDownLatch firstProbe = new java.util.concurrent.CountDownLatch(1);
 
-    /** Where the probes go, and the client they go with. */
-    private static final class Target {
-        private final Settings.Upstream upstream;
-        private HttpClient http;
-
-        private Target(Settings.Upstream upstream) {
-            this.upstream = upstream;
-        }
-
+    /** Where the probes go. */
+    private record Target(Settings.Upstream upstream) {
         static Target of(Settings.Upstream upstream) {
             return new Target(upstream);
-        }
-
-        Settings.Upstream upstream() {
-            return upstream;
-        }
-
-        /** Made on the probe thread at its first probe: the JDK's HTTP client is slow to set up, and start need not wait for it. */
-        synchronized HttpClient http() {
-            if (http == null) {
-                http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(upstream.connectTimeout()).proxy(HttpClient.Builder.NO_PROXY).build();
-            }
-            return http;
         }
     }
 
@@ -113,22 +92,16 @@ public final class UpstreamHealth implements UpstreamReports, AutoCloseable {
     public void probe() {
         Target t = target;
         try {
-            HttpRequest req = HttpRequest.newBuilder(URI.create(t.upstream().url().toString().replaceAll("/$", "") + "/api/version"))
-                    .timeout(Duration.ofSeconds(5)).header("User-Agent", "corral-health").GET().build();
-            HttpResponse<String> r = t.http().send(req, HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == 200) {
+            int status = VersionProbe.status(t.upstream(), ANSWER_WITHIN);
+            if (status == 200) {
                 report(t, true, null);
             } else {
-                report(t, false, "it answered GET /api/version with HTTP " + r.statusCode());
+                report(t, false, "it answered GET /api/version with HTTP " + status);
             }
         } catch (java.net.ConnectException e) {
             report(t, false, "connection refused");
-        } catch (java.net.http.HttpTimeoutException e) {
-            report(t, false, "no answer within 5 s");
         } catch (java.io.IOException e) {
             report(t, false, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             report(t, false, e.toString());
         }
