@@ -107,7 +107,7 @@ final class Answers implements ClientSink {
     private void write(FullHttpResponse resp, boolean keepAlive, boolean unread) {
         if (!keepAlive) {
             next.lastAnswer();
-            ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(resp).addListener((ChannelFutureListener) LingeringClose::after);
             return;
         }
         ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
