@@ -171,11 +171,22 @@ public final class Claim {
     }
 
     /** The bucket names of a key's limits (the same in this process and in Redis). */
+    /** The names of each key's buckets, made once per key: the same strings every time, their hashes computed once. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, String[]> BUCKET_NAMES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private String[] bucketNames() {
+        String[] n = BUCKET_NAMES.get(keyId);
+        if (n == null) {
+            n = BUCKET_NAMES.computeIfAbsent(keyId, k -> new String[] {"rpm:" + k, "tpm:" + k});
+        }
+        return n;
+    }
+
     public String rateBucket() {
-        return "rpm:" + keyId;
+        return bucketNames()[0];
     }
 
     public String tokenBucket() {
-        return "tpm:" + keyId;
+        return bucketNames()[1];
     }
 }

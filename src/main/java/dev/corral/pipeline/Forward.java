@@ -32,6 +32,8 @@ public final class Forward implements Forwarder {
     private final OptionSettings disclosure;
     private final int maxListingBytes;
     private final Nodes nodes;
+    /** The one upstream's Host header, made once. */
+    private final String hostHeader;
 
     public Forward(UpstreamConnections pool, UpstreamHealth health, Settings.Upstream upstream, ModelPolicy policy,
                    OptionSettings disclosure, int maxListingBytes) {
@@ -48,6 +50,7 @@ public final class Forward implements Forwarder {
         this.policy = policy;
         this.disclosure = disclosure;
         this.maxListingBytes = maxListingBytes;
+        this.hostHeader = upstream.hostHeader();
     }
 
     @Override
@@ -63,18 +66,19 @@ public final class Forward implements Forwarder {
                     .failover(new NodeFailover(nodes, ex));
         }
         relay.call(call);
-        call.start(request(ex, node == null ? upstream : node.config().at()));
+        call.start(request(ex, node == null ? hostHeader : node.config().at().hostHeader()));
         return relay;
     }
 
-    static FullHttpRequest request(Exchange ex, Settings.Upstream upstream) {
+    static FullHttpRequest request(Exchange ex, String hostHeader) {
         HttpRequest in = ex.request();
         ByteBuf body = ex.body() == null ? Unpooled.EMPTY_BUFFER : ex.body().retainedDuplicate();
         String query = ex.forwardQuery();
-        String target = RouteTable.encodePath(ex.match().path()) + (query == null ? "" : "?" + query);
+        String path = RouteTable.encodePath(ex.match().path());
+        String target = query == null ? path : path + "?" + query;
         FullHttpRequest out = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, in.method(), target, body);
         HopByHop.copyRequest(in.headers(), out.headers());
-        out.headers().set(HttpHeaderNames.HOST, upstream.hostHeader());
+        out.headers().set(HttpHeaderNames.HOST, hostHeader);
         if (body.isReadable() || !(in.method().equals(HttpMethod.GET) || in.method().equals(HttpMethod.HEAD))) {
             out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         }

@@ -14,9 +14,6 @@ import java.util.List;
  * HTTP/1.0, a missing, repeated or malformed Host on HTTP/1.1, a request target that is not a path.
  */
 final class FramingRules {
-    private static final java.util.regex.Pattern HOST =
-            java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]{1,5})?");
-
     private FramingRules() {}
 
     static Refusal check(HttpRequest req) {
@@ -24,7 +21,8 @@ final class FramingRules {
         if (v.majorVersion() != 1 || v.minorVersion() > 1) {
             return Refusal.of(RefusalKind.HTTP_VERSION_NOT_SUPPORTED, "http_version", "only HTTP/1.0 and HTTP/1.1 are served");
         }
-        List<String> te = req.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        List<String> te = req.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)
+                ? req.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING) : List.of();
         if (!te.isEmpty()) {
             if (te.size() > 1 || !te.get(0).equals("chunked") && !te.get(0).equalsIgnoreCase("chunked")) {
                 return bad("transfer_encoding", "Transfer-Encoding must be exactly 'chunked'");
@@ -36,14 +34,18 @@ final class FramingRules {
                 return bad("te_http10", "Transfer-Encoding on HTTP/1.0");
             }
         }
-        List<String> host = req.headers().getAll(HttpHeaderNames.HOST);
-        if (req.protocolVersion().equals(HttpVersion.HTTP_1_1) && host.isEmpty()) {
+        int hosts = 0;
+        String host = null;
+        for (java.util.Iterator<String> it = req.headers().valueStringIterator(HttpHeaderNames.HOST); it.hasNext(); hosts++) {
+            host = it.next();
+        }
+        if (req.protocolVersion().equals(HttpVersion.HTTP_1_1) && hosts == 0) {
             return bad("host_missing", "an HTTP/1.1 request needs a Host header");
         }
-        if (host.size() > 1) {
+        if (hosts > 1) {
             return bad("host_repeated", "more than one Host header");
         }
-        if (host.size() == 1 && !validHost(host.get(0))) {
+        if (hosts == 1 && !validHost(host)) {
             return bad("host_invalid", "the Host header is not host[:port]");
         }
         String uri = req.uri();
@@ -54,13 +56,67 @@ final class FramingRules {
         return null;
     }
 
-    /** host or [v6] with an optional port; no userinfo, no path, no spaces. */
+    /**
+     * host or [v6] with an optional port of 1 to 5 digits; no userinfo, no path, no spaces. The host
+     * is an IP-literal ({@code [} hex digits, colons, dots {@code ]}) or a reg-name of unreserved,
+     * sub-delims and percent characters (RFC 3986 §3.2.2).
+     */
     static boolean validHost(String h) {
         String v = h.trim();
-        if (v.isEmpty()) {
+        int n = v.length();
+        if (n == 0) {
             return true; // an empty Host is allowed for requests without an authority (RFC 9112 §3.2)
         }
-        return HOST.matcher(v).matches();
+        int i;
+        if (v.charAt(0) == '[') {
+            i = 1;
+            while (i < n && isLiteralChar(v.charAt(i))) {
+                i++;
+            }
+            if (i == 1 || i == n || v.charAt(i) != ']') {
+                return false;
+            }
+            i++;
+        } else {
+            i = 0;
+            while (i < n && isRegNameChar(v.charAt(i))) {
+                i++;
+            }
+            if (i == 0) {
+                return false;
+            }
+        }
+        if (i == n) {
+            return true;
+        }
+        if (v.charAt(i) != ':') {
+            return false;
+        }
+        int digits = n - i - 1;
+        if (digits < 1 || digits > 5) {
+            return false;
+        }
+        for (int j = i + 1; j < n; j++) {
+            char c = v.charAt(j);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isLiteralChar(char c) {
+        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.';
+    }
+
+    private static boolean isRegNameChar(char c) {
+        if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+            return true;
+        }
+        return switch (c) {
+            case '.', '_', '~', '!', '$', '&', '\'', '(', ')', '*', '+', ',', ';', '=', '%', '-' -> true;
+            default -> false;
+        };
     }
 
     private static Refusal bad(String reason, String message) {

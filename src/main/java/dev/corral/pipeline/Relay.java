@@ -11,6 +11,7 @@ import dev.corral.relay.ListingFilter;
 import dev.corral.relay.UsageTap;
 import dev.corral.route.RequestShape;
 import dev.corral.route.Route;
+import dev.corral.route.RouteClass;
 import dev.corral.upstream.HopByHop;
 import dev.corral.upstream.UpstreamCall;
 import io.netty.buffer.ByteBuf;
@@ -76,9 +77,11 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
         int code = r.status().code();
         ex.firstByte();
         ex.tally().status(code);
-        tap = UsageTap.forContentType(r.headers().get(HttpHeaderNames.CONTENT_TYPE));
-        aligner = LineAligner.forContentType(r.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        String contentType = r.headers().get(HttpHeaderNames.CONTENT_TYPE);
         Route route = ex.route();
+        // Only answers that ran a model hold token counts; the others (listings, versions, pull progress) are not parsed.
+        tap = route.routeClass() == RouteClass.INFERENCE ? UsageTap.forContentType(contentType) : UsageTap.none();
+        aligner = LineAligner.forContentType(contentType);
         if (ex.hideUsage() && code == 200) {
             hidden = new HiddenUsageFilter(route.streamUsage() == RequestShape.StreamUsage.EVERY_CHUNK_IF_ASKED);
         }

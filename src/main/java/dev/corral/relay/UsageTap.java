@@ -35,12 +35,21 @@ public final class UsageTap {
     private boolean error;
     private int parsedLines;
 
-    private byte[] line = new byte[256];
+    private static final byte[] NO_LINE = new byte[0];
+    /** Taps nothing; shared, as a tap that is off never changes. */
+    private static final UsageTap NONE = new UsageTap(Mode.OFF);
+
+    private byte[] line = NO_LINE; // grows at the first line
     private int lineLength;
     private boolean lineOverflow;
 
     private UsageTap(Mode mode) {
         this.mode = mode;
+    }
+
+    /** A tap that reads nothing: for answers that hold no token counts (model listings, versions). */
+    public static UsageTap none() {
+        return NONE;
     }
 
     /** A tap for a response of this content type: JSON and NDJSON are parsed, SSE read by event. */
@@ -213,7 +222,7 @@ public final class UsageTap {
             return;
         }
         if (lineLength + n > line.length) {
-            line = java.util.Arrays.copyOf(line, Math.min(MAX_LINE, Math.max(line.length * 2, lineLength + n)));
+            line = java.util.Arrays.copyOf(line, Math.min(MAX_LINE, Math.max(Math.max(256, line.length * 2), lineLength + n)));
         }
         buf.getBytes(from, line, lineLength, n);
         lineLength += n;

@@ -25,6 +25,22 @@ public final class PathPattern {
         }
     }
 
+    /** Whether {@code path} matches {@code pattern} (without collecting its parameters). */
+    public static boolean matches(List<String> pattern, List<String> path) {
+        int n = pattern.size();
+        if (n != path.size()) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            String p = pattern.get(i);
+            String s = path.get(i);
+            if (p.startsWith(":") ? s.isEmpty() : !p.equals(s)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Fills {@code params} and returns true when {@code path} matches {@code pattern}. */
     public static boolean match(List<String> pattern, List<String> path, Map<String, String> params) {
         if (pattern.size() != path.size()) {

@@ -33,9 +33,16 @@ public final class RouteTable {
     private static final HttpMethod[] GET_HEAD = {HttpMethod.GET, HttpMethod.HEAD};
 
     private final List<Route> routes;
+    /** Each route's pattern split into segments, in the order of {@link #routes} (split once, not per request). */
+    private final List<List<String>> patterns;
 
     public RouteTable(List<Route> routes) {
         this.routes = List.copyOf(routes);
+        List<List<String>> p = new ArrayList<>(routes.size());
+        for (Route r : this.routes) {
+            p.add(List.copyOf(r.segments()));
+        }
+        this.patterns = p;
     }
 
     /** Ollama's routes as of the August 2026 snapshot. */
@@ -99,9 +106,10 @@ public final class RouteTable {
         }
         List<String> segments = PathPattern.segments(path);
         boolean pathServed = false;
-        for (Route route : routes) {
-            Map<String, String> params = new HashMap<>(2);
-            if (!PathPattern.match(route.segments(), segments, params)) {
+        for (int i = 0; i < routes.size(); i++) {
+            Route route = routes.get(i);
+            List<String> pattern = patterns.get(i);
+            if (!PathPattern.matches(pattern, segments)) {
                 continue;
             }
             boolean methodMatches = route.methods().contains(method);
@@ -113,7 +121,9 @@ public final class RouteTable {
                 continue;
             }
             if (methodMatches) {
-                return new RouteMatch(RouteMatch.Kind.FOUND, route, path, Map.copyOf(params), null);
+                Map<String, String> params = new HashMap<>(2);
+                PathPattern.match(pattern, segments, params);
+                return new RouteMatch(RouteMatch.Kind.FOUND, route, path, params.isEmpty() ? Map.of() : Map.copyOf(params), null);
             }
             pathServed = true;
         }
@@ -132,6 +142,9 @@ public final class RouteTable {
     static String decodePath(String raw) {
         if (raw.isEmpty() || raw.charAt(0) != '/') {
             throw new IllegalArgumentException("request target must be a path starting with '/'");
+        }
+        if (plain(raw)) {
+            return raw; // no escapes, only printable ASCII: decoded, it is itself
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
         for (int i = 0; i < raw.length(); i++) {
@@ -171,14 +184,37 @@ public final class RouteTable {
         return decoded;
     }
 
+    /** Printable ASCII (0x21 to 0x7e) without '%'. */
+    private static boolean plain(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            char ch = raw.charAt(i);
+            if (ch == '%' || ch > 0x7e || ch < 0x21) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code c} goes into an encoded path as itself. */
+    private static boolean unescaped(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || "/-._~!$&'()*+,;=:@".indexOf(c) >= 0;
+    }
+
     /** Re-encodes a decoded path for the upstream request line; Ollama decodes it back to the same path. */
     public static String encodePath(String decoded) {
+        boolean same = true;
+        for (int i = 0; i < decoded.length() && same; i++) {
+            same = unescaped(decoded.charAt(i));
+        }
+        if (same) {
+            return decoded;
+        }
         byte[] bytes = decoded.getBytes(StandardCharsets.UTF_8);
         StringBuilder sb = new StringBuilder(bytes.length + 8);
         for (byte b : bytes) {
             int c = b & 0xff;
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "/-._~!$&'()*+,;=:@".indexOf(c) >= 0) {
+            if (unescaped(c)) {
                 sb.append((char) c);
             } else {
                 sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))

@@ -281,7 +281,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        timers.cancel();
+        timers.stop();
         CompletableFuture<Decision> p = pending;
         pending = null;
         if (p != null) {

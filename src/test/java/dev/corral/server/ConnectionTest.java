@@ -230,4 +230,26 @@ class ConnectionTest {
         assertThat(idle.isOpen()).isFalse();
         idle.finishAndReleaseAll();
     }
+
+    @Test
+    void theIdleTimeoutCountsFromTheLastAnswerNotFromTheFirstWait() {
+        EmbeddedChannel ch = channel(ECHO);
+        ch.pipeline().addFirst(new ByteWatch(ch.pipeline().get(Connection.class)));
+        ch.advanceTimeBy(4, TimeUnit.SECONDS); // idle since it opened: 4 of its 5 s
+        ch.runScheduledPendingTasks();
+        send(ch, GET);
+        assertThat(written(ch)).startsWith("HTTP/1.1 200");
+        ch.advanceTimeBy(2, TimeUnit.SECONDS); // past the first wait's deadline, 2 s after the answer
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).as("closed by the first wait's timer").isTrue();
+        send(ch, "GET /api/version HTTP/1.1\r\nHo"); // a request's first bytes: the header clock (2 s) starts
+        ch.advanceTimeBy(1, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).isTrue();
+        ch.advanceTimeBy(1, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(written(ch)).startsWith("HTTP/1.1 408");
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
 }
