@@ -63,7 +63,9 @@ public final class UpstreamCall {
     private boolean interim;
     private boolean done;
     private boolean keepAlive;
+    /** The one pending wake-up for this call's timeouts, or null. */
     private ScheduledFuture<?> timer;
+    private long firstByteDeadline;
     private long lastActivity;
     private Throwable lastCause;
 
@@ -153,7 +155,7 @@ public final class UpstreamCall {
 
     private void attach(Channel ch) {
         channel = ch;
-        ch.pipeline().get(UpstreamHandler.class).bind(this);
+        handler(ch).bind(this);
         unwritten = false;
         ch.writeAndFlush(request.retainedDuplicate()).addListener(failover == null ? ChannelFutureListener.CLOSE_ON_FAILURE
                 : (ChannelFutureListener) f -> {
@@ -164,7 +166,17 @@ public final class UpstreamCall {
                         f.channel().close();
                     }
                 });
-        schedule(cfg.firstByteTimeout().toMillis(), this::firstByteTimedOut);
+        // One wake-up covers both timeouts: it comes at the earlier of the first-byte deadline and the
+        // first possible idle deadline, and each time it fires it looks again; a response head that
+        // arrives reschedules nothing (its idle deadline is never before this wake-up).
+        long now = loop.ticker().nanoTime();
+        firstByteDeadline = now + cfg.firstByteTimeout().toNanos();
+        wake(now + Math.min(cfg.firstByteTimeout().toNanos(), cfg.idleTimeout().toNanos()));
+    }
+
+    /** The UpstreamHandler that ends {@code ch}'s pipeline. */
+    private static UpstreamHandler handler(Channel ch) {
+        return (UpstreamHandler) ch.pipeline().last();
     }
 
     void onMessage(HttpObject msg) {
@@ -199,8 +211,7 @@ public final class UpstreamCall {
         responded = true;
         keepAlive = HttpUtil.isKeepAlive(r);
         health.answered(code);
-        lastActivity = System.nanoTime();
-        schedule(cfg.idleTimeout().toMillis(), this::checkIdle);
+        lastActivity = loop.ticker().nanoTime();
         listener.onResponse(r);
         return true;
     }
@@ -222,7 +233,7 @@ public final class UpstreamCall {
             fail(Failure.MALFORMED_BODY, cause);
             return;
         }
-        lastActivity = System.nanoTime();
+        lastActivity = loop.ticker().nanoTime();
         if (last) {
             giveBack();
         }
@@ -267,23 +278,27 @@ public final class UpstreamCall {
         }
     }
 
-    private void firstByteTimedOut() {
-        if (!done && !responded) {
-            fail(Failure.FIRST_BYTE_TIMEOUT, null);
-        }
-    }
-
-    private void checkIdle() {
+    /** The wake-up: a timeout that has passed fails the call, else it sleeps until the next one could. */
+    private void checkTimeouts() {
+        timer = null;
         if (done) {
             return;
         }
-        long idle = cfg.idleTimeout().toNanos();
-        long quiet = System.nanoTime() - lastActivity;
-        if (quiet >= idle) {
-            fail(Failure.IDLE_TIMEOUT, null);
+        long now = loop.ticker().nanoTime();
+        if (!responded) {
+            if (now - firstByteDeadline >= 0) {
+                fail(Failure.FIRST_BYTE_TIMEOUT, null);
+            } else {
+                wake(firstByteDeadline);
+            }
             return;
         }
-        timer = loop.schedule(this::checkIdle, idle - quiet, TimeUnit.NANOSECONDS);
+        long idleDeadline = lastActivity + cfg.idleTimeout().toNanos();
+        if (now - idleDeadline >= 0) {
+            fail(Failure.IDLE_TIMEOUT, null);
+        } else {
+            wake(idleDeadline);
+        }
     }
 
     private void fail(Failure f, Throwable cause) {
@@ -303,7 +318,7 @@ public final class UpstreamCall {
         if (ch == null) {
             return;
         }
-        ch.pipeline().get(UpstreamHandler.class).unbind();
+        handler(ch).unbind();
         if (keepAlive && ch.isActive()) {
             pool.release(ch);
         } else {
@@ -324,17 +339,16 @@ public final class UpstreamCall {
         Channel ch = channel;
         channel = null;
         if (ch != null) {
-            UpstreamHandler h = ch.pipeline().get(UpstreamHandler.class);
-            if (h != null) {
+            if (ch.pipeline().last() instanceof UpstreamHandler h) {
                 h.unbind();
             }
             ch.close();
         }
     }
 
-    private void schedule(long millis, Runnable task) {
+    private void wake(long at) {
         cancelTimer();
-        timer = loop.schedule(task, millis, TimeUnit.MILLISECONDS);
+        timer = loop.schedule(this::checkTimeouts, Math.max(0, at - loop.ticker().nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     private void cancelTimer() {

@@ -3,12 +3,12 @@ package dev.corral.upstream;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The end of an upstream connection's pipeline: hands what Ollama sends to the call the connection
- * is lent to, and closes the connection if anything arrives while it sits idle in the pool.
+ * The end of an upstream connection's pipeline (calls find it there: it must stay last): hands what
+ * Ollama sends to the call the connection is lent to, and closes the connection if anything arrives
+ * while it sits idle in the pool.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final UpstreamPool pool;
@@ -56,14 +56,6 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         } else if (pool != null) {
             pool.remove(ctx.channel());
         }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && call == null) {
-            ctx.close();
-        }
-        ReferenceCountUtil.release(evt);
     }
 
     @Override
