@@ -35,7 +35,8 @@ public final class BatchingAppender extends UnsynchronizedAppenderBase<ILoggingE
     private int maxFlushMillis = 2000;
     private int idleMillis = 1000;
 
-    private ArrayBlockingQueue<ILoggingEvent> queue;
+    /** Logging events, and lines already encoded ({@link #appendLine}). */
+    private ArrayBlockingQueue<Object> queue;
     private PrintStream out;
     private Thread writer;
     /** True while the writer sleeps with nothing queued: the next line wakes it. */
@@ -99,7 +100,25 @@ public final class BatchingAppender extends UnsynchronizedAppenderBase<ILoggingE
     @Override
     protected void append(ILoggingEvent event) {
         event.prepareForDeferredProcessing();
-        if (queue.offer(event)) {
+        enqueue(event);
+    }
+
+    /**
+     * Queues a line already encoded as this appender's encoder would (one JSON object and a newline,
+     * UTF-8): the access log's lines skip the logging event and the layout. Copies the bytes.
+     *
+     * @return false when the appender is not started (the line is not written)
+     */
+    public boolean appendLine(byte[] line, int offset, int length) {
+        if (!isStarted()) {
+            return false;
+        }
+        enqueue(java.util.Arrays.copyOfRange(line, offset, offset + length));
+        return true;
+    }
+
+    private void enqueue(Object line) {
+        if (queue.offer(line)) {
             if (idle) {
                 LockSupport.unpark(writer);
             }
@@ -107,16 +126,16 @@ public final class BatchingAppender extends UnsynchronizedAppenderBase<ILoggingE
         }
         LockSupport.unpark(writer); // full: write now, and wait for room
         try {
-            queue.put(event);
+            queue.put(line);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             addWarn("interrupted while the log queue was full; one line written by the logging thread itself");
-            writeAll(List.of(event));
+            writeAll(List.of(line));
         }
     }
 
     private void run() {
-        List<ILoggingEvent> batch = new ArrayList<>(Math.min(queueSize, 4096));
+        List<Object> batch = new ArrayList<>(Math.min(queueSize, 4096));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
         while (true) {
             queue.drainTo(batch);
@@ -139,15 +158,15 @@ public final class BatchingAppender extends UnsynchronizedAppenderBase<ILoggingE
         }
     }
 
-    private void writeAll(List<ILoggingEvent> events) {
-        write(events, new ByteArrayOutputStream(1024));
+    private void writeAll(List<Object> lines) {
+        write(lines, new ByteArrayOutputStream(1024));
     }
 
-    private void write(List<ILoggingEvent> events, ByteArrayOutputStream bytes) {
+    private void write(List<Object> lines, ByteArrayOutputStream bytes) {
         bytes.reset();
-        for (ILoggingEvent e : events) {
+        for (Object line : lines) {
             try {
-                bytes.write(encoder.encode(e));
+                bytes.write(line instanceof byte[] encoded ? encoded : encoder.encode((ILoggingEvent) line));
             } catch (IOException | RuntimeException ex) {
                 addError("could not encode a log line", ex);
             }

@@ -1,6 +1,8 @@
 package dev.corral.pipeline;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.corral.logging.BatchingAppender;
+import dev.corral.logging.JsonLineBuilder;
+import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,70 +11,83 @@ import org.slf4j.LoggerFactory;
  * One JSON line per request on the "corral.access" logger: who, which route, which model, how it
  * ended, tokens, bytes, time. There is deliberately no way to add a header value, a query string or
  * a body: keys and prompts cannot reach this log.
+ *
+ * <p>With Corral's own logging set up (the access logger writing only to its batching appender),
+ * the line is built as UTF-8 bytes and handed to that appender's writer thread as it is; with a
+ * logging configuration of the operator's, it goes through the logger like any other line.
  */
 public final class AccessLog implements ExchangeListener {
     private static final Logger log = LoggerFactory.getLogger("corral.access");
-    private static final JsonStringEncoder ESCAPE = JsonStringEncoder.getInstance();
-    private static final ThreadLocal<StringBuilder> BUFFER = ThreadLocal.withInitial(() -> new StringBuilder(512));
+    private static final ThreadLocal<JsonLineBuilder> BUFFER = ThreadLocal.withInitial(JsonLineBuilder::new);
+
+    /** Corral's own appender for the access log, when it is the logger's only one; else null. */
+    private final BatchingAppender direct = directAppender();
 
     @Override
     public void onComplete(Exchange e) {
         if (!log.isInfoEnabled()) {
             return;
         }
-        log.info(line(e));
+        JsonLineBuilder b = build(e);
+        try {
+            if (direct == null || !direct.appendLine(b.bytes(), 0, b.length())) {
+                log.info(b.text());
+            }
+        } finally {
+            b.trim();
+        }
     }
 
-    /** The line; its buffer is the calling thread's (an event loop writes many lines), its escaping Jackson's. */
+    /** The line (without its newline): the same bytes the direct path writes. */
     public static String line(Exchange e) {
+        JsonLineBuilder b = build(e);
+        try {
+            return b.text();
+        } finally {
+            b.trim();
+        }
+    }
+
+    /** The line in the calling thread's buffer (an event loop writes many lines); valid until its next line. */
+    private static JsonLineBuilder build(Exchange e) {
         Tally t = e.tally();
-        StringBuilder b = BUFFER.get();
-        b.setLength(0);
-        b.append('{');
-        string(b, "time", dev.corral.logging.Timestamps.format(e.startedAt()));
-        string(b, "request_id", e.requestId());
-        string(b, "client", e.clientAddress() == null ? null : e.clientAddress().getHostAddress());
-        string(b, "method", e.request().method().name());
-        string(b, "route", e.route() == null ? null : e.route().name());
-        string(b, "path", e.match() == null || e.match().path() == null ? null : truncate(e.match().path()));
-        string(b, "key_id", e.keyId());
-        string(b, "auth", e.authMethod());
-        string(b, "model", e.model() == null ? null : truncate(e.model()));
-        number(b, "status", t.status());
-        string(b, "outcome", t.outcome().code());
+        JsonLineBuilder b = BUFFER.get().start();
+        b.string("time", dev.corral.logging.Timestamps.format(e.startedAt()));
+        b.string("request_id", e.requestId());
+        b.string("client", e.clientAddress() == null ? null : e.clientAddress().getHostAddress());
+        b.string("method", e.request().method().name());
+        b.string("route", e.route() == null ? null : e.route().name());
+        b.string("path", e.match() == null || e.match().path() == null ? null : truncate(e.match().path()));
+        b.string("key_id", e.keyId());
+        b.string("auth", e.authMethod());
+        b.string("model", e.model() == null ? null : truncate(e.model()));
+        b.number("status", t.status());
+        b.string("outcome", t.outcome().code());
         if (t.reason() != null) {
-            string(b, "reason", t.reason());
+            b.string("reason", t.reason());
         }
         if (t.promptTokens() >= 0) {
-            number(b, "prompt_tokens", t.promptTokens());
+            b.number("prompt_tokens", t.promptTokens());
         }
         if (t.completionTokens() >= 0) {
-            number(b, "completion_tokens", t.completionTokens());
+            b.number("completion_tokens", t.completionTokens());
         }
-        number(b, "bytes_in", t.bytesIn());
-        number(b, "bytes_out", t.bytesOut());
-        number(b, "duration_ms", TimeUnit.NANOSECONDS.toMillis(t.durationNanos()));
-        b.setCharAt(b.length() - 1, '}'); // the last field's comma
-        String line = b.toString();
-        if (b.capacity() > 4096) {
-            BUFFER.remove();
-        }
-        return line;
+        b.number("bytes_in", t.bytesIn());
+        b.number("bytes_out", t.bytesOut());
+        b.number("duration_ms", TimeUnit.NANOSECONDS.toMillis(t.durationNanos()));
+        return b.end();
     }
 
-    private static void string(StringBuilder b, String name, String value) {
-        b.append('"').append(name).append("\":");
-        if (value == null) {
-            b.append("null,");
-            return;
+    private static BatchingAppender directAppender() {
+        if (!(log instanceof ch.qos.logback.classic.Logger l) || l.isAdditive()) {
+            return null;
         }
-        b.append('"');
-        ESCAPE.quoteAsString(value, b);
-        b.append("\",");
-    }
-
-    private static void number(StringBuilder b, String name, long value) {
-        b.append('"').append(name).append("\":").append(value).append(',');
+        Iterator<ch.qos.logback.core.Appender<ch.qos.logback.classic.spi.ILoggingEvent>> it = l.iteratorForAppenders();
+        if (!it.hasNext()) {
+            return null;
+        }
+        Object only = it.next();
+        return !it.hasNext() && only instanceof BatchingAppender a && a.isStarted() ? a : null;
     }
 
     private static String truncate(String s) {

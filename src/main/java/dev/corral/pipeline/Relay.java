@@ -126,7 +126,9 @@ final class Relay implements UpstreamCall.Listener, Forwarding {
             out = last ? new DefaultLastHttpContent(kept) : new DefaultHttpContent(kept);
         } else if (aligner != null) {
             ByteBuf whole = aligner.align(data, sink.alloc(), last); // takes c's buffer
-            out = last ? new DefaultLastHttpContent(whole) : new DefaultHttpContent(whole);
+            if (whole != data || last) { // a chunk that ends on a line boundary goes on as it came (the last loses Ollama's trailers)
+                out = last ? new DefaultLastHttpContent(whole) : new DefaultHttpContent(whole);
+            }
         }
         ex.tally().addBytesOut(out.content().readableBytes());
         if (last) {

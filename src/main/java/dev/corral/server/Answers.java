@@ -45,6 +45,7 @@ final class Answers implements ClientSink {
     }
 
     private final ChannelHandlerContext ctx;
+    private final ByteBufAllocator alloc;
     private RequestPath path;
     private final Next next;
     private Exchange exchange;
@@ -53,6 +54,7 @@ final class Answers implements ClientSink {
 
     Answers(ChannelHandlerContext ctx, Next next) {
         this.ctx = ctx;
+        this.alloc = ctx.alloc();
         this.next = next;
     }
 
@@ -120,7 +122,7 @@ final class Answers implements ClientSink {
 
     @Override
     public ByteBufAllocator alloc() {
-        return ctx.alloc();
+        return alloc;
     }
 
     @Override

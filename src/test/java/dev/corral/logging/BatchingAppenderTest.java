@@ -101,6 +101,33 @@ class BatchingAppenderTest {
     }
 
     @Test
+    void encodedLinesAndLoggedOnesKeepTheirOrderAndNoneIsLost() throws Exception {
+        // Half the lines come as bytes (the access log's direct path), half as events; a small queue.
+        BatchingAppender a = appender(16, 5, 1000);
+        Logger log = logger(a);
+        Thread t = new Thread(() -> {
+            for (int i = 0; i < 5_000; i++) {
+                if (i % 2 == 0) {
+                    byte[] b = ("0 " + i + "\n").getBytes(StandardCharsets.UTF_8);
+                    assertThat(a.appendLine(b, 0, b.length)).isTrue();
+                } else {
+                    log.info("0 {}", i);
+                }
+            }
+        });
+        t.start();
+        t.join(TimeUnit.SECONDS.toMillis(30));
+        a.stop();
+        String[] lines = written().split("\n");
+        assertThat(lines).hasSize(5_000);
+        for (int i = 0; i < lines.length; i++) {
+            assertThat(lines[i]).isEqualTo("0 " + i);
+        }
+        byte[] late = "late\n".getBytes(StandardCharsets.UTF_8);
+        assertThat(a.appendLine(late, 0, late.length)).as("a stopped appender takes no line").isFalse();
+    }
+
+    @Test
     void linesLoggedJustBeforeStopAreWritten() {
         // A long linger: the writer is asleep when stop comes, and must still write the last lines.
         BatchingAppender a = appender(8192, 60_000, 1000);
