@@ -1,6 +1,7 @@
 package dev.corral.upstream;
 
 import dev.corral.config.Settings;
+import dev.corral.net.TurnEnd;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -12,8 +13,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request to Ollama on a pooled connection of the caller's event loop: connect (or reuse),
@@ -63,10 +62,7 @@ public final class UpstreamCall {
     private boolean interim;
     private boolean done;
     private boolean keepAlive;
-    /** The one pending wake-up for this call's timeouts, or null. */
-    private ScheduledFuture<?> timer;
-    private long firstByteDeadline;
-    private long lastActivity;
+    private final CallTimeouts timeouts;
     private Throwable lastCause;
 
     public UpstreamCall(UpstreamConnections pool, UpstreamReports health, Settings.Upstream cfg, EventLoop loop, Listener listener) {
@@ -75,6 +71,23 @@ public final class UpstreamCall {
         this.cfg = cfg;
         this.loop = loop;
         this.listener = listener;
+        this.timeouts = new CallTimeouts(loop, cfg.firstByteTimeout().toNanos(), cfg.idleTimeout().toNanos(),
+                new CallTimeouts.Expiry() {
+                    @Override
+                    public boolean done() {
+                        return done;
+                    }
+
+                    @Override
+                    public boolean responded() {
+                        return responded;
+                    }
+
+                    @Override
+                    public void expired(Failure why) {
+                        fail(why, null);
+                    }
+                });
     }
 
     /** Where to go when no connection can be made (several nodes); none by default. Set before {@link #start}. */
@@ -157,7 +170,9 @@ public final class UpstreamCall {
         channel = ch;
         handler(ch).bind(this);
         unwritten = false;
-        ch.writeAndFlush(request.retainedDuplicate()).addListener(failover == null ? ChannelFutureListener.CLOSE_ON_FAILURE
+        // Flushed at the end of the loop's turn, after the usage journal's lines of the turn are written
+        // (TurnEnd): Ollama never gets a request the journal does not know of.
+        ch.write(request.retainedDuplicate()).addListener(failover == null ? ChannelFutureListener.CLOSE_ON_FAILURE
                 : (ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
                         // Runs before the close reaches onClosed: the request never left whole, so Ollama
@@ -166,12 +181,13 @@ public final class UpstreamCall {
                         f.channel().close();
                     }
                 });
-        // One wake-up covers both timeouts: it comes at the earlier of the first-byte deadline and the
-        // first possible idle deadline, and each time it fires it looks again; a response head that
-        // arrives reschedules nothing (its idle deadline is never before this wake-up).
-        long now = loop.ticker().nanoTime();
-        firstByteDeadline = now + cfg.firstByteTimeout().toNanos();
-        wake(now + Math.min(cfg.firstByteTimeout().toNanos(), cfg.idleTimeout().toNanos()));
+        TurnEnd turn = TurnEnd.current();
+        if (turn != null) {
+            turn.flush(ch);
+        } else {
+            ch.flush();
+        }
+        timeouts.sent();
     }
 
     /** The UpstreamHandler that ends {@code ch}'s pipeline. */
@@ -211,7 +227,7 @@ public final class UpstreamCall {
         responded = true;
         keepAlive = HttpUtil.isKeepAlive(r);
         health.answered(code);
-        lastActivity = loop.ticker().nanoTime();
+        timeouts.activity();
         listener.onResponse(r);
         return true;
     }
@@ -233,7 +249,7 @@ public final class UpstreamCall {
             fail(Failure.MALFORMED_BODY, cause);
             return;
         }
-        lastActivity = loop.ticker().nanoTime();
+        timeouts.activity();
         if (last) {
             giveBack();
         }
@@ -261,12 +277,12 @@ public final class UpstreamCall {
                 // A pooled connection Ollama had already closed and nothing came back: safe to send
                 // again on a fresh connection, once.
                 retried = true;
-                cancelTimer();
+                timeouts.cancel();
                 connect();
                 return;
             }
             if (unwritten && failover != null) {
-                cancelTimer();
+                timeouts.cancel();
                 health.unreachable(lastCause);
                 if (failedOver(lastCause)) {
                     return;
@@ -275,29 +291,6 @@ public final class UpstreamCall {
             fail(Failure.CLOSED_BEFORE_RESPONSE, lastCause);
         } else {
             fail(Failure.CLOSED_MID_RESPONSE, lastCause);
-        }
-    }
-
-    /** The wake-up: a timeout that has passed fails the call, else it sleeps until the next one could. */
-    private void checkTimeouts() {
-        timer = null;
-        if (done) {
-            return;
-        }
-        long now = loop.ticker().nanoTime();
-        if (!responded) {
-            if (now - firstByteDeadline >= 0) {
-                fail(Failure.FIRST_BYTE_TIMEOUT, null);
-            } else {
-                wake(firstByteDeadline);
-            }
-            return;
-        }
-        long idleDeadline = lastActivity + cfg.idleTimeout().toNanos();
-        if (now - idleDeadline >= 0) {
-            fail(Failure.IDLE_TIMEOUT, null);
-        } else {
-            wake(idleDeadline);
         }
     }
 
@@ -328,7 +321,7 @@ public final class UpstreamCall {
 
     private void end() {
         done = true;
-        cancelTimer();
+        timeouts.cancel();
         if (request != null) {
             request.release();
             request = null;
@@ -343,18 +336,6 @@ public final class UpstreamCall {
                 h.unbind();
             }
             ch.close();
-        }
-    }
-
-    private void wake(long at) {
-        cancelTimer();
-        timer = loop.schedule(this::checkTimeouts, Math.max(0, at - loop.ticker().nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
         }
     }
 }

@@ -76,6 +76,12 @@ final class JournalCodec {
     JournalCodec begin(String requestId, long tsMillis, String keyId, String auth, String route, String model,
                        long bytesIn, long prompt, long completion) {
         n = 0;
+        return appendBegin(requestId, tsMillis, keyId, auth, route, model, bytesIn, prompt, completion);
+    }
+
+    /** Adds one begin line after those already in the buffer (an event loop's turn). */
+    JournalCodec appendBegin(String requestId, long tsMillis, String keyId, String auth, String route, String model,
+                             long bytesIn, long prompt, long completion) {
         put(BEGIN);
         string(requestId);
         put(TS);

@@ -1,8 +1,11 @@
 package dev.corral.usage;
 
+import dev.corral.net.TurnEnd;
 import dev.corral.store.UsageRecord;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -127,11 +130,62 @@ public final class UsageJournal implements AutoCloseable {
         return openBegins.containsKey(requestId);
     }
 
-    // ---- the event loop's side: one encoded line, one write(2), at admission only ----
+    // ---- the event loop's side: begin lines, one write(2) per turn of the loop ----
 
-    /** Notes an admitted request: its begin line stays until its usage record is stored. */
+    /**
+     * The begin lines an event loop made in its current turn, written together at the turn's end
+     * ({@link TurnEnd}), before the requests they stand for are sent to Ollama. Confined to that loop.
+     */
+    private final class TurnBegins implements Runnable {
+        final JournalCodec codec = new JournalCodec();
+        final ArrayList<String> ids = new ArrayList<>();
+
+        @Override
+        public void run() {
+            if (ids.isEmpty()) {
+                return;
+            }
+            try {
+                JournalSegment s = appender.append(codec, ids.size());
+                if (s != null) {
+                    for (int i = 0; i < ids.size(); i++) {
+                        openBegins.put(ids.get(i), s);
+                    }
+                }
+            } finally {
+                ids.clear();
+                codec.clear();
+                codec.trim();
+            }
+        }
+    }
+
+    private final FastThreadLocal<TurnBegins> turnBegins = new FastThreadLocal<>() {
+        @Override
+        protected TurnBegins initialValue() {
+            return new TurnBegins();
+        }
+    };
+
+    /**
+     * Notes an admitted request: its begin line stays until its usage record is stored. On an event
+     * loop the line is written at the end of the loop's turn, with the others of that turn, before
+     * any request of the turn goes to Ollama; elsewhere at once.
+     */
     public void begin(String requestId, Instant startedAt, String keyId, String auth, String route, String model,
                       long bytesIn, long promptEstimate, long completionReserve) {
+        TurnEnd turn = TurnEnd.current();
+        if (turn != null) {
+            TurnBegins b = turnBegins.get();
+            if (b.ids.isEmpty() && !turn.durable(b)) {
+                turn = null; // the loop is shutting down: write it now
+            } else {
+                b.codec.appendBegin(requestId, startedAt.toEpochMilli(), keyId, auth, route, model, bytesIn, promptEstimate,
+                        completionReserve);
+                b.ids.add(requestId);
+                return;
+            }
+        }
         JournalCodec c = JournalCodec.local().begin(requestId, startedAt.toEpochMilli(), keyId, auth, route, model, bytesIn,
                 promptEstimate, completionReserve);
         try {
@@ -146,9 +200,17 @@ public final class UsageJournal implements AutoCloseable {
 
     /**
      * A finished request's record, on its way to the writer thread, which journals it ({@link
-     * #journal}) before it tries the store. No I/O here: until then the begin line stands for it.
+     * #journal}) before it tries the store. No I/O here, unless the request ends in the very turn
+     * of its loop that admitted it: its begin line is then written now, with the rest of the turn's
+     * (exchanges end on the loop they began on), so that the line's segment knows it is settled.
      */
     public Pending finished(UsageRecord r) {
+        if (TurnEnd.current() != null && turnBegins.isSet()) {
+            TurnBegins b = turnBegins.get();
+            if (b.ids.contains(r.requestId())) {
+                b.run();
+            }
+        }
         return new Pending(r, openBegins.remove(r.requestId()));
     }
 
