@@ -4,8 +4,11 @@
 # bench/proxies/) in front of the same `corral simulate`, and Corral as a user runs it (`./corral
 # serve`, a key with high limits, usage records and the access log on). The proxy is pinned to one
 # core, the simulator and every load generator to the other. Rounds alternate the order of the
-# targets; the figures are medians across rounds. Writes the table, with ratios to nginx, into the
-# "Proxies" section of bench/RESULTS.md (other sections stay).
+# targets; within a round the steady phases are short bursts alternating between targets that all run
+# side by side, and each burst's CPU per request is compared with nginx's burst next to it (this
+# virtual machine's speed drifts by half over minutes, which swamps back-to-back phases). The figures
+# are medians across rounds and pairs. Writes the table, with ratios to nginx, into the "Proxies"
+# section of bench/RESULTS.md (other sections stay).
 #
 #   bash bench/proxies.sh            # full: 3 rounds, every JDK 17+ found in /usr/lib/jvm (~15-20 min)
 #   bash bench/proxies.sh --quick    # 1 round, short phases, the launcher's JDK only (~3-6 min)
@@ -35,9 +38,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$quick" = 1 ]; then
-  : "${rounds:=1}"; WARM=3; DUR=3; PACED_TOKENS=20; PACED_TPS=10; CANCEL_N=3
+  : "${rounds:=1}"; WARM=3; PAIRS=3; BURST=2; PACED_TOKENS=20; PACED_TPS=10; CANCEL_N=3
 else
-  : "${rounds:=3}"; WARM=10; DUR=10; PACED_TOKENS=50; PACED_TPS=10; CANCEL_N=10
+  : "${rounds:=3}"; WARM=10; PAIRS=5; BURST=2; PACED_TOKENS=50; PACED_TPS=10; CANCEL_N=10
 fi
 CONNS=64 STREAMS=1000 TTFT_TOKENS=10 TTFT_TPS=20 CANCEL_WAIT=2 FIRST_BYTE_DELAY=4
 
@@ -188,34 +191,75 @@ healthz() { # waits (in this shell: the poller is its child) for the poller of t
   MS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ms"])' "$DIR/healthz.json")
 }
 
-run_target() { # round target
-  local r="$1" t="$2" ms
-  start_target "$t" "r$r" "$sim"
-  healthz; ms="$MS"
-  [ "$ms" != None ] || { say "$t did not answer /healthz: $(tail -5 "$work/$t-r$r/out.log" "$work/$t-r$r/access.log" 2>/dev/null)"; exit 1; }
-  rec "$r" "$t" start "\"healthz_ms\":$ms" first5 --port "$PORT" --token "$KEY" --root "$PID" --workdir "$work" >/dev/null
-  python3 "$gen" wrk --port "$PORT" --token "$KEY" --duration "$WARM" --workdir "$work" >/dev/null
-  rec "$r" "$t" stream "" wrk --port "$PORT" --token "$KEY" --root "$PID" --duration "$DUR" --workdir "$work" >/dev/null
-  rec "$r" "$t" version "" wrk --port "$PORT" --token "$KEY" --root "$PID" --duration "$DUR" --workdir "$work" \
-    --method GET --path /api/version >/dev/null
-  rec "$r" "$t" paced "" paced --port "$PORT" --token "$KEY" --root "$PID" --n "$STREAMS" --ramp 1 \
-    --tokens "$PACED_TOKENS" --tps "$PACED_TPS" --timeout $((PACED_TOKENS / PACED_TPS + 30)) >/dev/null
-  # TTFT: first the same burst straight at the simulator (the baseline of this target), then through it
-  rec "$r" "$t" direct "" ttft --port "$sim" --n "$STREAMS" --window 2 --tokens "$TTFT_TOKENS" --tps "$TTFT_TPS" --timeout 30 >/dev/null
-  rec "$r" "$t" ttft "" ttft --port "$PORT" --token "$KEY" --n "$STREAMS" --window 2 --tokens "$TTFT_TOKENS" --tps "$TTFT_TPS" --timeout 30 >/dev/null
-  # the bearer check is on: no key, no answer from upstream
-  local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/api/generate" -d '{"model":"llama3.2:3b"}')
-  [ "$code" = 401 ] || { say "$t answered $code, not 401, without a key"; exit 1; }
-  stop_target
-  local lines; lines=$(grep -c . "$work/$t-r$r/access.log" || true)
-  printf '{"round":%d,"target":"%s","phase":"logs","access_log_lines":%d}\n' "$r" "$t" "$lines" >>"$results"
-  # cancellation: the same target again, now in front of the relay
-  start_target "$t" "r$r-cancel" "$relay"
-  healthz
-  rec "$r" "$t" cancel "" cancel --port "$PORT" --token "$KEY" --control "$control" --n "$CANCEL_N" \
-    --id-base $(((r * 10 + ${#done_targets[@]}) * 1000)) --wait "$CANCEL_WAIT" --first-byte-delay "$FIRST_BYTE_DELAY" >/dev/null
-  stop_target
+declare -A TPID=() TPORT=() TDIR=()
+keep_target() { TPID[$1]="$PID"; TPORT[$1]="$PORT"; TDIR[$1]="$DIR"; }
+use_target() { PID="${TPID[$1]}"; PORT="${TPORT[$1]}"; DIR="${TDIR[$1]}"; }
+
+# One round: every target started fresh (start time and first seconds, one after the other), then all
+# of them running side by side, idle but for the one under load: the steady phases go in short bursts
+# that alternate between the targets (A B C, C B A, ...), so that a slow minute of the machine falls on
+# every target alike and each burst has a neighbour in time to be compared with; then the paced streams
+# and time to first token, target after target; then the cancellation runs.
+run_round() { # round targets...
+  local r="$1" t i code ms lines; shift
+  local ts=("$@") rev=()
+  for ((i = ${#ts[@]} - 1; i >= 0; i--)); do rev+=("${ts[$i]}"); done
+  for t in "${ts[@]}"; do
+    say "round $((r + 1))/$rounds: start $t (load $(cut -d' ' -f1 /proc/loadavg))"
+    start_target "$t" "r$r" "$sim"
+    healthz; ms="$MS"
+    [ "$ms" != None ] || { say "$t did not answer /healthz: $(tail -5 "$work/$t-r$r/out.log" "$work/$t-r$r/access.log" 2>/dev/null)"; exit 1; }
+    rec "$r" "$t" start "\"healthz_ms\":$ms" first5 --port "$PORT" --token "$KEY" --root "$PID" --workdir "$work" >/dev/null
+    keep_target "$t"
+  done
+  for t in "${ts[@]}"; do
+    use_target "$t"
+    python3 "$gen" wrk --port "$PORT" --token "$KEY" --duration "$WARM" --workdir "$work" >/dev/null
+    python3 "$gen" wrk --port "$PORT" --token "$KEY" --duration 3 --workdir "$work" --method GET --path /api/version >/dev/null
+  done
+  say "round $((r + 1))/$rounds: steady phases, ${PAIRS} pairs of ${BURST} s bursts per target (load $(cut -d' ' -f1 /proc/loadavg))"
+  for phase in stream version; do
+    for ((i = 0; i < PAIRS; i++)); do
+      local seq=("${ts[@]}"); ((i % 2 == 1)) && seq=("${rev[@]}")
+      for t in "${seq[@]}"; do
+        use_target "$t"
+        if [ "$phase" = stream ]; then
+          rec "$r" "$t" stream "\"pair\":$i" wrk --port "$PORT" --token "$KEY" --root "$PID" --duration "$BURST" --workdir "$work" >/dev/null
+        else
+          rec "$r" "$t" version "\"pair\":$i" wrk --port "$PORT" --token "$KEY" --root "$PID" --duration "$BURST" --workdir "$work" \
+            --method GET --path /api/version >/dev/null
+        fi
+      done
+    done
+  done
+  for t in "${ts[@]}"; do
+    use_target "$t"
+    say "round $((r + 1))/$rounds: paced streams and time to first token, $t (load $(cut -d' ' -f1 /proc/loadavg))"
+    rec "$r" "$t" paced "" paced --port "$PORT" --token "$KEY" --root "$PID" --n "$STREAMS" --ramp 1 \
+      --tokens "$PACED_TOKENS" --tps "$PACED_TPS" --timeout $((PACED_TOKENS / PACED_TPS + 30)) >/dev/null
+    # TTFT: first the same burst straight at the simulator (the baseline of this target), then through it
+    rec "$r" "$t" direct "" ttft --port "$sim" --n "$STREAMS" --window 2 --tokens "$TTFT_TOKENS" --tps "$TTFT_TPS" --timeout 30 >/dev/null
+    rec "$r" "$t" ttft "" ttft --port "$PORT" --token "$KEY" --n "$STREAMS" --window 2 --tokens "$TTFT_TOKENS" --tps "$TTFT_TPS" --timeout 30 >/dev/null
+    # the bearer check is on: no key, no answer from upstream
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/api/generate" -d '{"model":"llama3.2:3b"}')
+    [ "$code" = 401 ] || { say "$t answered $code, not 401, without a key"; exit 1; }
+  done
+  for t in "${ts[@]}"; do
+    use_target "$t"
+    stop_target
+    lines=$(grep -c . "$work/$t-r$r/access.log" || true)
+    printf '{"round":%d,"target":"%s","phase":"logs","access_log_lines":%d}\n' "$r" "$t" "$lines" >>"$results"
+  done
+  # cancellation: each target again, now in front of the relay
+  i=0
+  for t in "${ts[@]}"; do
+    start_target "$t" "r$r-cancel" "$relay"
+    healthz
+    rec "$r" "$t" cancel "" cancel --port "$PORT" --token "$KEY" --control "$control" --n "$CANCEL_N" \
+      --id-base $(((r * 10 + i) * 1000)) --wait "$CANCEL_WAIT" --first-byte-delay "$FIRST_BYTE_DELAY" >/dev/null
+    stop_target
+    i=$((i + 1))
+  done
 }
 
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -226,15 +270,12 @@ fi
 order=("${targets[@]}")
 say "targets: ${targets[*]}; $rounds round(s)$([ "$quick" = 1 ] && echo ', quick')"
 for ((r = 0; r < rounds; r++)); do
-  done_targets=()
-  n=${#order[@]}
+  n=${#order[@]} seq=()
   for ((i = 0; i < n; i++)); do
     # odd rounds walk the list backwards; even rounds forwards, starting one further each time
-    if ((r % 2 == 1)); then t="${order[$((n - 1 - i))]}"; else t="${order[$(((i + r / 2) % n))]}"; fi
-    say "round $((r + 1))/$rounds: $t (load $(cut -d' ' -f1 /proc/loadavg))"
-    run_target "$r" "$t"
-    done_targets+=("$t")
+    if ((r % 2 == 1)); then seq+=("${order[$((n - 1 - i))]}"); else seq+=("${order[$(((i + r / 2) % n))]}"); fi
   done
+  run_round "$r" "${seq[@]}"
 done
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -254,7 +295,7 @@ meta = {
   "load_start": "$load_start", "load_end": "$load_end",
   "machine": "$ncpu cores ($cpu_model), $mem_gb GiB, Linux $(uname -r); the proxy pinned to core ${PROXY_CPU:-none}, the simulator, the relay and the load generators to core ${LOAD_CPU:-none}.",
   "note": '''$note''',
-  "params": {"warm": $WARM, "dur": $DUR, "conns": $CONNS, "streams": $STREAMS, "paced_tokens": $PACED_TOKENS,
+  "params": {"warm": $WARM, "pairs": $PAIRS, "burst": $BURST, "conns": $CONNS, "streams": $STREAMS, "paced_tokens": $PACED_TOKENS,
              "paced_tps": $PACED_TPS, "ttft_tokens": $TTFT_TOKENS, "ttft_tps": $TTFT_TPS, "cancel_n": $CANCEL_N,
              "cancel_wait": $CANCEL_WAIT, "first_byte_delay": $FIRST_BYTE_DELAY},
 }

@@ -536,7 +536,7 @@ def run_wrk(a, duration):
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out.stdout)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
     ok = total - (int(non2xx.group(1)) if non2xx else 0)
-    return {"requests": ok, "errors": errors, "rps": ok / took, "ticks": c1 - c0, "clk_tck": CLK_TCK, "secs": secs}
+    return {"requests": ok, "errors": errors, "rps": ok / took, "ticks": c1 - c0, "clk_tck": CLK_TCK, "secs": secs, "took": took}
 
 
 def cmd_wrk(a):

@@ -37,6 +37,30 @@ def load(path):
     return rows
 
 
+def burst_us(r):
+    return r["ticks"] * 1e6 / r["clk_tck"] / r["requests"] if r.get("requests") else None
+
+
+def round_totals(recs):
+    """Per round: (CPU µs per request, req/s) over all the round's bursts of one target and phase."""
+    sums = {}
+    for r in recs:
+        if r.get("requests"):
+            s = sums.setdefault(r["round"], [0, 0, 0.0])
+            s[0] += r["ticks"] * 1e6 / r["clk_tck"]
+            s[1] += r["requests"]
+            s[2] += r.get("took") or r.get("secs") or 0
+    return {rd: (cpu / n, n / secs if secs else None) for rd, (cpu, n, secs) in sums.items()}
+
+
+def paired(by, t, base, phase):
+    """The median, over every pair of neighbouring bursts, of the target's CPU per request over the base's."""
+    b = {(r["round"], r.get("pair")): burst_us(r) for r in by.get((base, phase), [])}
+    ratios = [burst_us(r) / b[(r["round"], r.get("pair"))] for r in by.get((t, phase), [])
+              if burst_us(r) and b.get((r["round"], r.get("pair")))]
+    return med(ratios)
+
+
 def figures(rows, targets):
     """Per target: the figures of the table (medians across rounds), and per round the raw ones."""
     by = {}
@@ -47,16 +71,18 @@ def figures(rows, targets):
         f = {}
 
         def per_req(phase, t=t):
-            vals = []
-            for r in by.get((t, phase), []):
-                if r.get("requests"):
-                    vals.append(r["ticks"] * 1e6 / r["clk_tck"] / r["requests"])
-            return vals
+            """CPU per request of each round: all its bursts' CPU over all their requests."""
+            return [us for us, _ in round_totals(by.get((t, phase), [])).values()]
+
+        def rps(phase, t=t):
+            return [x for _, x in round_totals(by.get((t, phase), [])).values()]
 
         f["stream_us"] = med(per_req("stream"))
-        f["stream_rps"] = med([r.get("rps") for r in by.get((t, "stream"), [])])
+        f["stream_rps"] = med(rps("stream"))
         f["version_us"] = med(per_req("version"))
-        f["version_rps"] = med([r.get("rps") for r in by.get((t, "version"), [])])
+        f["version_rps"] = med(rps("version"))
+        f["stream_rel"] = paired(by, t, "nginx", "stream")
+        f["version_rel"] = paired(by, t, "nginx", "version")
         f["errors"] = sum(r.get("errors", 0) for k, rs in by.items() if k[0] == t for r in rs
                           if isinstance(r.get("errors", 0), int))
         paced = by.get((t, "paced"), [])
@@ -94,10 +120,10 @@ def table(f, targets, labels, wait):
     def row(name, cell):
         lines.append(f"| {name} | " + " | ".join(cell(t, f[t]) for t in targets) + " |")
 
-    row("CPU per streamed request (21 NDJSON lines, unpaced), µs (relative)",
-        lambda t, x: f"{fmt(x['stream_us'], 1)} ({ratio(x['stream_us'], base.get('stream_us'))})")
-    row("CPU per `GET /api/version`, µs (relative)",
-        lambda t, x: f"{fmt(x['version_us'], 1)} ({ratio(x['version_us'], base.get('version_us'))})")
+    row("CPU per streamed request (21 NDJSON lines, unpaced), µs (relative, paired)",
+        lambda t, x: f"{fmt(x['stream_us'], 1)} ({fmt(x['stream_rel'], 2)})")
+    row("CPU per `GET /api/version`, µs (relative, paired)",
+        lambda t, x: f"{fmt(x['version_us'], 1)} ({fmt(x['version_rel'], 2)})")
     row("`GET /api/version` req/s at 64 connections (relative)",
         lambda t, x: f"{fmt(x['version_rps'])} ({ratio(x['version_rps'], base.get('version_rps'))})")
     row("1000 token-paced streams: CPU per stream, ms (relative)",
@@ -152,11 +178,16 @@ def per_round(rows, targets, labels):
             def cms(v):
                 return "n/a" if not v else "/".join("never" if x is None else f"{x:.1f}" for x in v)
 
+            def steady(phase, i):
+                tot = round_totals([r for r in rows if r["round"] == rd and r["target"] == t and r["phase"] == phase])
+                v = tot.get(rd)
+                return "" if not v or v[i] is None else (f"{v[i]:.1f}" if i == 0 else f"{v[i]:.0f}")
+
             lines.append("| " + " | ".join([
                 str(rd + 1), labels.get(t, t),
-                g("stream", lambda r: f"{r['ticks'] * 1e6 / r['clk_tck'] / r['requests']:.1f}"),
-                g("version", lambda r: f"{r['ticks'] * 1e6 / r['clk_tck'] / r['requests']:.1f}"),
-                g("version", lambda r: f"{r['rps']:.0f}"),
+                steady("stream", 0),
+                steady("version", 0),
+                steady("version", 1),
                 g("paced", lambda r: f"{r['cpu_ticks'] * 1e3 / r['clk_tck'] / r['completed']:.2f}"),
                 g("paced", lambda r: f"{r['peak_rss_mb']:.0f}"),
                 g("ttft", lambda r: f"{r['p50_ms']:.1f} / {r['p99_ms']:.0f} ({got['direct']['p50_ms']:.1f})"),
@@ -179,18 +210,24 @@ def method(m):
         "and the access log on (standard error to a file), `admission.upstream_concurrency` 4096 so that no request "
         "waits for an Ollama slot. The proxy is pinned to core 0 with taskset, the simulator, the relay and every "
         "load generator (wrk, and Python asyncio clients in `bench/proxies/loadgen.py`) to core 1. Each round runs "
-        "every target once, the order rotated and reversed from round to round; each target starts fresh in each round. "
+        "every target, the order rotated and reversed from round to round; each target starts fresh in each round. "
         f"In order: start to `/healthz` 200 (from before the launch, polled every 5 ms; nginx, HAProxy and Caddy "
         f"answer it themselves), then five one-second wrk runs of streamed requests at {p['conns']} connections "
-        f"(req/s in the first 5 s after start), a {p['warm']} s warm-up, {p['dur']} s of streamed requests and "
-        f"{p['dur']} s of `GET /api/version` at {p['conns']} connections (wrk). CPU per request is the utime+stime "
-        "of every process of the proxy (from /proc/PID/stat, the master and its workers for nginx) over the phase "
-        f"divided by the requests completed. Then {p['streams']} token-paced streams ({p['paced_tokens']} tokens at "
+        f"(req/s in the first 5 s after start). Once every target of the round has started, they all keep running, "
+        f"idle but for the one under load: after a {p['warm']} s warm-up each, the steady phases go in {p['burst']} s "
+        f"wrk bursts at {p['conns']} connections that alternate between the targets (A B C, then C B A), {p['pairs']} "
+        "per target for streamed requests, then as many for `GET /api/version`, so that a slow stretch of the "
+        "machine (it is a virtual machine whose speed drifts by half over minutes) falls on every target alike. CPU "
+        "per request is the utime+stime of every process of the proxy (from /proc/PID/stat, the master and its "
+        "workers for nginx) over a burst divided by the requests it completed; the µs figure is each round's total "
+        "CPU over its total requests (median of the rounds), and \"relative, paired\" the median, over all bursts, "
+        "of a burst's figure over nginx's burst next to it. The targets then take the rest in turn: "
+        f"{p['streams']} token-paced streams ({p['paced_tokens']} tokens at "
         f"{p['paced_tps']:g}/s each, all started within 1 s): the proxy's CPU over the phase per stream, and the sum "
         f"of the RSS of its processes sampled every 50 ms (peak). Then time to first token: {p['streams']} clients "
         f"start within 2 s (evenly spaced), each timed from before its connect to the first complete NDJSON line "
         f"({p['ttft_tokens']} tokens at {p['ttft_tps']:g}/s); the same burst straight at the simulator in the same "
-        "round, right before the target's, is `direct`, and \"added\" is the target's p50 minus that direct p50. Then the target is started again "
+        "round, right before the target's, is `direct`, and \"added\" is the target's p50 minus that direct p50. Then each target is started again "
         "in front of a small TCP relay (asyncio) that timestamps, on CLOCK_MONOTONIC, when the proxy closes the "
         "upstream connection that carried a request; the client leaves after 3 lines of a paced stream "
         f"(mid-stream) or once the request has reached the relay while the simulator holds the first byte for "
