@@ -10,8 +10,32 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LocalBuckets implements Buckets {
     private record Entry(Bucket bucket, long capacity) {}
 
-    /** The limits are part of the identity: a key whose limits change starts a fresh bucket. */
-    private record Id(String name, long capacity, long perMinute) {}
+    /**
+     * The limits are part of the identity: a key whose limits change starts a fresh bucket. Written
+     * out rather than a record: a record's equals and hashCode go through method handles, which the
+     * quick compiler the launcher uses does not inline, and this key is looked up for every request.
+     */
+    private static final class Id {
+        final String name;
+        final long capacity;
+        final long perMinute;
+
+        Id(String name, long capacity, long perMinute) {
+            this.name = name;
+            this.capacity = capacity;
+            this.perMinute = perMinute;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Id i && i.capacity == capacity && i.perMinute == perMinute && i.name.equals(name);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * (31 * name.hashCode() + Long.hashCode(capacity)) + Long.hashCode(perMinute);
+        }
+    }
 
     /** Bucket4j refills at most one token per nanosecond; any rate above that is as good as unlimited. */
     static final long MAX_PER_MINUTE = 60_000_000_000L;

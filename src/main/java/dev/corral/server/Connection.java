@@ -59,17 +59,25 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
     private RequestBody body;
     private CompletableFuture<Decision> pending;
     private boolean replaying;
+    private java.net.InetAddress peer; // the connection's peer, and below whether it speaks TLS: the same for each request
+    private boolean tls;
 
     Connection(Listener listener) {
         this.listener = listener;
         this.path = listener.path();
-        this.timers = new ConnectionTimers(listener::settings, this::headerTimedOut, this::bodyTimedOut, this::idleTimedOut);
+        this.timers = new ConnectionTimers(listener::settings, this::headerTimedOut, this::bodyTimedOut, () -> {
+            if (state == State.IDLE) {
+                close(); // kept alive for nothing
+            }
+        });
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.answers = new Answers(ctx, this);
+        this.tls = Peers.tls(ctx.pipeline());
+        this.peer = Peers.address(ctx.channel()); // an accepted connection knows its peer from the start
     }
 
     @Override
@@ -121,7 +129,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
             return;
         }
         timers.cancel();
-        Exchange ex = listener.exchange(req, ctx, keyMemo);
+        Exchange ex = listener.exchange(req, ctx, keyMemo, peer, tls);
         path = listener.path();
         path.begin(ex);
         answers.begin(ex, path);
@@ -330,12 +338,6 @@ final class Connection extends ChannelInboundHandlerAdapter implements Answers.N
         if (state == State.BODY) {
             answers.refuse(Refusal.of(RefusalKind.REQUEST_TIMEOUT, "body_timeout", "request body not received in time")
                     .closing(), Outcome.REFUSED);
-        }
-    }
-
-    private void idleTimedOut() {
-        if (state == State.IDLE) {
-            close();
         }
     }
 

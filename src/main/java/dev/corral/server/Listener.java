@@ -44,11 +44,14 @@ final class Listener {
         return tls;
     }
 
-    /** A new exchange for a request that arrived on {@code ctx}'s connection. */
-    Exchange exchange(HttpRequest req, ChannelHandlerContext ctx, KeyHashMemo keyMemo) {
+    /**
+     * A new exchange for a request that arrived on {@code ctx}'s connection, from {@code peer}; over
+     * TLS the client certificate is read from the session (it is the connection's, but looked up per
+     * request, as a TLS 1.2 renegotiation could change it).
+     */
+    Exchange exchange(HttpRequest req, ChannelHandlerContext ctx, KeyHashMemo keyMemo, java.net.InetAddress peer, boolean tls) {
         Exchange ex = new Exchange(RequestIds.next(), clock.instant(), System.nanoTime(), req,
-                Peers.address(ctx.channel()), Peers.certificate(ctx.pipeline()), ctx.channel().eventLoop(),
-                Peers.tls(ctx.pipeline()));
+                peer, tls ? Peers.certificate(ctx.pipeline()) : null, ctx.channel().eventLoop(), tls);
         ex.canceller(() -> ctx.channel().close());
         ex.keyMemo(keyMemo);
         return ex;
