@@ -23,6 +23,14 @@ public final class Claim {
     final long daily;
     final long monthly;
     final Instant now;
+    /**
+     * What it takes of each limit, one request's worth unless shared limits take ahead for requests to
+     * come ({@link #ahead}): requests against the rate, slots, tokens of the budgets ({@link #tokens} is
+     * what it takes of the tokens per minute).
+     */
+    final long rateUnits;
+    final int slotUnits;
+    final long budgetTokens;
 
     /** Null when everything was taken; else the limit that refused (and nothing is held). */
     Refused refused;
@@ -42,6 +50,14 @@ public final class Claim {
 
     public Claim(String keyId, long rpm, long rpmCapacity, int concurrency, long tpm, long tokens, long daily, long monthly,
                  Instant now) {
+        this(keyId, rpm, rpmCapacity, concurrency, tpm, tokens, daily, monthly, now, 1, 1, tokens);
+    }
+
+    private Claim(String keyId, long rpm, long rpmCapacity, int concurrency, long tpm, long tokens, long daily, long monthly,
+                  Instant now, long rateUnits, int slotUnits, long budgetTokens) {
+        this.rateUnits = rateUnits;
+        this.slotUnits = slotUnits;
+        this.budgetTokens = budgetTokens;
         this.keyId = keyId;
         this.rpm = rpm;
         this.rpmCapacity = rpmCapacity;
@@ -57,6 +73,29 @@ public final class Claim {
     public Claim scaled(LongUnaryOperator share) {
         return new Claim(keyId, share.applyAsLong(rpm), share.applyAsLong(rpmCapacity), (int) share.applyAsLong(concurrency),
                 share.applyAsLong(tpm), tokens, share.applyAsLong(daily), share.applyAsLong(monthly), now);
+    }
+
+    /**
+     * A claim under the same limits that takes these amounts instead of one request's (0: nothing of
+     * that limit): limits shared by several instances take it ahead of requests to come.
+     */
+    public Claim ahead(long rate, long tpmTokens, int slots, long budget) {
+        return new Claim(keyId, rpm, rpmCapacity, concurrency, tpm, tpmTokens, daily, monthly, now, rate, slots, budget);
+    }
+
+    /** Requests it takes against the request rate. */
+    public long rateUnits() {
+        return rateUnits;
+    }
+
+    /** Slots it takes among the key's requests in flight (where the key has a limit on them). */
+    public int slotUnits() {
+        return slotUnits;
+    }
+
+    /** Tokens it takes in the daily and monthly budgets (where the key has them). */
+    public long budgetTokens() {
+        return budgetTokens;
     }
 
     /** Marks it refused by {@code why}; the caller has given back what it took. */
@@ -170,11 +209,10 @@ public final class Claim {
         this.holder = h;
     }
 
-    /** The bucket names of a key's limits (the same in this process and in Redis). */
     /** The names of each key's buckets, made once per key: the same strings every time, their hashes computed once. */
     private static final java.util.concurrent.ConcurrentHashMap<String, String[]> BUCKET_NAMES = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private String[] bucketNames() {
+    private static String[] bucketNames(String keyId) {
         String[] n = BUCKET_NAMES.get(keyId);
         if (n == null) {
             n = BUCKET_NAMES.computeIfAbsent(keyId, k -> new String[] {"rpm:" + k, "tpm:" + k});
@@ -182,11 +220,21 @@ public final class Claim {
         return n;
     }
 
+    /** The name of {@code keyId}'s request-rate bucket (the same in this process and in Redis). */
+    public static String rateBucket(String keyId) {
+        return bucketNames(keyId)[0];
+    }
+
+    /** The name of {@code keyId}'s token-rate bucket. */
+    public static String tokenBucket(String keyId) {
+        return bucketNames(keyId)[1];
+    }
+
     public String rateBucket() {
-        return bucketNames()[0];
+        return rateBucket(keyId);
     }
 
     public String tokenBucket() {
-        return bucketNames()[1];
+        return tokenBucket(keyId);
     }
 }

@@ -9,15 +9,18 @@ import java.util.List;
  * the scripts read them (see their opening comments).
  */
 final class ClaimScripts {
-    /** One ended claim's give-back: under the lease it was taken in, its slot, its budget reservation, the tokens used. */
-    record Give(String lease, String keyId, boolean slot, TokenBudgets.Reservation budget, long actual) {}
+    /**
+     * A give-back: under the lease it was taken in, the slots given back (an ended claim's one, or a
+     * stock's), the budget reservation given back, and the tokens of it that were used.
+     */
+    record Give(String lease, String keyId, int slots, TokenBudgets.Reservation budget, long actual) {}
 
     private ClaimScripts() {}
 
     /** {keys, args} of take.lua for {@code claims}, under the lease {@code id}. */
     static String[][] take(String id, long leaseMillis, List<Claim> claims) {
         String[] keys = new String[2 + 3 * claims.size()];
-        String[] args = new String[2 + 4 * claims.size()];
+        String[] args = new String[2 + 5 * claims.size()];
         keys[0] = InstanceLease.INSTANCES;
         keys[1] = Keys.held(id);
         args[0] = id;
@@ -28,10 +31,11 @@ final class ClaimScripts {
             keys[2 + 3 * i] = Keys.slots(c.keyId());
             keys[3 + 3 * i] = Keys.day(c.keyId(), day);
             keys[4 + 3 * i] = Keys.month(c.keyId(), Keys.monthIndex(day));
-            args[2 + 4 * i] = String.valueOf(c.concurrency());
-            args[3 + 4 * i] = String.valueOf(c.tokens());
-            args[4 + 4 * i] = String.valueOf(c.daily());
-            args[5 + 4 * i] = String.valueOf(c.monthly());
+            args[2 + 5 * i] = String.valueOf(c.concurrency());
+            args[3 + 5 * i] = String.valueOf(c.budgetTokens());
+            args[4 + 5 * i] = String.valueOf(c.daily());
+            args[5 + 5 * i] = String.valueOf(c.monthly());
+            args[6 + 5 * i] = String.valueOf(c.slotUnits());
         }
         return new String[][] {keys, args};
     }
@@ -49,7 +53,7 @@ final class ClaimScripts {
             keys[4 * i + 1] = Keys.slots(g.keyId());
             keys[4 * i + 2] = Keys.day(g.keyId(), inDay ? b.day() : 0);
             keys[4 * i + 3] = Keys.month(g.keyId(), inMonth ? b.month() : 0);
-            args[5 * i] = g.slot() ? "1" : "0";
+            args[5 * i] = String.valueOf(g.slots());
             args[5 * i + 1] = String.valueOf(b == null ? 0 : b.amount());
             args[5 * i + 2] = String.valueOf(g.actual());
             args[5 * i + 3] = inDay ? "1" : "0";

@@ -52,4 +52,20 @@ final class Keys {
     static long monthEndMillis(long epochDay) {
         return LocalDate.ofEpochDay(epochDay).withDayOfMonth(1).plusMonths(1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
     }
+
+    /** A period's hash lives an hour past the period's end. */
+    private static final long GRACE_MILLIS = 3_600_000L;
+
+    /**
+     * Starts a budget period in Redis with the store's count of tokens used in it (another instance
+     * may have just done so: seed.lua keeps the first). Blocks on the store and on Redis.
+     */
+    static void seed(RedisLink redis, dev.corral.store.Store store, String keyId, boolean isDay, long day) {
+        java.time.Instant since = isDay ? java.time.Instant.ofEpochSecond(day * 86_400L)
+                : LocalDate.ofEpochDay(day).withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        long used = store.tokensSince(keyId, since);
+        String key = isDay ? day(keyId, day) : month(keyId, monthIndex(day));
+        long expires = (isDay ? dayEndMillis(day) : monthEndMillis(day)) + GRACE_MILLIS;
+        redis.run("seed", io.lettuce.core.ScriptOutputType.INTEGER, new String[] {key}, String.valueOf(used), String.valueOf(expires));
+    }
 }

@@ -12,8 +12,6 @@ import dev.corral.store.Store;
 import dev.corral.store.StoreException;
 import io.lettuce.core.ScriptOutputType;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,15 +31,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * first instance to need it (seed.lua, off the caller's thread). While Redis does not answer,
  * claims are taken in this process at this instance's share of each limit (or refused, with
  * limits.on_shared_failure: refuse); what was held in Redis then is given back when the old lease
- * expires (this instance comes back under a new one).
+ * expires (this instance comes back under a new one). A busy key whose limits are large next to one
+ * request is taken ahead for ({@link Stocks}): most of its requests then need no call at all.
  */
 final class RedisLimits implements Limiters {
     /** The most claims one script call carries. */
     private static final int MAX_BATCH = 128;
     /** Claims waiting for Redis before new ones are refused (503): a Redis that slows down must not pile up requests. */
     private static final int MAX_WAITING = 4096;
-    /** A period's hash lives an hour past the period's end. */
-    private static final long GRACE_MILLIS = 3_600_000L;
     private static final int SEED_ATTEMPTS = 3;
 
     private record Take(Claim claim, CompletableFuture<Claim> out, int attempt) {}
@@ -60,7 +57,9 @@ final class RedisLimits implements Limiters {
     private final Map<String, AtomicInteger> mine = new ConcurrentHashMap<>();
     private final AtomicInteger waiting = new AtomicInteger();
     private final Batcher<Take> takes = new Batcher<>(MAX_BATCH, this::sendTakes);
-    private final Batcher<ClaimScripts.Give> gives = new Batcher<>(MAX_BATCH, this::sendGives);
+    /** Give-backs: {@link ClaimScripts.Give}s, and stocks whose used tokens are to be counted when the call goes. */
+    private final Batcher<Object> gives = new Batcher<>(MAX_BATCH, this::sendGives);
+    private final Stocks stocks;
 
     /** @param blocking where the store is read to seed a budget period */
     RedisLimits(RedisLink redis, InstanceLease lease, SharedState state, Store store, RedisBuckets buckets, Executor blocking) {
@@ -71,6 +70,17 @@ final class RedisLimits implements Limiters {
         this.buckets = buckets;
         this.blocking = blocking;
         this.local = new LocalLimits(new LocalBuckets(), new LocalTokenBudgets(store), this::takeLocalSlot);
+        this.stocks = new Stocks(lease, state, buckets, gives::add, (key, n) -> mine(key).addAndGet(n));
+    }
+
+    /** Gives back what this instance took ahead of its requests and waits (a little) for it to reach Redis. */
+    void closeStocks() throws InterruptedException {
+        stocks.close(gives::idle);
+    }
+
+    /** What this instance took ahead of its requests (tests). */
+    Stocks stocks() {
+        return stocks;
     }
 
     @Override
@@ -81,10 +91,13 @@ final class RedisLimits implements Limiters {
         if (c.rpm() <= 0 && c.tpm() <= 0 && c.concurrency() <= 0 && !c.budgets()) {
             return CompletableFuture.completedFuture(c);
         }
+        if (stocks.serve(c)) {
+            return CompletableFuture.completedFuture(c); // taken ahead for it: no call to Redis
+        }
         CompletableFuture<Claim> out = new CompletableFuture<>();
         waiting.incrementAndGet();
         out.whenComplete((r, e) -> waiting.decrementAndGet());
-        rate(c, out);
+        stocks.take(c, out, this::rate, taken -> settle(taken, 0));
         return out;
     }
 
@@ -94,11 +107,11 @@ final class RedisLimits implements Limiters {
     }
 
     private void rate(Claim c, CompletableFuture<Claim> out) {
-        if (c.rpm() <= 0) {
+        if (c.rpm() <= 0 || c.rateUnits() <= 0) {
             tokens(c, out);
             return;
         }
-        buckets.take(c.rateBucket(), c.rpmCapacity(), c.rpm(), 1).whenComplete((p, e) -> {
+        buckets.take(c.rateBucket(), c.rpmCapacity(), c.rpm(), c.rateUnits()).whenComplete((p, e) -> {
             if (e != null) {
                 fallBack(c, out, e);
             } else if (!p.isConsumed()) {
@@ -110,7 +123,7 @@ final class RedisLimits implements Limiters {
     }
 
     private void tokens(Claim c, CompletableFuture<Claim> out) {
-        if (c.tpm() <= 0) {
+        if (c.tpm() <= 0 || c.tokens() <= 0) {
             slotsAndBudgets(new Take(c, out, 0));
             return;
         }
@@ -127,7 +140,8 @@ final class RedisLimits implements Limiters {
     }
 
     private void slotsAndBudgets(Take t) {
-        if (t.claim().concurrency() <= 0 && !t.claim().budgets()) {
+        Claim c = t.claim();
+        if ((c.concurrency() <= 0 || c.slotUnits() <= 0) && (!c.budgets() || c.budgetTokens() <= 0)) {
             t.out().complete(t.claim());
         } else {
             takes.add(t);
@@ -158,16 +172,17 @@ final class RedisLimits implements Limiters {
         Claim c = t.claim();
         long day = day(c.now());
         if (code == 0) {
-            if (c.concurrency() > 0) {
+            boolean slot = c.concurrency() > 0 && c.slotUnits() > 0;
+            if (slot) {
                 AtomicInteger n = mine(c.keyId());
                 n.incrementAndGet();
                 c.slot(n::decrementAndGet);
             }
-            if (c.budgets()) {
+            if (c.budgets() && c.budgetTokens() > 0) {
                 c.budget(new TokenBudgets.Reservation(c.keyId(), c.daily() > 0 ? day : TokenBudgets.NONE,
-                        c.monthly() > 0 ? Keys.monthIndex(day) : TokenBudgets.NONE, c.tokens()));
+                        c.monthly() > 0 ? Keys.monthIndex(day) : TokenBudgets.NONE, c.budgetTokens()));
             }
-            c.holder(new Remote(id, c.concurrency() > 0));
+            c.holder(new Remote(id, slot));
             t.out().complete(c);
             return;
         }
@@ -197,7 +212,7 @@ final class RedisLimits implements Limiters {
         try {
             blocking.execute(() -> {
                 try {
-                    seed(c.keyId(), isDay, day);
+                    Keys.seed(redis, store, c.keyId(), isDay, day);
                 } catch (StoreException e) { // the store failed, not Redis: the request fails closed, limits stay shared
                     settle(c, 0);
                     t.out().completeExceptionally(e);
@@ -212,16 +227,6 @@ final class RedisLimits implements Limiters {
             settle(c, 0);
             t.out().completeExceptionally(e);
         }
-    }
-
-    /** Starts a period in Redis with the store's count of tokens used in it (another instance may have just done so). */
-    private void seed(String keyId, boolean isDay, long day) {
-        Instant since = isDay ? Instant.ofEpochSecond(day * 86_400L)
-                : LocalDate.ofEpochDay(day).withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-        long used = store.tokensSince(keyId, since);
-        String key = isDay ? Keys.day(keyId, day) : Keys.month(keyId, Keys.monthIndex(day));
-        long expires = (isDay ? Keys.dayEndMillis(day) : Keys.monthEndMillis(day)) + GRACE_MILLIS;
-        redis.run("seed", ScriptOutputType.INTEGER, new String[] {key}, String.valueOf(used), String.valueOf(expires));
     }
 
     /** A Redis call failed: degrade, and take the claim in this process at this instance's share (or refuse). */
@@ -259,6 +264,10 @@ final class RedisLimits implements Limiters {
     public void settle(Claim c, long actual) {
         Object holder = c.holder();
         c.holder(null);
+        if (holder instanceof Stocks.Served served) { // back to the stock it was served from
+            stocks.back(served, actual);
+            return;
+        }
         if (holder instanceof Claim taken) { // taken in this process while degraded
             local.settle(taken, actual);
             return;
@@ -276,12 +285,16 @@ final class RedisLimits implements Limiters {
         TokenBudgets.Reservation budget = c.budget();
         c.budget(null);
         if (holder instanceof Remote r && (r.slot() || budget != null)) {
-            gives.add(new ClaimScripts.Give(r.lease(), c.keyId(), r.slot(), budget, actual));
+            gives.add(new ClaimScripts.Give(r.lease(), c.keyId(), r.slot() ? 1 : 0, budget, actual));
         }
     }
 
-    private CompletionStage<?> sendGives(List<ClaimScripts.Give> batch) {
+    private CompletionStage<?> sendGives(List<Object> items) {
         if (!state.shared()) { // held under a lease that is replaced when Redis answers again; the store has the usage
+            return CompletableFuture.completedFuture(null);
+        }
+        List<ClaimScripts.Give> batch = Stocks.gives(items);
+        if (batch.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
         String[][] call = ClaimScripts.give(batch);

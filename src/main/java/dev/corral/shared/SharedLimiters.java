@@ -65,10 +65,11 @@ public final class SharedLimiters implements AutoCloseable {
         redis.load("give");
         // Redis is never waited for on a request's thread; only a budget period's first read of the store is.
         ExecutorService blocking = pool("corral-shared-store", 2, Integer.MAX_VALUE);
-        Limiters limiters = new RedisLimits(redis, lease, state, store, new RedisBuckets(redis, state), blocking);
+        RedisLimits limiters = new RedisLimits(redis, lease, state, store, new RedisBuckets(redis, state), blocking);
         log.info("limits shared in Redis at {} as instance {} ({} live), lease {}, on failure: {}", cfg.url(), lease.id(),
                 state.liveInstances(), cfg.lease(), cfg.refuseOnFailure() ? "refuse" : "local share");
-        return new SharedLimiters(limiters, state, redis, lease, () -> drain(blocking));
+        // Closed in reverse: the stocks are given back (and their used tokens counted) before the lease ends.
+        return new SharedLimiters(limiters, state, redis, lease, () -> drain(blocking), limiters::closeStocks);
     }
 
     public Limiters limiters() {

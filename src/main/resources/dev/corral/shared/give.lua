@@ -3,7 +3,8 @@
 -- after its lease expired (and what it held was reaped) nothing is given back twice.
 -- KEYS: per request 4 keys: the held hash of the lease it was taken under, the key's slot hash,
 --   its day budget, its month budget
--- ARGV: per request 5 values: '1' if it holds a slot, tokens reserved, tokens used,
+-- ARGV: per request 5 values: the slots it gives back (0, 1, or more from what was taken ahead), tokens
+--   reserved, tokens used,
 --   '1' if reserved in the day budget, '1' if in the month budget
 -- A budget that expired meanwhile (a past period) is left alone: the store has the usage.
 -- Each field is read once per call and each change written once at the end, summed; a held
@@ -56,12 +57,14 @@ for r = 0, n - 1 do
   local a = 5 * r
   local held = KEYS[k + 1]
   heldHashes[held] = true
-  if ARGV[a + 1] == '1' then
+  local slots = tonumber(ARGV[a + 1])
+  if slots > 0 then
     local s = KEYS[k + 2]
     slotHashes[s] = true
-    if (read(held, s) or 0) > 0 then
-      add(held, s, -1)
-      add(s, 'held', -1)
+    local g = math.min(read(held, s) or 0, slots)
+    if g > 0 then
+      add(held, s, -g)
+      add(s, 'held', -g)
     end
   end
   local amount = tonumber(ARGV[a + 2])

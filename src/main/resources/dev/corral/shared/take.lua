@@ -4,10 +4,11 @@
 -- back when the lease expires).
 -- KEYS: 1 instances (zset id -> lease expiry ms), 2 this instance's held hash, then per request
 --   3 keys: the key's slot hash ('held': slots taken), its day budget, its month budget
--- ARGV: 1 instance id, 2 lease ms, then per request 4 values: slot limit (0: none), tokens,
---   daily limit (0: none), monthly limit (0: none)
+-- ARGV: 1 instance id, 2 lease ms, then per request 5 values: slot limit (0: none), tokens,
+--   daily limit (0: none), monthly limit (0: none), slots it takes (1, or more for requests to come)
 -- A budget hash holds 'used' (settled tokens of the period) and 'held' (reserved, not settled yet).
--- Returns 2 numbers per request: {0, 0} taken; {3, n} the key has its limit of n in flight;
+-- Returns 2 numbers per request: {0, 0} taken; {3, n} the key has its limit of n in flight (or
+-- would have, with the slots asked for);
 -- {-1, i} budget i (1 day, 2 month) not seeded yet: seed it from the store and try again;
 -- {i, used + held} budget i would be exceeded. Nothing is taken for a request not answered {0, 0}.
 -- Each field is read once per call and each change written once at the end, summed: requests of
@@ -48,15 +49,16 @@ local function add(key, field, n)
 end
 local held = KEYS[2]
 local out = {}
-local n = (#ARGV - 2) / 4
+local n = (#ARGV - 2) / 5
 for r = 0, n - 1 do
   local k = 2 + 3 * r
-  local a = 2 + 4 * r
+  local a = 2 + 5 * r
   local slots = tonumber(ARGV[a + 1])
   local amount = tonumber(ARGV[a + 2])
   local limits = {tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])}
+  local count = tonumber(ARGV[a + 5])
   local code, value = 0, 0
-  if slots > 0 and (read(KEYS[k + 1], 'held') or 0) >= slots then
+  if slots > 0 and (read(KEYS[k + 1], 'held') or 0) + count > slots then
     code, value = 3, slots
   end
   for i = 1, 2 do
@@ -75,8 +77,8 @@ for r = 0, n - 1 do
   end
   if code == 0 then
     if slots > 0 then
-      add(KEYS[k + 1], 'held', 1)
-      add(held, KEYS[k + 1], 1)
+      add(KEYS[k + 1], 'held', count)
+      add(held, KEYS[k + 1], count)
     end
     for i = 1, 2 do
       if limits[i] > 0 then

@@ -202,30 +202,31 @@ class LeaseScriptsTest {
     @Test
     void oneBatchOfClaimsOnOneKeyIsCheckedClaimByClaimAndWrittenOnce() {
         Node a = new Node(Duration.ofSeconds(10));
-        assertThat(reserve(a, 10_000, 1)).isNotNull(); // the period seeded: 100 used (the store) + 1 held
+        // the period seeded: 100 used (the store) + 100 held (a budget of a hundred such requests: not taken ahead for)
+        assertThat(reserve(a, 10_000, 100)).isNotNull();
         java.util.function.LongFunction<Claim> claim = tokens -> new Claim("k", 0, 0, 2, 0, tokens, 400, 0, T);
-        // in one call, two slots and a budget of 400 of which 101 are used or held: the first is taken, the second
-        // would make 401 and is refused (nothing taken), the third is taken (the second slot), the fourth finds
+        // in one call, two slots and a budget of 400 of which 200 are used or held: the first is taken, the second
+        // would make 500 and is refused (nothing taken), the third is taken (the second slot), the fourth finds
         // both slots taken; each sees what the ones before it in the call took
         List<Claim> batch = List.of(claim.apply(150), claim.apply(150), claim.apply(20), claim.apply(20));
         String[][] call = ClaimScripts.take(a.lease.id(), a.lease.leaseMillis(), batch);
         List<Long> r = a.link.<List<Long>>runLater("take", ScriptOutputType.MULTI, call[0], call[1]).join();
-        assertThat(r).containsExactly(0L, 0L, 1L, 251L, 0L, 0L, 3L, 2L);
+        assertThat(r).containsExactly(0L, 0L, 1L, 350L, 0L, 0L, 3L, 2L);
         assertThat(redis.command("HGET " + Keys.slots("k") + " held")).isEqualTo("2");
-        assertThat(redis.command("HGET " + Keys.day("k", day()) + " held")).isEqualTo("171");
+        assertThat(redis.command("HGET " + Keys.day("k", day()) + " held")).isEqualTo("270");
         assertThat(redis.command("HGET " + Keys.held(a.lease.id()) + " " + Keys.slots("k"))).isEqualTo("2");
-        assertThat(redis.command("HGET " + Keys.held(a.lease.id()) + " " + Keys.day("k", day()))).isEqualTo("171");
+        assertThat(redis.command("HGET " + Keys.held(a.lease.id()) + " " + Keys.day("k", day()))).isEqualTo("270");
         // both slots and both reservations back in one call: the held fields and the slot hash go
         TokenBudgets.Reservation res150 = new TokenBudgets.Reservation("k", day(), TokenBudgets.NONE, 150);
         TokenBudgets.Reservation res20 = new TokenBudgets.Reservation("k", day(), TokenBudgets.NONE, 20);
-        String[][] give = ClaimScripts.give(List.of(new ClaimScripts.Give(a.lease.id(), "k", true, res150, 90),
-                new ClaimScripts.Give(a.lease.id(), "k", true, res20, 5)));
+        String[][] give = ClaimScripts.give(List.of(new ClaimScripts.Give(a.lease.id(), "k", 1, res150, 90),
+                new ClaimScripts.Give(a.lease.id(), "k", 1, res20, 5)));
         a.link.runLater("give", ScriptOutputType.INTEGER, give[0], give[1]).join();
         assertThat(redis.command("EXISTS " + Keys.slots("k"))).isEqualTo(":0");
-        assertThat(redis.command("HGET " + Keys.day("k", day()) + " held")).isEqualTo("1");
+        assertThat(redis.command("HGET " + Keys.day("k", day()) + " held")).isEqualTo("100");
         assertThat(redis.command("HGET " + Keys.day("k", day()) + " used")).isEqualTo("195");
         assertThat(redis.command("HGET " + Keys.held(a.lease.id()) + " " + Keys.slots("k"))).isEqualTo("(nil)");
-        assertThat(redis.command("HGET " + Keys.held(a.lease.id()) + " " + Keys.day("k", day()))).isEqualTo("1");
+        assertThat(redis.command("HGET " + Keys.held(a.lease.id()) + " " + Keys.day("k", day()))).isEqualTo("100");
     }
 
     static long day() {

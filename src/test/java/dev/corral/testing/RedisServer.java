@@ -149,7 +149,11 @@ public final class RedisServer implements AutoCloseable {
             InputStream in = s.getInputStream();
             String first = line(in);
             if (first.startsWith("$")) {
-                return first.equals("$-1") ? "(nil)" : line(in);
+                if (first.equals("$-1")) {
+                    return "(nil)";
+                }
+                byte[] bulk = in.readNBytes(Integer.parseInt(first.substring(1))); // whole, also when it has lines (INFO)
+                return new String(bulk, StandardCharsets.UTF_8);
             }
             return first;
         } catch (IOException e) {
