@@ -204,11 +204,17 @@ final class Stocks implements AutoCloseable {
         return true;
     }
 
-    /** A claim served from a stock ended: what it held goes back to the stock. */
+    /**
+     * A claim served from a stock ended: what it held goes back to the stock, and from a stock no
+     * longer in use (retired: not swept any more) on to Redis at once.
+     */
     void back(Served s, long actual) {
-        // A retired stock is no longer swept: its requests' counts go at once.
-        if (s.stock().back(s.reserved(), actual, System.nanoTime(), s.stock().retired() ? 0 : USED_EVERY_NANOS)) {
-            gives.accept(s.stock()); // counted as used with the next give-backs
+        Stock st = s.stock();
+        boolean queue = st.back(s.reserved(), actual, System.nanoTime(), USED_EVERY_NANOS);
+        if (st.retired()) {
+            giveBack(st);
+        } else if (queue) {
+            gives.accept(st); // counted as used with the next give-backs
         }
     }
 

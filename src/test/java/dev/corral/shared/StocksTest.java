@@ -163,4 +163,24 @@ class StocksTest {
         assertThat(redis.command("HGET " + Keys.day("closekey", day) + " held")).isIn("0", "(nil)");
         assertThat(redis.command("HGET " + Keys.slots("closekey") + " held")).isEqualTo("(nil)");
     }
+
+    @Test
+    void requestsThatEndAfterTheirStockWasGivenBackGiveTheirsBackToo() throws Exception {
+        Limiters l = instance().limiters();
+        long day = Math.floorDiv(Instant.now().getEpochSecond(), 86_400L);
+        List<Claim> inFlight = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            Claim c = l.take(big("latekey", 10)).join();
+            assertThat(c.refused()).isNull();
+            inFlight.add(c);
+        }
+        // no request for a second: the stock is given back while these 30 are still in flight
+        Eventually.await("the idle stock given back", Duration.ofSeconds(10), () -> ((RedisLimits) l).stocks().size() == 0);
+        assertThat(redis.command("HGET " + Keys.slots("latekey") + " held")).isEqualTo("30");
+        inFlight.forEach(c -> l.settle(c, 5));
+        Eventually.await("their slots and reservations back, their tokens counted", Duration.ofSeconds(5), () ->
+                "(nil)".equals(redis.command("HGET " + Keys.slots("latekey") + " held"))
+                        && "0".equals(redis.command("HGET " + Keys.day("latekey", day) + " held"))
+                        && "150".equals(redis.command("HGET " + Keys.day("latekey", day) + " used")));
+    }
 }
