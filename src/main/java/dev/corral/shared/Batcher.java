@@ -41,11 +41,22 @@ final class Batcher<T> {
         return !sending && waiting.isEmpty();
     }
 
+    /** Waits until {@link #idle}, for at most {@code millis}; whether it is. */
+    synchronized boolean awaitIdle(long millis) throws InterruptedException {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        long left;
+        while (!idle() && (left = until - System.nanoTime()) > 0) {
+            wait(Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)));
+        }
+        return idle();
+    }
+
     private void sendNext() {
         List<T> batch;
         synchronized (this) {
             if (waiting.isEmpty()) {
                 sending = false;
+                notifyAll(); // idle: awaitIdle returns
                 return;
             }
             batch = new ArrayList<>(Math.min(max, waiting.size()));

@@ -75,7 +75,7 @@ final class RedisLimits implements Limiters {
 
     /** Gives back what this instance took ahead of its requests and waits (a little) for it to reach Redis. */
     void closeStocks() throws InterruptedException {
-        stocks.close(gives::idle);
+        stocks.close(gives);
     }
 
     /** What this instance took ahead of its requests (tests). */

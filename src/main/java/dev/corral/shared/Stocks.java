@@ -265,13 +265,10 @@ final class Stocks implements AutoCloseable {
         }
     }
 
-    /** {@link #close}, then waits up to 2 s until {@code sent} says the give-backs reached Redis. */
-    void close(java.util.function.BooleanSupplier sent) throws InterruptedException {
+    /** {@link #close}, then waits up to 2 s for {@code sent}, the give-backs' batcher, to have sent them all. */
+    void close(Batcher<?> sent) throws InterruptedException {
         close();
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (!sent.getAsBoolean() && System.nanoTime() < until) {
-            Thread.sleep(10); // shutdown waits briefly for the give-backs on their way
-        }
+        sent.awaitIdle(2000);
     }
 
     /**
