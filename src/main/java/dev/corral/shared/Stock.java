@@ -37,8 +37,6 @@ final class Stock {
     private long used;
     private boolean usedQueued;
     private long usedFlushed;
-    /** Requests served from here and not ended yet. */
-    private int inFlight;
     private long lastUse;
     private long lastRefill;
     private int chunk = 2;
@@ -85,7 +83,6 @@ final class Stock {
         if (budgets()) {
             budget -= need;
         }
-        inFlight++;
         lastUse = now;
         return true;
     }
@@ -128,7 +125,6 @@ final class Stock {
      * yet, and none went in the last {@code every} nanoseconds (the sweep queues the rest).
      */
     synchronized boolean back(long reserved, long actual, long now, long every) {
-        inFlight--;
         if (concurrency > 0) {
             slots++;
         }
@@ -189,10 +185,6 @@ final class Stock {
 
     synchronized long lastUse() {
         return lastUse;
-    }
-
-    synchronized int inFlight() {
-        return inFlight;
     }
 
     /**
