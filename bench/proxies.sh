@@ -10,7 +10,7 @@
 # are medians across rounds and pairs. Writes the table, with ratios to nginx, into the "Proxies"
 # section of bench/RESULTS.md (other sections stay).
 #
-#   bash bench/proxies.sh            # full: 3 rounds, every JDK 17+ found in /usr/lib/jvm (~15-20 min)
+#   bash bench/proxies.sh            # full: 3 rounds, every JDK 17+ found in /usr/lib/jvm (~25 min)
 #   bash bench/proxies.sh --quick    # 1 round, short phases, the launcher's JDK only (~3-6 min)
 #   options: --rounds N  --jdk JAVA_HOME (repeatable)  --note TEXT (added to RESULTS.md)  --keep (keep logs)
 #            --only nginx,corral (a subset, for trying things out; nginx is the base of every ratio)
