@@ -46,6 +46,7 @@ public final class BasicLogins implements AutoCloseable {
     private final Map<String, Remembered> remembered = new ConcurrentHashMap<>();
     private final Map<Integer, String> dummies = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
+    private final java.util.concurrent.atomic.AtomicLong bcryptChecks = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param threads  bcrypt checks at once
@@ -100,6 +101,7 @@ public final class BasicLogins implements AutoCloseable {
     }
 
     private Checked verify(KeyDirectory.BasicUser known, String password, String token) {
+        bcryptChecks.incrementAndGet();
         char[] pw = password.toCharArray();
         if (known == null) {
             OpenBSDBCrypt.checkPassword(dummy(keys.basicCost()), pw); // as long as a real check; the answer is no
@@ -114,11 +116,19 @@ public final class BasicLogins implements AutoCloseable {
         if (!ok) {
             return new Checked(Verdict.NO_MATCH, null);
         }
+        if (remember.isZero() || remember.isNegative()) {
+            return new Checked(Verdict.MATCH, known.entry()); // nothing to remember
+        }
         if (remembered.size() >= MAX_REMEMBERED) {
             remembered.clear();
         }
         remembered.put(token, new Remembered(known.hash(), clock.instant().plus(remember)));
         return new Checked(Verdict.MATCH, known.entry());
+    }
+
+    /** bcrypt checks run so far (remembered and busy answers are not checks). */
+    long bcryptChecks() {
+        return bcryptChecks.get();
     }
 
     /** A hash of a random password at {@code cost}, made once per cost. */
