@@ -193,6 +193,27 @@ class LauncherTest {
         assertThat(javaCalls()).hasSize(1);
     }
 
+    /** Maven compiles only changed sources: a changed pom.xml (a compiler flag, a dependency) must not leave old classes in the jar. */
+    @Test
+    void aChangedPomCompilesEverythingAgainAndAChangedSourceAloneDoesNot() throws Exception {
+        Path classes = Files.createDirectories(repo.resolve("target/classes/dev"));
+        Files.writeString(classes.resolve("Old.class"), "old");
+        script(repo.resolve("mvnw"), "if [ -e target/classes/dev/Old.class ]; then echo kept; else echo dropped; fi > '"
+                + dir.resolve("classes.log") + "'\necho '[INFO] BUILD SUCCESS'\necho new > target/corral.jar\n");
+        Path jar = repo.resolve("target/corral.jar");
+        Map<String, String> env = Map.of("JAVA_HOME", dir.resolve("jdk17").toString());
+
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Files.setLastModifiedTime(repo.resolve("pom.xml"), FileTime.fromMillis(System.currentTimeMillis() - 120_000));
+        assertThat(launch(env, "-V").code()).isZero();
+        assertThat(Files.readString(dir.resolve("classes.log"))).as("only a source changed").isEqualTo("kept\n");
+
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Files.setLastModifiedTime(repo.resolve("pom.xml"), FileTime.fromMillis(System.currentTimeMillis()));
+        assertThat(launch(env, "-V").code()).isZero();
+        assertThat(Files.readString(dir.resolve("classes.log"))).as("pom.xml changed").isEqualTo("dropped\n");
+    }
+
     @Test
     void aFailedBuildShowsMavensErrorsAndRunsNothing() throws Exception {
         Files.delete(repo.resolve("target/corral.jar"));
