@@ -109,6 +109,11 @@ def figures(rows, targets):
         f["healthz_ms"] = med([r.get("healthz_ms") for r in start])
         f["first5"] = med([sum(r["rps"]) / len(r["rps"]) for r in start if r.get("rps")])
         f["first1"] = med([r["rps"][0] for r in start if r.get("rps")])
+        # the second (1 to 5) in which the rate first reached 90 % of the fifth second's: when it ran at
+        # full speed, measured within the start itself (the steady phases run minutes later, at the
+        # machine's speed of that moment)
+        f["full_speed_s"] = med([next(i + 1 for i, v in enumerate(r["rps"]) if v >= 0.9 * r["rps"][-1])
+                                 for r in start if r.get("rps")])
         out[t] = f
     return out
 
@@ -151,6 +156,8 @@ def table(f, targets, labels, wait):
     row("start to `/healthz` 200", lambda t, x: f"{fmt(x['healthz_ms'])} ms")
     row("streamed req/s in the first 5 s after `/healthz` 200 (first second), relative to its steady req/s",
         lambda t, x: f"{fmt(x['first5'])} ({fmt(x['first1'])}), {ratio(x['first5'], x['stream_rps'])}")
+    row("second after `/healthz` 200 in which streamed req/s first reached 90 % of the fifth second's",
+        lambda t, x: "n/a" if x["full_speed_s"] is None else f"{x['full_speed_s']:g}")
     row("steady streamed req/s at 64 connections (for reference)", lambda t, x: fmt(x["stream_rps"]))
     row("failed requests in all phases", lambda t, x: str(x["errors"]))
     row("access log lines written (all rounds, without the cancellation runs)", lambda t, x: f"{x['access_log_lines']:,}")
