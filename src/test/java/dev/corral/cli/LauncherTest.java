@@ -169,6 +169,8 @@ class LauncherTest {
         }
         script(repo.resolve("mvnw"), "echo \"$JAVA_HOME|$MAVEN_OPTS|$*\" > '" + mavenArgs + "'\n"
                 + "echo '[INFO] Scanning for projects...'\n" + downloads
+                + "echo '[INFO] --- compiler:3.14.1:compile (picocli) @ corral ---'\n"
+                + "echo '[INFO] Compiling 1 source file with javac [debug release 17] to target/classes'\n"
                 + "echo '[INFO] --- compiler:3.14.1:compile (default-compile) @ corral ---'\n"
                 + "echo '[INFO] Compiling 3 source files with javac [debug release 17] to target/classes'\n"
                 + "echo '[INFO] --- shade:3.6.1:shade (default) @ corral ---'\n"
@@ -183,7 +185,8 @@ class LauncherTest {
                 .contains("corral: downloading Maven 3.9.11")
                 .contains("corral: downloading Maven plugins and Corral's dependencies")
                 .contains("corral:   ... 50 files")
-                .contains("corral: compiling 3 source files")
+                .contains("corral: compiling 1 source file of picocli (built from its sources for Java 17) ...")
+                .contains("corral: compiling 3 source files ...")
                 .contains("corral: packaging target/corral.jar")
                 .contains("corral: built target/corral.jar")
                 .doesNotContain("[INFO]");
