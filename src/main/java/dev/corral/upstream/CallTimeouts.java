@@ -1,14 +1,13 @@
 package dev.corral.upstream;
 
+import dev.corral.net.Deadline;
 import io.netty.channel.EventLoop;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
- * An upstream call's two timeouts, first byte and silence between chunks, on one wake-up: it comes
- * at the earlier of the first-byte deadline and the first possible idle deadline, and each time it
- * fires it looks again, so neither a response head nor a chunk reschedules anything (a request costs
- * one scheduled task). Times are the loop's (tests move its clock by hand). Confined to the loop.
+ * An upstream call's two timeouts, first byte and silence between chunks, on one {@link Deadline}.
+ * Until Ollama answers it is set to the earlier of the first-byte deadline and the first possible
+ * idle one, so that neither the answer's head nor a chunk, each moving it later, schedules anything
+ * (a request costs one scheduled task). Confined to the loop.
  */
 final class CallTimeouts {
     /** What a passed deadline means for the call. */
@@ -24,10 +23,8 @@ final class CallTimeouts {
     private final long firstByteNanos;
     private final long idleNanos;
     private final Expiry call;
-    private final Runnable check = this::check;
-    private ScheduledFuture<?> timer;
+    private final Deadline deadline = new Deadline(this::expired);
     private long firstByteDeadline;
-    private long lastActivity;
 
     CallTimeouts(EventLoop loop, long firstByteNanos, long idleNanos, Expiry call) {
         this.loop = loop;
@@ -40,45 +37,28 @@ final class CallTimeouts {
     void sent() {
         long now = loop.ticker().nanoTime();
         firstByteDeadline = now + firstByteNanos;
-        wake(now + Math.min(firstByteNanos, idleNanos));
+        deadline.at(loop, now + Math.min(firstByteNanos, idleNanos));
     }
 
-    /** Something came from Ollama: the idle clock starts again. */
+    /** Something came from Ollama (the answer's head, a chunk): the idle clock starts again. */
     void activity() {
-        lastActivity = loop.ticker().nanoTime();
+        deadline.in(loop, idleNanos);
     }
 
     void cancel() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        deadline.stop();
     }
 
-    private void check() {
-        timer = null;
+    private void expired() {
         if (call.done()) {
             return;
         }
-        long now = loop.ticker().nanoTime();
-        if (!call.responded()) {
-            if (now - firstByteDeadline >= 0) {
-                call.expired(UpstreamCall.Failure.FIRST_BYTE_TIMEOUT);
-            } else {
-                wake(firstByteDeadline);
-            }
-            return;
-        }
-        long idleDeadline = lastActivity + idleNanos;
-        if (now - idleDeadline >= 0) {
+        if (call.responded()) {
             call.expired(UpstreamCall.Failure.IDLE_TIMEOUT);
+        } else if (loop.ticker().nanoTime() - firstByteDeadline >= 0) {
+            call.expired(UpstreamCall.Failure.FIRST_BYTE_TIMEOUT);
         } else {
-            wake(idleDeadline);
+            deadline.at(loop, firstByteDeadline); // the first byte may take longer than a silence
         }
-    }
-
-    private void wake(long at) {
-        cancel();
-        timer = loop.schedule(check, Math.max(0, at - loop.ticker().nanoTime()), TimeUnit.NANOSECONDS);
     }
 }
