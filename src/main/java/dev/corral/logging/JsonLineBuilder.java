@@ -5,23 +5,51 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Builds one JSON object as UTF-8 bytes, field by field, in a buffer its thread reuses: the access
- * log's line goes from the event loop to the log writer as bytes, with no String, no logging event
- * and no re-encoding in between. Strings that are plain ASCII (ids, routes, most paths and model
- * names) are copied as they are; any other is escaped by Jackson, as the rest of the logs are.
+ * Builds JSON objects, one a line, as bytes, field by field, in a buffer its thread reuses: the
+ * access log's line goes from the event loop to the log writer, and the usage journal's lines to
+ * their file, with no String, no tree and no re-encoding in between. Strings that are plain ASCII
+ * (ids, routes, most paths and model names) are copied as they are; any other is escaped by Jackson
+ * as the rest of the logs are (UTF-8), or, for lines that must stay ASCII ({@link #asciiOnly}), with
+ * {@code \\uXXXX} escapes.
  */
 public final class JsonLineBuilder {
     private static final JsonStringEncoder ESCAPE = JsonStringEncoder.getInstance();
     private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
-    /** A buffer grown past this by one long line is let go after it. */
-    private static final int KEEP = 4096;
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** A buffer grown past this (one huge line, or many lines of one batch) is let go after it. */
+    private static final int KEEP = 16 * 1024;
 
+    private final boolean asciiOnly;
     private byte[] buf = new byte[512];
     private int len;
 
-    /** Starts a new object. */
+    /** Lines in UTF-8, escaped as Jackson escapes. */
+    public JsonLineBuilder() {
+        this(false);
+    }
+
+    private JsonLineBuilder(boolean asciiOnly) {
+        this.asciiOnly = asciiOnly;
+    }
+
+    /** Lines in ASCII only: control characters and everything past ASCII as {@code \\uXXXX} (a surrogate pair as two). */
+    public static JsonLineBuilder asciiOnly() {
+        return new JsonLineBuilder(true);
+    }
+
+    /** Empties the buffer and starts a new object. */
     public JsonLineBuilder start() {
+        return clear().open();
+    }
+
+    /** Empties the buffer. */
+    public JsonLineBuilder clear() {
         len = 0;
+        return this;
+    }
+
+    /** Starts a new object after the lines already in the buffer. */
+    public JsonLineBuilder open() {
         put((byte) '{');
         return this;
     }
@@ -34,6 +62,8 @@ public final class JsonLineBuilder {
             put((byte) '"');
             if (plain(value)) {
                 ascii(value);
+            } else if (asciiOnly) {
+                escapeAscii(value);
             } else {
                 put(ESCAPE.quoteAsUTF8(value));
             }
@@ -68,7 +98,7 @@ public final class JsonLineBuilder {
         return this;
     }
 
-    /** Ends the object (in place of the last field's comma) and a line; the bytes are valid until the next start. */
+    /** Ends the object (in place of the last field's comma) and its line; the bytes are valid until the next {@link #start} or {@link #clear}. */
     public JsonLineBuilder end() {
         if (buf[len - 1] == ',') {
             buf[len - 1] = '}';
@@ -87,7 +117,7 @@ public final class JsonLineBuilder {
         return len;
     }
 
-    /** The line, without its newline, as a String (tests, and loggers other than Corral's own). */
+    /** The text, without its last newline, as a String (tests, and loggers other than Corral's own). */
     public String text() {
         return new String(buf, 0, len > 0 && buf[len - 1] == '\n' ? len - 1 : len, StandardCharsets.UTF_8);
     }
@@ -104,6 +134,26 @@ public final class JsonLineBuilder {
         ascii(name);
         put((byte) '"');
         put((byte) ':');
+    }
+
+    private void escapeAscii(String s) {
+        room(s.length() * 6);
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+                buf[len++] = (byte) c;
+            } else if (c == '"' || c == '\\') {
+                buf[len++] = '\\';
+                buf[len++] = (byte) c;
+            } else {
+                buf[len++] = '\\';
+                buf[len++] = 'u';
+                buf[len++] = HEX[(c >> 12) & 0xf];
+                buf[len++] = HEX[(c >> 8) & 0xf];
+                buf[len++] = HEX[(c >> 4) & 0xf];
+                buf[len++] = HEX[c & 0xf];
+            }
+        }
     }
 
     /** Printable ASCII that JSON needs no escape for. */

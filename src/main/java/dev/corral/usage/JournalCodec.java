@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.corral.logging.JsonLineBuilder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
@@ -21,37 +23,18 @@ import java.time.Instant;
  * A begin line is written when a request is admitted; "prompt" and "completion" there are its token
  * reservation (prompt estimate, completion tokens reserved). An end line holds a whole usage record
  * ("prompt"/"completion" -1 when Ollama reported none). Begin lines are encoded on the event loop,
- * so encoding writes bytes by hand into a per-thread buffer: no JSON tree, no String.format, no
- * garbage.
+ * so they are written as bytes into a reused buffer ({@link JsonLineBuilder}, ASCII only): no JSON
+ * tree, no String.format, no garbage.
  */
 final class JournalCodec {
-    static final byte[] HEADER = ascii("{\"journal\":\"corral-usage\",\"version\":1}\n");
-    private static final byte[] BEGIN = ascii("{\"begin\":");
-    private static final byte[] END = ascii("{\"end\":");
-    private static final byte[] TS = ascii(",\"ts\":");
-    private static final byte[] KEY = ascii(",\"key\":");
-    private static final byte[] ROUTE = ascii(",\"route\":");
-    private static final byte[] MODEL = ascii(",\"model\":");
-    private static final byte[] STATUS = ascii(",\"status\":");
-    private static final byte[] OUTCOME = ascii(",\"outcome\":");
-    private static final byte[] PROMPT = ascii(",\"prompt\":");
-    private static final byte[] COMPLETION = ascii(",\"completion\":");
-    private static final byte[] DURATION = ascii(",\"duration_ms\":");
-    private static final byte[] BYTES_IN = ascii(",\"bytes_in\":");
-    private static final byte[] BYTES_OUT = ascii(",\"bytes_out\":");
-    private static final byte[] AUTH = ascii(",\"auth\":");
-    private static final byte[] NULL = ascii("null");
-    private static final byte[] HEX = ascii("0123456789abcdef");
-    /** A buffer grown past this for one huge line (a model name of a megabyte) is not kept. */
-    private static final int KEEP = 16 * 1024;
+    static final byte[] HEADER = "{\"journal\":\"corral-usage\",\"version\":1}\n".getBytes(StandardCharsets.US_ASCII);
 
     private static final ThreadLocal<JournalCodec> LOCAL = ThreadLocal.withInitial(JournalCodec::new);
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonParser.Feature.ALLOW_COMMENTS);
 
-    private byte[] buf = new byte[512];
-    private int n;
+    private final JsonLineBuilder lines = JsonLineBuilder.asciiOnly();
 
     /** This thread's encoder; its {@link #bytes} are valid until its next use. */
     static JournalCodec local() {
@@ -59,163 +42,52 @@ final class JournalCodec {
     }
 
     byte[] bytes() {
-        return buf;
+        return lines.bytes();
     }
 
     int length() {
-        return n;
+        return lines.length();
     }
 
     /** Gives up a buffer that one huge line made large. */
     void trim() {
-        if (buf.length > KEEP) {
-            buf = new byte[512];
-        }
+        lines.trim();
     }
 
+    /** Encodes one begin line in place of what the buffer held. */
     JournalCodec begin(String requestId, long tsMillis, String keyId, String auth, String route, String model,
                        long bytesIn, long prompt, long completion) {
-        n = 0;
+        lines.clear();
         return appendBegin(requestId, tsMillis, keyId, auth, route, model, bytesIn, prompt, completion);
     }
 
     /** Adds one begin line after those already in the buffer (an event loop's turn). */
     JournalCodec appendBegin(String requestId, long tsMillis, String keyId, String auth, String route, String model,
                              long bytesIn, long prompt, long completion) {
-        put(BEGIN);
-        string(requestId);
-        put(TS);
-        number(tsMillis);
-        put(KEY);
-        string(keyId);
-        put(AUTH);
-        string(auth);
-        put(ROUTE);
-        string(route);
-        put(MODEL);
-        string(model);
-        put(BYTES_IN);
-        number(bytesIn);
-        put(PROMPT);
-        number(prompt);
-        put(COMPLETION);
-        number(completion);
-        close();
+        lines.open().string("begin", requestId).number("ts", tsMillis).string("key", keyId).string("auth", auth)
+                .string("route", route).string("model", model).number("bytes_in", bytesIn).number("prompt", prompt)
+                .number("completion", completion).end();
         return this;
     }
 
     /** Encodes one end line in place of what the buffer held. */
     JournalCodec end(UsageRecord r) {
-        n = 0;
+        lines.clear();
         return appendEnd(r);
     }
 
     void clear() {
-        n = 0;
+        lines.clear();
     }
 
     /** Adds one end line after those already in the buffer (the writer thread's batches). */
     JournalCodec appendEnd(UsageRecord r) {
-        put(END);
-        string(r.requestId());
-        put(TS);
-        number(r.time().toEpochMilli());
-        put(KEY);
-        string(r.keyId());
-        put(ROUTE);
-        string(r.route());
-        put(MODEL);
-        string(r.model());
-        put(STATUS);
-        number(r.status());
-        put(OUTCOME);
-        string(r.outcome());
-        put(PROMPT);
-        number(r.promptTokens());
-        put(COMPLETION);
-        number(r.completionTokens());
-        put(DURATION);
-        number(r.durationMs());
-        put(BYTES_IN);
-        number(r.bytesIn());
-        put(BYTES_OUT);
-        number(r.bytesOut());
-        put(AUTH);
-        string(r.auth());
-        close();
+        lines.open().string("end", r.requestId()).number("ts", r.time().toEpochMilli()).string("key", r.keyId())
+                .string("route", r.route()).string("model", r.model()).number("status", r.status())
+                .string("outcome", r.outcome()).number("prompt", r.promptTokens()).number("completion", r.completionTokens())
+                .number("duration_ms", r.durationMs()).number("bytes_in", r.bytesIn()).number("bytes_out", r.bytesOut())
+                .string("auth", r.auth()).end();
         return this;
-    }
-
-    private void close() {
-        room(2);
-        buf[n++] = '}';
-        buf[n++] = '\n';
-    }
-
-    private void put(byte[] b) {
-        room(b.length);
-        System.arraycopy(b, 0, buf, n, b.length);
-        n += b.length;
-    }
-
-    private void string(String s) {
-        if (s == null) {
-            put(NULL);
-            return;
-        }
-        room(s.length() * 6 + 2);
-        buf[n++] = '"';
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-                buf[n++] = (byte) c;
-            } else if (c == '"' || c == '\\') {
-                buf[n++] = '\\';
-                buf[n++] = (byte) c;
-            } else {
-                // Control characters and everything past ASCII: the line stays ASCII, and a surrogate
-                // pair becomes two escapes, which JSON readers join again.
-                buf[n++] = '\\';
-                buf[n++] = 'u';
-                buf[n++] = HEX[(c >> 12) & 0xf];
-                buf[n++] = HEX[(c >> 8) & 0xf];
-                buf[n++] = HEX[(c >> 4) & 0xf];
-                buf[n++] = HEX[c & 0xf];
-            }
-        }
-        buf[n++] = '"';
-    }
-
-    private void number(long v) {
-        room(20);
-        if (v == Long.MIN_VALUE) {
-            put(ascii(Long.toString(v)));
-            return;
-        }
-        if (v < 0) {
-            buf[n++] = '-';
-            v = -v;
-        }
-        int start = n;
-        do {
-            buf[n++] = (byte) ('0' + (v % 10));
-            v /= 10;
-        } while (v != 0);
-        for (int i = start, j = n - 1; i < j; i++, j--) {
-            byte t = buf[i];
-            buf[i] = buf[j];
-            buf[j] = t;
-        }
-    }
-
-    private void room(int more) {
-        if (n + more > buf.length) {
-            buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, n + more));
-        }
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     /** One line read back: a begin (as the record it becomes if its end never comes) or an end. */
