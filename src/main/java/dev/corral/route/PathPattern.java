@@ -41,21 +41,15 @@ public final class PathPattern {
         return true;
     }
 
-    /** Fills {@code params} and returns true when {@code path} matches {@code pattern}. */
+    /** Fills {@code params} and returns true when {@code path} matches {@code pattern}; leaves them alone when not. */
     public static boolean match(List<String> pattern, List<String> path, Map<String, String> params) {
-        if (pattern.size() != path.size()) {
+        if (!matches(pattern, path)) {
             return false;
         }
         for (int i = 0; i < pattern.size(); i++) {
             String p = pattern.get(i);
-            String s = path.get(i);
             if (p.startsWith(":")) {
-                if (s.isEmpty()) {
-                    return false;
-                }
-                params.put(p.substring(1), s);
-            } else if (!p.equals(s)) {
-                return false;
+                params.put(p.substring(1), path.get(i));
             }
         }
         return true;
