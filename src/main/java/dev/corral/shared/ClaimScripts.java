@@ -27,7 +27,7 @@ final class ClaimScripts {
         args[1] = String.valueOf(leaseMillis);
         for (int i = 0; i < claims.size(); i++) {
             Claim c = claims.get(i);
-            long day = Math.floorDiv(c.now().getEpochSecond(), 86_400L);
+            long day = Keys.epochDay(c.now());
             keys[2 + 3 * i] = Keys.slots(c.keyId());
             keys[3 + 3 * i] = Keys.day(c.keyId(), day);
             keys[4 + 3 * i] = Keys.month(c.keyId(), Keys.monthIndex(day));

@@ -38,6 +38,11 @@ final class Keys {
         return PREFIX + "bucket:" + name + ":" + capacity + ":" + perMinute;
     }
 
+    /** The UTC day {@code t} falls in (days since 1970-01-01). */
+    static long epochDay(java.time.Instant t) {
+        return Math.floorDiv(t.getEpochSecond(), 86_400L);
+    }
+
     static long monthIndex(long epochDay) {
         LocalDate d = LocalDate.ofEpochDay(epochDay);
         return d.getYear() * 12L + d.getMonthValue() - 1;

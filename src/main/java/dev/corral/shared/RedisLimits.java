@@ -170,7 +170,7 @@ final class RedisLimits implements Limiters {
     /** One claim's answer from take.lua. */
     private void taken(Take t, String id, long code, long value) {
         Claim c = t.claim();
-        long day = day(c.now());
+        long day = Keys.epochDay(c.now());
         if (code == 0) {
             boolean slot = c.concurrency() > 0 && c.slotUnits() > 0;
             if (slot) {
@@ -314,7 +314,7 @@ final class RedisLimits implements Limiters {
     public long usedToday(String keyId, Instant now) {
         if (state.shared()) {
             try {
-                List<String> v = redis.commands().hmget(Keys.day(keyId, day(now)), "used", "held").stream()
+                List<String> v = redis.commands().hmget(Keys.day(keyId, Keys.epochDay(now)), "used", "held").stream()
                         .map(kv -> kv.getValueOrElse("0")).toList();
                 return Long.parseLong(v.get(0)) + Long.parseLong(v.get(1));
             } catch (RuntimeException e) {
@@ -334,9 +334,5 @@ final class RedisLimits implements Limiters {
     @Override
     public String degraded() {
         return state.degraded();
-    }
-
-    private static long day(Instant now) {
-        return Math.floorDiv(now.getEpochSecond(), 86_400L);
     }
 }

@@ -28,6 +28,8 @@ final class Stock {
     /** The budget periods its budget tokens are held in, or {@link TokenBudgets#NONE}. */
     final long day;
     final long month;
+    /** The UTC day it was taken on (its month is {@link #month}'s where it has a monthly budget). */
+    private final long takenOn;
 
     private long rate;
     private long tokens;
@@ -42,7 +44,10 @@ final class Stock {
     private int chunk = 2;
     private boolean retired;
 
-    Stock(Claim c, String lease, long day, long month, long now) {
+    /** What {@link #empty} handed back: request-rate and token-rate tokens (below zero: a debt), slots, budget tokens. */
+    record Holdings(long rate, long tokens, int slots, long budget) {}
+
+    Stock(Claim c, String lease, long day, long now) {
         this.keyId = c.keyId();
         this.lease = lease;
         this.rpm = c.rpm();
@@ -51,17 +56,21 @@ final class Stock {
         this.daily = c.daily();
         this.monthly = c.monthly();
         this.concurrency = c.concurrency();
+        this.takenOn = day;
         this.day = c.daily() > 0 ? day : TokenBudgets.NONE;
-        this.month = c.monthly() > 0 ? month : TokenBudgets.NONE;
+        this.month = c.monthly() > 0 ? Keys.monthIndex(day) : TokenBudgets.NONE;
         this.lastUse = now;
         this.lastRefill = now - 1_000_000_000L;
     }
 
-    /** Whether {@code c} is under this stock's lease, limits and periods. */
-    boolean fits(Claim c, String currentLease, long today, long thisMonth) {
+    /**
+     * Whether {@code c} is under this stock's lease, limits and periods ({@code today}: the UTC day
+     * of {@code c}; its month is worked out only on a day the stock was not taken on).
+     */
+    boolean fits(Claim c, String currentLease, long today) {
         return lease.equals(currentLease) && c.rpm() == rpm && c.rpmCapacity() == rpmCapacity && c.tpm() == tpm
                 && c.daily() == daily && c.monthly() == monthly && c.concurrency() == concurrency
-                && (daily <= 0 || day == today) && (monthly <= 0 || month == thisMonth);
+                && (daily <= 0 || day == today) && (monthly <= 0 || takenOn == today || month == Keys.monthIndex(today));
     }
 
     /** Takes one request's worth for {@code c} (which {@link #fits}); false, taking nothing, when it is not all here. */
@@ -161,12 +170,11 @@ final class Stock {
     }
 
     /**
-     * Empties the stock for the shared limits to have back: {rate tokens, token-rate tokens (negative: a
-     * debt), slots, budget tokens}; the used tokens go with {@link #takeUsed}. Requests still in flight
-     * come back here when they end (and are counted as used then).
+     * Empties the stock for the shared limits to have back; the used tokens go with {@link #takeUsed}.
+     * Requests still in flight come back here when they end (and are counted as used then).
      */
-    synchronized long[] empty() {
-        long[] out = {rate, tokens, slots, Math.max(0, budget)};
+    synchronized Holdings empty() {
+        Holdings out = new Holdings(rate, tokens, slots, Math.max(0, budget));
         rate = 0;
         tokens = 0;
         slots = 0;

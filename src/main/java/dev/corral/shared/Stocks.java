@@ -77,7 +77,7 @@ final class Stocks implements AutoCloseable {
     /** Admits {@code c} from its key's stock if all it needs is there. */
     boolean serve(Claim c) {
         Stock s = byKey.get(c.keyId());
-        if (s == null || !s.fits(c, lease.id(), day(c), Keys.monthIndex(day(c))) || !s.serve(c, System.nanoTime())) {
+        if (s == null || !s.fits(c, lease.id(), Keys.epochDay(c.now())) || !s.serve(c, System.nanoTime())) {
             return false;
         }
         c.holder(new Served(s, c.tokens()));
@@ -115,11 +115,11 @@ final class Stocks implements AutoCloseable {
             out.complete(c);
             return;
         }
-        long day = day(c);
+        long day = Keys.epochDay(c.now());
         Stock s = byKey.get(c.keyId());
         long now = System.nanoTime();
-        if (s == null || s.retired() || !s.fits(c, lease.id(), day, Keys.monthIndex(day))) {
-            s = new Stock(c, lease.id(), day, Keys.monthIndex(day), now);
+        if (s == null || s.retired() || !s.fits(c, lease.id(), day)) {
+            s = new Stock(c, lease.id(), day, now);
         }
         Stock into = s;
         Claim big = into.refill(c, into.nextChunk(max, now));
@@ -179,7 +179,7 @@ final class Stocks implements AutoCloseable {
     private boolean stocked(Claim c, Claim big, Stock into) {
         long now = System.nanoTime();
         if (into.retired()) { // given back by the sweep meanwhile: a fresh one keeps what came
-            into = new Stock(c, into.lease, into.day, into.month, now);
+            into = new Stock(c, into.lease, Keys.epochDay(c.now()), now);
         }
         Stock current = byKey.get(c.keyId());
         if (current != into) {
@@ -238,19 +238,19 @@ final class Stocks implements AutoCloseable {
     /** Retires {@code s} and gives back what it holds; its requests in flight come back to it and are counted when they end. */
     private void giveBack(Stock s) {
         s.retire();
-        long[] e = s.empty();
-        if (e[0] > 0) {
-            buckets.give(Claim.rateBucket(s.keyId), s.rpmCapacity, s.rpm, e[0], true);
+        Stock.Holdings h = s.empty();
+        if (h.rate() > 0) {
+            buckets.give(Claim.rateBucket(s.keyId), s.rpmCapacity, s.rpm, h.rate(), true);
         }
-        if (e[1] != 0) {
-            buckets.give(Claim.tokenBucket(s.keyId), s.tpm, s.tpm, Math.abs(e[1]), e[1] > 0);
+        if (h.tokens() != 0) {
+            buckets.give(Claim.tokenBucket(s.keyId), s.tpm, s.tpm, Math.abs(h.tokens()), h.tokens() > 0);
         }
-        if (e[2] > 0 || e[3] > 0) {
-            if (e[2] > 0) {
-                mine.accept(s.keyId, (int) -e[2]);
+        if (h.slots() > 0 || h.budget() > 0) {
+            if (h.slots() > 0) {
+                mine.accept(s.keyId, -h.slots());
             }
-            gives.accept(new ClaimScripts.Give(s.lease, s.keyId, (int) e[2], e[3] > 0
-                    ? new TokenBudgets.Reservation(s.keyId, s.day, s.month, e[3]) : null, 0));
+            gives.accept(new ClaimScripts.Give(s.lease, s.keyId, h.slots(), h.budget() > 0
+                    ? new TokenBudgets.Reservation(s.keyId, s.day, s.month, h.budget()) : null, 0));
         }
         gives.accept(s); // its used tokens, if any
     }
@@ -301,9 +301,5 @@ final class Stocks implements AutoCloseable {
     /** Stocks now (tests). */
     int size() {
         return byKey.size();
-    }
-
-    private static long day(Claim c) {
-        return Math.floorDiv(c.now().getEpochSecond(), 86_400L);
     }
 }
