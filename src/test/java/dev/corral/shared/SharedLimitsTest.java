@@ -6,18 +6,14 @@ import dev.corral.access.ModelPatterns;
 import dev.corral.access.Principal;
 import dev.corral.admission.AdmissionControl;
 import dev.corral.admission.Ticket;
-import dev.corral.audit.Audit;
 import dev.corral.config.ConfigLoader;
 import dev.corral.config.Settings;
 import dev.corral.config.SharedLimits;
 import dev.corral.store.KeyLimits;
 import dev.corral.store.Scope;
-import dev.corral.store.SqliteStore;
-import dev.corral.store.StateDir;
 import dev.corral.testing.Eventually;
 import dev.corral.testing.RedisServer;
 import java.net.URI;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,23 +36,20 @@ import org.junit.jupiter.api.Test;
 class SharedLimitsTest {
     static final Settings.Admission ADMISSION = new ConfigLoader(Map.of()).load(null, Map.of()).admission();
 
+    SharedFixture shared;
     RedisServer redis;
-    SqliteStore store;
-    final List<SharedLimiters> opened = new ArrayList<>();
     final ExecutorService pool = Executors.newFixedThreadPool(40);
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisServer.shared();
-        redis.flush();
-        store = SqliteStore.open(StateDir.open(Files.createTempDirectory("corral-shared-")), 2000);
+        shared = new SharedFixture();
+        redis = shared.redis;
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         pool.shutdownNow();
-        opened.forEach(SharedLimiters::close);
-        store.close();
+        shared.close();
     }
 
     static SharedLimits cfg(String url, Duration lease, boolean refuse) {
@@ -64,9 +57,7 @@ class SharedLimitsTest {
     }
 
     AdmissionControl instance() {
-        SharedLimiters s = SharedLimiters.open(cfg(redis.url(), Duration.ofSeconds(10), false), store, Audit.discarding());
-        opened.add(s);
-        return new AdmissionControl(ADMISSION, s.limiters(), Clock.systemUTC());
+        return new AdmissionControl(ADMISSION, shared.open().limiters(), Clock.systemUTC());
     }
 
     static Principal key(String id, KeyLimits limits) {
@@ -134,7 +125,7 @@ class SharedLimitsTest {
         AdmissionControl b = instance();
         assertThat(admitAtOnce(a, b, key("rpmkey", new KeyLimits(7L, null, null, null, 0, null)), 10)).hasSize(7);
         // 100 tokens each against a daily budget of 1000, with 300 already used today (seeded from the store)
-        store.insertUsage(List.of(new dev.corral.store.UsageRecord(java.time.Instant.now(), "r1", "daykey", "chat", "m",
+        shared.store.insertUsage(List.of(new dev.corral.store.UsageRecord(java.time.Instant.now(), "r1", "daykey", "chat", "m",
                 200, "ok", 100, 200, 5, 10, 10)));
         assertThat(admitAtOnce(a, b, key("daykey", new KeyLimits(null, null, 1000L, null, 0, null)), 99)).hasSize(7);
         assertThat(a.usedToday("daykey")).isEqualTo(1000);
@@ -142,8 +133,7 @@ class SharedLimitsTest {
 
     @Test
     void aClaimIsTakenWholeOrNotAtAllARefusalGivesBackWhatItTookBefore() throws Exception {
-        SharedLimiters s = SharedLimiters.open(cfg(redis.url(), Duration.ofSeconds(10), false), store, Audit.discarding());
-        opened.add(s);
+        SharedLimiters s = shared.open();
         dev.corral.admission.Limiters l = s.limiters();
         java.time.Instant now = java.time.Instant.now();
         // 100 tokens a minute (1.7 a second come back), one request in flight

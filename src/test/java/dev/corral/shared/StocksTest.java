@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.corral.admission.Claim;
 import dev.corral.admission.Limiters;
-import dev.corral.audit.Audit;
-import dev.corral.store.SqliteStore;
-import dev.corral.store.StateDir;
 import dev.corral.testing.Eventually;
 import dev.corral.testing.RedisServer;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,30 +27,24 @@ import org.junit.jupiter.api.Test;
  * requests used are counted in the budget, and a key with small limits is never taken ahead for.
  */
 class StocksTest {
+    SharedFixture shared;
     RedisServer redis;
-    SqliteStore store;
-    final List<SharedLimiters> opened = new ArrayList<>();
     final ExecutorService pool = Executors.newFixedThreadPool(16);
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisServer.shared();
-        redis.flush();
-        store = SqliteStore.open(StateDir.open(Files.createTempDirectory("corral-stocks-")), 2000);
+        shared = new SharedFixture();
+        redis = shared.redis;
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         pool.shutdownNow();
-        opened.forEach(SharedLimiters::close);
-        store.close();
+        shared.close();
     }
 
     SharedLimiters instance() {
-        SharedLimiters s = SharedLimiters.open(SharedLimitsTest.cfg(redis.url(), Duration.ofSeconds(10), false), store,
-                Audit.discarding());
-        opened.add(s);
-        return s;
+        return shared.open();
     }
 
     static long calls(RedisServer redis) {
@@ -157,8 +147,7 @@ class StocksTest {
             assertThat(c.refused()).isNull();
             l.settle(c, 7);
         }
-        s.close();
-        opened.remove(s);
+        shared.close(s);
         assertThat(redis.command("HGET " + Keys.day("closekey", day) + " used")).isEqualTo("350");
         assertThat(redis.command("HGET " + Keys.day("closekey", day) + " held")).isIn("0", "(nil)");
         assertThat(redis.command("HGET " + Keys.slots("closekey") + " held")).isEqualTo("(nil)");
