@@ -37,8 +37,13 @@ def load(path):
     return rows
 
 
+def cpu_us(r):
+    """A burst's CPU time, µs."""
+    return r["ticks"] * 1e6 / r["clk_tck"]
+
+
 def burst_us(r):
-    return r["ticks"] * 1e6 / r["clk_tck"] / r["requests"] if r.get("requests") else None
+    return cpu_us(r) / r["requests"] if r.get("requests") else None
 
 
 def round_totals(recs):
@@ -47,7 +52,7 @@ def round_totals(recs):
     for r in recs:
         if r.get("requests"):
             s = sums.setdefault(r["round"], [0, 0, 0.0])
-            s[0] += r["ticks"] * 1e6 / r["clk_tck"]
+            s[0] += cpu_us(r)
             s[1] += r["requests"]
             s[2] += r.get("took") or r.get("secs") or 0
     return {rd: (cpu / n, n / secs if secs else None) for rd, (cpu, n, secs) in sums.items()}
