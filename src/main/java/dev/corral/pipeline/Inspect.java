@@ -13,7 +13,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Reads the body the way Ollama will ({@link GoJson}, the one reader for every field policy, limits
@@ -24,12 +23,6 @@ import java.util.regex.Pattern;
  */
 public final class Inspect implements Step {
     private static final int MAX_MODEL_NAME = 512;
-    /**
-     * Ollama's model names: [host[:port]/][namespace/]model[:tag], each part letters, digits, '.', '_',
-     * '-' (a registry with a port, "models.lan:5000/team/coder:1b", as policy.registries may list it).
-     */
-    private static final Pattern VALID_NAME = Pattern.compile(
-            "([A-Za-z0-9][A-Za-z0-9._-]*:[0-9]{1,5}/)?[A-Za-z0-9][A-Za-z0-9._/-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?");
     private static final String ASK_FOR_USAGE_VALUE = "{\"include_usage\":true}";
 
     private final ModelPolicy policy;
@@ -146,7 +139,7 @@ public final class Inspect implements Step {
         if (model.length() > MAX_MODEL_NAME) {
             throw new GoJson.Refused("model_invalid", "model name is too long");
         }
-        if (!VALID_NAME.matcher(model).matches() || model.contains("..") || model.contains("//")) {
+        if (!ModelNameSyntax.valid(model) || model.contains("..") || model.contains("//")) {
             throw new GoJson.Refused("model_invalid", "invalid model name (letters, digits and . _ - : / only,"
                     + " as in 'llama3.2:3b' or 'registry.example/ns/model:tag')");
         }
