@@ -12,9 +12,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +56,14 @@ final class Answers implements ClientSink {
     private Exchange exchange;
     private Forwarding forwarding;
     private boolean keepAliveAfter;
+    /** The HTTP codec's context, under which the chunks of a chunked answer are written framed (ChunkFrames). */
+    private ChannelHandlerContext codec;
+    private boolean framing;
+    /**
+     * A head with a Content-Length, held until its body comes or the read batch from Ollama ends: a
+     * small answer (a version, a model's details) then leaves as one buffer, head and body together.
+     */
+    private HttpResponse heldHead;
 
     Answers(ChannelHandlerContext ctx, Next next) {
         this.ctx = ctx;
@@ -63,6 +76,7 @@ final class Answers implements ClientSink {
         exchange = ex;
         path = on;
         forwarding = null;
+        heldHead = null;
     }
 
     Exchange current() {
@@ -128,18 +142,54 @@ final class Answers implements ClientSink {
     @Override
     public void head(HttpResponse head, boolean bodyless) {
         keepAliveAfter = Responses.frame(head, exchange, bodyless, next.closing());
+        framing = ChunkFrames.applies(head, exchange.request().method(), bodyless) && codec() != null;
+        if (!bodyless && !framing && HttpUtil.isContentLengthSet(head)) {
+            heldHead = head;
+            return;
+        }
         ctx.write(head, ctx.voidPromise());
+    }
+
+    private void writeHeldHead() {
+        if (heldHead != null) {
+            ctx.write(heldHead, ctx.voidPromise());
+            heldHead = null;
+        }
+    }
+
+    private ChannelHandlerContext codec() {
+        if (codec == null) {
+            codec = ctx.pipeline().context(ChannelSetup.HTTP_CODEC);
+        }
+        return codec;
     }
 
     @Override
     public void content(HttpContent part) {
-        ctx.write(part, ctx.voidPromise());
+        writeHeldHead();
+        if (framing) {
+            ChunkFrames.write(codec, part.content());
+        } else {
+            ctx.write(part, ctx.voidPromise());
+        }
     }
 
     @Override
     public void last(HttpContent part) {
         Exchange ex = exchange;
-        ctx.writeAndFlush(part).addListener(f -> completed(ex, f.isSuccess()));
+        HttpObject end = part;
+        boolean noTrailers = part instanceof LastHttpContent l && l.trailingHeaders().isEmpty();
+        if (heldHead != null && noTrailers) {
+            end = new DefaultFullHttpResponse(heldHead.protocolVersion(), heldHead.status(), part.content(),
+                    heldHead.headers(), EmptyHttpHeaders.INSTANCE);
+            heldHead = null;
+        } else if (framing && noTrailers) {
+            ChunkFrames.write(codec, part.content()); // the encoder then writes only the terminating chunk
+            end = LastHttpContent.EMPTY_LAST_CONTENT;
+        }
+        writeHeldHead();
+        framing = false;
+        ctx.writeAndFlush(end).addListener(f -> completed(ex, f.isSuccess()));
     }
 
     @Override
@@ -152,12 +202,14 @@ final class Answers implements ClientSink {
 
     @Override
     public void flush() {
+        writeHeldHead();
         ctx.flush();
     }
 
     @Override
     public void abort(Outcome outcome, String reason) {
         forwarding = null;
+        heldHead = null;
         finish(outcome, 0, reason);
         next.close();
     }

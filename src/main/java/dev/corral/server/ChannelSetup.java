@@ -13,6 +13,9 @@ import io.netty.handler.ssl.SslHandler;
  * with hard limits, HSTS on TLS responses, then the {@link Connection}, which runs the request path.
  */
 final class ChannelSetup extends ChannelInitializer<Channel> {
+    /** The HTTP codec's name in the pipeline (Answers writes framed chunks under it). */
+    static final String HTTP_CODEC = "http";
+
     private final Listener listener;
 
     ChannelSetup(Listener listener) {
@@ -30,7 +33,7 @@ final class ChannelSetup extends ChannelInitializer<Channel> {
             ch.pipeline().addLast("tls", ssl);
         }
         ch.pipeline().addLast("bytes", new ByteWatch(connection));
-        ch.pipeline().addLast("http", new HttpServerCodec(new HttpDecoderConfig()
+        ch.pipeline().addLast(HTTP_CODEC, new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(settings.maxRequestLineBytes())
                 .setMaxHeaderSize(settings.maxHeaderBytes())
                 .setMaxChunkSize(64 * 1024)
