@@ -51,7 +51,8 @@ class InspectFuzzTest {
         ByteBuf buf = Unpooled.wrappedBuffer(body);
         try {
             String model = Inspect.readModel(buf, OllamaRequests.OPENAI_CHAT);
-            assertThat(model).matches("[A-Za-z0-9][A-Za-z0-9._/-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?");
+            // [host:port/]name[:tag]: a registry with a port, "models.lan:5000/team/coder:1b", is a valid name
+            assertThat(model).matches("([A-Za-z0-9][A-Za-z0-9._-]*:[0-9]{1,5}/)?[A-Za-z0-9][A-Za-z0-9._/-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?");
             assertThat(model).doesNotContain("..");
             assertThat(goModel(body)).as("the model Go binds").isEqualTo(model);
             GoBody decoded = GoJson.decode(buf, OllamaRequests.OPENAI_CHAT.struct());
