@@ -23,6 +23,19 @@ final class LingeringClose {
 
     /** Once {@code written} (the last answer) is on the wire: ends this side, then closes after the client or the linger. */
     static void after(ChannelFuture written) {
+        linger(written, written.channel().pipeline().get(SslHandler.class));
+    }
+
+    /**
+     * As {@link #after}, for an answer written in plain text in front of the TLS handler (the 400 to
+     * plain HTTP on the TLS port): the client does not speak TLS, so it gets no close_notify, only
+     * the half-close. What it still sends must be dropped before the TLS handler, by the writer.
+     */
+    static void afterPlain(ChannelFuture written) {
+        linger(written, null);
+    }
+
+    private static void linger(ChannelFuture written, SslHandler tls) {
         Channel ch = written.channel();
         if (!written.isSuccess() || !ch.isActive() || !(ch instanceof DuplexChannel duplex)) {
             ch.close();
@@ -30,7 +43,6 @@ final class LingeringClose {
         }
         ch.eventLoop().schedule(() -> ch.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
         ch.config().setAutoRead(true); // what the client still sends is read and dropped
-        SslHandler tls = ch.pipeline().get(SslHandler.class);
         if (tls == null) {
             duplex.shutdownOutput();
             return;

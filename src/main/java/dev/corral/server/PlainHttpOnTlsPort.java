@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /**
  * Sits in front of the TLS handler and looks at a connection's first byte: a plain-HTTP request
  * sent to the TLS port gets a 400 naming the https:// URL to use, then the connection closes (what
- * nginx does), instead of a TLS failure that shows the client an empty reply. Anything else goes to
+ * nginx does; lingering, so a client still sending reads the answer), instead of a TLS failure that shows the client an empty reply. Anything else goes to
  * TLS untouched, and this handler leaves the pipeline.
  *
  * <p>One byte is enough to tell them apart: a TLS record starts with its content type (0x16 for a
@@ -58,8 +58,10 @@ final class PlainHttpOnTlsPort extends ChannelInboundHandlerAdapter {
         ByteBuf out = ctx.alloc().buffer(response.length() + body.length);
         out.writeCharSequence(response, StandardCharsets.US_ASCII);
         out.writeBytes(body);
-        // written from here, so it goes out as it is: the TLS handler is further in, never sees it
-        ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+        // written from here, so it goes out as it is: the TLS handler is further in, never sees it;
+        // then this side ends and what the client still sends is dropped above (refused), so that a
+        // client still sending its body reads the 400 instead of a reset (LingeringClose)
+        ctx.writeAndFlush(out).addListener((ChannelFutureListener) LingeringClose::afterPlain);
     }
 
     /** https://HOST/ from the request's Host header, else from the address the client reached. */

@@ -144,6 +144,29 @@ class TlsTest {
     }
 
     @Test
+    void aPlainHttpClientStillSendingItsBodyToTheTlsPortReadsThe400RatherThanAReset() throws Exception {
+        SelfSigned.Files3 f = SelfSigned.write("localhost", 5, dir.resolve("b"));
+        byte[] body = new byte[512 * 1024];
+        java.util.Arrays.fill(body, (byte) 'a');
+        try (TestGateway gw = tlsGateway(f, Map.of())) {
+            for (int i = 0; i < 20; i++) {
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
+                    s.setSoTimeout(10_000);
+                    java.io.OutputStream out = s.getOutputStream();
+                    out.write(("POST /api/generate HTTP/1.1\r\nHost: localhost:" + gw.port()
+                            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.write(body); // all of it before reading, as a client that does not expect an early answer
+                    out.flush();
+                    byte[] answer = s.getInputStream().readAllBytes();
+                    assertThat(new String(answer, StandardCharsets.ISO_8859_1)).as("attempt %d", i)
+                            .startsWith("HTTP/1.1 400 ").endsWith("(not http://).\n");
+                }
+            }
+        }
+    }
+
+    @Test
     void onlyTls12And13WithForwardSecretAeadSuites() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "the openssl command is not installed");
         SelfSigned.Files3 f = SelfSigned.write("localhost", 5, dir.resolve("b"));
