@@ -12,8 +12,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
@@ -57,7 +55,7 @@ final class Answers implements ClientSink {
     private Forwarding forwarding;
     private boolean keepAliveAfter;
     /** The HTTP codec's context, under which the chunks of a chunked answer are written framed (ChunkFrames). */
-    private ChannelHandlerContext codec;
+    private final ChannelHandlerContext codec;
     private boolean framing;
     /**
      * A head with a Content-Length, held until its body comes or the read batch from Ollama ends: a
@@ -68,6 +66,7 @@ final class Answers implements ClientSink {
     Answers(ChannelHandlerContext ctx, Next next) {
         this.ctx = ctx;
         this.alloc = ctx.alloc();
+        this.codec = ctx.pipeline().context(ChannelSetup.HTTP_CODEC); // before this handler (ChannelSetup)
         this.next = next;
     }
 
@@ -142,7 +141,7 @@ final class Answers implements ClientSink {
     @Override
     public void head(HttpResponse head, boolean bodyless) {
         keepAliveAfter = Responses.frame(head, exchange, bodyless, next.closing());
-        framing = ChunkFrames.applies(head, exchange.request().method(), bodyless) && codec() != null;
+        framing = codec != null && ChunkFrames.applies(head, exchange.request().method(), bodyless);
         if (!bodyless && !framing && HttpUtil.isContentLengthSet(head)) {
             heldHead = head;
             return;
@@ -155,13 +154,6 @@ final class Answers implements ClientSink {
             ctx.write(heldHead, ctx.voidPromise());
             heldHead = null;
         }
-    }
-
-    private ChannelHandlerContext codec() {
-        if (codec == null) {
-            codec = ctx.pipeline().context(ChannelSetup.HTTP_CODEC);
-        }
-        return codec;
     }
 
     @Override
@@ -180,8 +172,7 @@ final class Answers implements ClientSink {
         HttpObject end = part;
         boolean noTrailers = part instanceof LastHttpContent l && l.trailingHeaders().isEmpty();
         if (heldHead != null && noTrailers) {
-            end = new DefaultFullHttpResponse(heldHead.protocolVersion(), heldHead.status(), part.content(),
-                    heldHead.headers(), EmptyHttpHeaders.INSTANCE);
+            end = Responses.full(heldHead, part.content());
             heldHead = null;
         } else if (framing && noTrailers) {
             ChunkFrames.write(codec, part.content()); // the encoder then writes only the terminating chunk
