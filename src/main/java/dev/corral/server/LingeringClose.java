@@ -21,21 +21,12 @@ final class LingeringClose {
 
     private LingeringClose() {}
 
-    /** Once {@code written} (the last answer) is on the wire: ends this side, then closes after the client or the linger. */
-    static void after(ChannelFuture written) {
-        linger(written, written.channel().pipeline().get(SslHandler.class));
-    }
-
     /**
-     * As {@link #after}, for an answer written in plain text in front of the TLS handler (the 400 to
-     * plain HTTP on the TLS port): the client does not speak TLS, so it gets no close_notify, only
-     * the half-close. What it still sends must be dropped before the TLS handler, by the writer.
+     * Once {@code written} (the last answer) is on the wire: ends this side, then closes after the
+     * client or the linger. A TLS session ends with close_notify first; a connection that never
+     * completed a handshake (plain HTTP answered on the TLS port) has no session to end.
      */
-    static void afterPlain(ChannelFuture written) {
-        linger(written, null);
-    }
-
-    private static void linger(ChannelFuture written, SslHandler tls) {
+    static void after(ChannelFuture written) {
         Channel ch = written.channel();
         if (!written.isSuccess() || !ch.isActive() || !(ch instanceof DuplexChannel duplex)) {
             ch.close();
@@ -43,7 +34,8 @@ final class LingeringClose {
         }
         ch.eventLoop().schedule(() -> ch.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
         ch.config().setAutoRead(true); // what the client still sends is read and dropped
-        if (tls == null) {
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
+        if (tls == null || !tls.handshakeFuture().isSuccess()) {
             duplex.shutdownOutput();
             return;
         }

@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
 /**
  * Sits in front of the TLS handler and looks at a connection's first byte: a plain-HTTP request
  * sent to the TLS port gets a 400 naming the https:// URL to use, then the connection closes (what
- * nginx does; lingering, so a client still sending reads the answer), instead of a TLS failure that shows the client an empty reply. Anything else goes to
- * TLS untouched, and this handler leaves the pipeline.
+ * nginx does; lingering, so a client still sending reads the answer), instead of a TLS failure that
+ * shows the client an empty reply. Anything else goes to TLS untouched, and this handler leaves the
+ * pipeline.
  *
  * <p>One byte is enough to tell them apart: a TLS record starts with its content type (0x16 for a
  * handshake, 0x14-0x17 in general, RFC 8446 section 5.1; an SSLv2-style hello starts with a byte of
@@ -61,7 +62,7 @@ final class PlainHttpOnTlsPort extends ChannelInboundHandlerAdapter {
         // written from here, so it goes out as it is: the TLS handler is further in, never sees it;
         // then this side ends and what the client still sends is dropped above (refused), so that a
         // client still sending its body reads the 400 instead of a reset (LingeringClose)
-        ctx.writeAndFlush(out).addListener((ChannelFutureListener) LingeringClose::afterPlain);
+        ctx.writeAndFlush(out).addListener((ChannelFutureListener) LingeringClose::after);
     }
 
     /** https://HOST/ from the request's Host header, else from the address the client reached. */
