@@ -2,9 +2,10 @@ package dev.corral.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.corral.Corral;
-import dev.corral.config.ConfigLoader;
+import dev.corral.config.HostPort;
+import dev.corral.sim.SimConfig;
 import dev.corral.testing.RawClient;
+import dev.corral.testing.TestGateway;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,8 +14,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -39,24 +38,18 @@ class HeldHeadTest {
             Thread server = new Thread(() -> serve(upstream, headSeen, split), "held-head-upstream");
             server.setDaemon(true);
             server.start();
-            Path state = Files.createTempDirectory("corral-held-head-");
-            var settings = new ConfigLoader(Map.of()).load(null, Map.of("listen.address", "127.0.0.1:0",
-                    "admin.listen", "127.0.0.1:0", "upstream.url", "http://127.0.0.1:" + upstream.getLocalPort(),
-                    "state_dir", state.toString()));
-            try (Corral corral = Corral.start(settings)) {
-                var issuer = new dev.corral.access.KeyIssuer(corral.store(), new dev.corral.access.KeyHasher(
-                        dev.corral.store.StateDir.open(state).serverSecret()), java.time.Clock.systemUTC());
-                String key = issuer.create("k", java.util.EnumSet.of(dev.corral.store.Scope.INFERENCE), java.util.List.of(), null)
-                        .key();
-                corral.reloadKeys();
-                try (RawClient fast = new RawClient("127.0.0.1", corral.address().getPort())) {
+            // the simulator TestGateway starts stays idle: Ollama here is the raw upstream above
+            try (TestGateway gw = TestGateway.start(Map.of("upstream.url", "http://127.0.0.1:" + upstream.getLocalPort()),
+                    SimConfig.defaults(new HostPort("127.0.0.1", 0)))) {
+                String key = gw.inferenceKey();
+                try (RawClient fast = gw.raw()) {
                     RawClient.Response whole = fast.send("GET /api/version HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key
                             + "\r\n\r\n").read();
                     assertThat(whole.status()).isEqualTo(200);
                     assertThat(whole.body()).isEqualTo(BODY);
                     assertThat(whole.header("content-length")).isEqualTo(String.valueOf(BODY.length()));
                 }
-                try (Socket c = new Socket("127.0.0.1", corral.address().getPort())) {
+                try (Socket c = new Socket("127.0.0.1", gw.port())) {
                     c.setSoTimeout(10_000);
                     c.getOutputStream().write(("GET /api/version HTTP/1.1\r\nHost: x\r\nX-Test-Slow: 1\r\nAuthorization: Bearer "
                             + key + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
